@@ -1,0 +1,139 @@
+"""The ``kpitool`` command line: a thin shell over the library.
+
+Each command parses its arguments, calls one library function and turns kpitool's own
+exceptions into a one-line Japanese error and exit code 2. Heavy libraries are imported inside
+the commands so that ``kpitool --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kpitool import __version__
+from kpitool.errors import KpitoolError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {}
+
+
+def command(name: str, help_ja: str, configure: Callable[[argparse.ArgumentParser], None]) -> Callable[[Handler], Handler]:
+    """Register a subcommand: its Japanese help, its arguments and its handler."""
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = (help_ja, configure, handler)
+        return handler
+
+    return register
+
+
+def _config_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="PATH", help="設定ファイル（既定: 現在のフォルダの kpitool.toml）")
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _load_config(args: argparse.Namespace):
+    from kpitool.config import load_config
+
+    return load_config(args.config)
+
+
+# --- init -------------------------------------------------------------------------------
+
+
+def _init_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", default="kpitool.toml", help="作成する設定ファイル（既定: kpitool.toml）")
+    p.add_argument("--force", action="store_true", help="既にあるファイルを上書きする")
+
+
+@command("init", "説明付きの設定ファイル（kpitool.toml）の例を作成します。", _init_args)
+def _init(args: argparse.Namespace) -> int:
+    from kpitool.config import write_example_config
+
+    path = write_example_config(Path(args.path), overwrite=args.force)
+    say(f"設定ファイルを作成しました: {path}")
+    say("自治体名・年度・部局の名簿を編集してから、`kpitool template` で提出様式を作成してください。")
+    return EXIT_OK
+
+
+# --- template ---------------------------------------------------------------------------
+
+
+def _template_args(p: argparse.ArgumentParser) -> None:
+    _config_option(p)
+    p.add_argument("-o", "--output", metavar="DIR", default=".", help="出力先フォルダ（既定: 現在のフォルダ）")
+
+
+@command("template", "設定に基づいて部局用の提出様式（.xlsx）を作成します。", _template_args)
+def _template(args: argparse.Namespace) -> int:
+    from kpitool.template import template_filename, write_template
+
+    config = _load_config(args)
+    out_dir = Path(args.output)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = write_template(
+        out_dir / template_filename(config.fiscal_years),
+        roster=config.roster,
+        fiscal_years=config.fiscal_years,
+        grades=config.grades.letters,
+    )
+    say(f"提出様式を作成しました: {path}")
+    return EXIT_OK
+
+
+# --- demo -------------------------------------------------------------------------------
+
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", nargs="?", default="kpitool_demo", help="デモの出力先フォルダ（既定: kpitool_demo）")
+
+
+@command("demo", "同梱の例（菊川市の実績調査ほか）で、提出から集約までを一通り実行します。", _demo_args)
+def _demo(args: argparse.Namespace) -> int:
+    from kpitool.demo import run_demo
+
+    return run_demo(Path(args.dir), say)
+
+
+# --- entry point ------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpitool",
+        description="部局のKPI提出ファイルを検証・集約し、実績調査表を作成します。",
+    )
+    parser.add_argument("--version", action="version", version=f"kpitool {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="コマンド")
+    for name, (help_ja, configure, handler) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_ja, description=help_ja)
+        configure(p)
+        p.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_FAILED
+    try:
+        return args.handler(args)
+    except KpitoolError as exc:
+        print(f"エラー [{exc.code}]: {exc.message_ja}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("中断しました。", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

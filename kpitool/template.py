@@ -1,0 +1,320 @@
+"""Generate the department template (.xlsx) from the spec.
+
+The template is the contract between departments and the planning office: dropdowns, input
+messages, examples and a protected structure guide the user, and a very hidden sheet names the
+template id, version and fiscal years so that a file for another year is recognised. The same
+function can also write a *filled* template (used for the bundled example and the benchmark):
+the data goes into the input cells exactly as a user would type it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpitool.spec import (
+    DEPARTMENT_LIST_NAME,
+    DIRECTIONS,
+    GRADE_MEANINGS,
+    INSTRUCTIONS_SHEET,
+    META_SHEET,
+    TEMPLATE_ID,
+    TEMPLATE_VERSION,
+    Column,
+    Kind,
+    SheetSpec,
+    TemplateSpec,
+    template_spec,
+)
+
+FONT = "BIZ UDPゴシック"
+TABLE_HEADER_ROW = 2  # 0-based: title in row 1, description in row 2, headers in row 3
+FORM_FIRST_ROW = 2  # 0-based row of the first 基本情報 field (labels in A, values in B)
+PINNED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)  # workbook "created": keeps output deterministic
+DEFAULT_FILENAME = "kpi_template_{y0}_{y1}.xlsx"
+
+
+@dataclass(frozen=True)
+class FilledData:
+    """Values to put into the input cells, keyed by spec column keys (as a user types them)."""
+
+    basic: Mapping[str, Any] = field(default_factory=dict)
+    kpis: Sequence[Mapping[str, Any]] = ()
+    survey: Sequence[Mapping[str, Any]] = ()
+    figures: Sequence[Mapping[str, Any]] = ()
+
+    def rows(self, sheet_key: str) -> Sequence[Mapping[str, Any]]:
+        return getattr(self, sheet_key)
+
+
+def template_filename(fiscal_years: tuple[int, int]) -> str:
+    return DEFAULT_FILENAME.format(y0=fiscal_years[0], y1=fiscal_years[1])
+
+
+def write_template(
+    path: Path | str,
+    *,
+    roster: Sequence[str],
+    fiscal_years: tuple[int, int] = (2022, 2023),
+    grades: Sequence[str] = ("A", "B", "C"),
+    data: FilledData | None = None,
+    constant_memory: bool = False,
+) -> Path:
+    """Write the department template (optionally filled with ``data``) to ``path``."""
+    import xlsxwriter  # lazy: keeps `kpitool --help` fast
+
+    path = Path(path)
+    spec = template_spec(tuple(fiscal_years))
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "default_format_properties": {"font_name": FONT, "font_size": 10},
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "constant_memory": constant_memory,
+        },
+    )
+    wb.set_properties(
+        {
+            "title": f"部局経営目標・実績調査 提出様式（{spec.year_labels[0]}・{spec.year_labels[1]}）",
+            "author": "kpitool",
+            "company": "",
+            "created": PINNED_TIME,
+        }
+    )
+    wb.set_custom_property("kpitool_template_id", TEMPLATE_ID)
+    wb.set_custom_property("kpitool_template_version", TEMPLATE_VERSION)
+    fmt = _Formats(wb)
+    rows_per_sheet = {
+        s.key: max(s.blank_rows, len(data.rows(s.key)) if data and s.layout == "table" else 0)
+        for s in spec.sheets
+    }
+    _write_instructions(wb, fmt, spec, grades)
+    for sheet in spec.sheets:
+        if sheet.layout == "form":
+            _write_form(wb, fmt, sheet, data.basic if data else {})
+        else:
+            _write_table(wb, fmt, sheet, data.rows(sheet.key) if data else (), rows_per_sheet[sheet.key], grades)
+    _write_meta(wb, fmt, spec, roster)
+    wb.worksheets()[1].activate()
+    wb.close()
+    return path
+
+
+class _Formats:
+    """The handful of cell formats the template uses, created once per workbook."""
+
+    def __init__(self, wb: Any) -> None:
+        border = {"border": 1, "border_color": "#808080"}
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.note = wb.add_format({"text_wrap": True, "valign": "top", "font_color": "#404040"})
+        self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter", **border})
+        self.label = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "valign": "top", **border})
+        self.input = wb.add_format({"locked": False, "valign": "top", **border})
+        self.input_wrap = wb.add_format({"locked": False, "valign": "top", "text_wrap": True, **border})
+        self.input_center = wb.add_format({"locked": False, "align": "center", "valign": "top", **border})
+        self.input_number = wb.add_format({"locked": False, "valign": "top", "num_format": "#,##0.##", **border})
+        self.input_date = wb.add_format({"locked": False, "valign": "top", "num_format": "yyyy/m/d", **border})
+        self.example = wb.add_format({"valign": "top", "text_wrap": True, "bg_color": "#F2F2F2", **border})
+
+    def for_kind(self, kind: Kind) -> Any:
+        return {
+            Kind.LONG_TEXT: self.input_wrap,
+            Kind.NUMBER: self.input_number,
+            Kind.DATE: self.input_date,
+            Kind.DIRECTION: self.input_center,
+            Kind.GRADE: self.input_center,
+            Kind.ID: self.input_center,
+        }.get(kind, self.input)
+
+
+def _prompt(column: Column) -> dict[str, Any]:
+    message = column.prompt + (f"\n例: {column.example}" if column.example else "")
+    return {"input_title": column.label[:32], "input_message": message[:255]}
+
+
+def _validation(column: Column, grades: Sequence[str]) -> dict[str, Any]:
+    """Excel data validation for the input cells of ``column`` (with its input message)."""
+    rule: dict[str, Any] = {"validate": "any"}
+    if column.kind is Kind.DIRECTION:
+        rule = {"validate": "list", "source": list(DIRECTIONS),
+                "error_title": "方向", "error_message": "↑ または ↓ を選んでください。"}
+    elif column.kind is Kind.GRADE:
+        rule = {"validate": "list", "source": list(grades),
+                "error_title": "達成状況", "error_message": f"{' / '.join(grades)} から選んでください。"}
+    elif column.kind is Kind.DEPARTMENT:
+        rule = {"validate": "list", "source": f"={DEPARTMENT_LIST_NAME}",
+                "error_title": "部局名", "error_message": "一覧にある部局名を選んでください。"}
+    elif column.kind is Kind.NUMBER:
+        # Markers (-, …, x) and units typed in the cell are legitimate, so only warn.
+        rule = {"validate": "decimal", "criteria": "between", "minimum": -1e15, "maximum": 1e15,
+                "error_type": "warning", "error_title": "数値の入力",
+                "error_message": "数値を入力してください。該当なし（-）・不詳（…）・秘匿（x）は「はい」でそのまま入力できます。"}
+    elif column.kind is Kind.DATE:
+        rule = {"validate": "date", "criteria": "between",
+                "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2100, 12, 31),
+                "error_type": "warning", "error_title": "作成日",
+                "error_message": "日付を入力してください（例: 2024/4/1）。"}
+    return {**rule, **_prompt(column), "ignore_blank": True}
+
+
+def _write_value(ws: Any, row: int, col: int, value: Any, cell_format: Any) -> None:
+    """Write a value as a user would have typed it; text is always text, never a formula."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, cell_format)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time()), cell_format)
+    else:
+        ws.write_string(row, col, str(value), cell_format)
+
+
+def _print_setup(ws: Any, repeat_row: int | None) -> None:
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C&P / &N")
+    if repeat_row is not None:
+        ws.repeat_rows(repeat_row)
+
+
+def _protect(ws: Any) -> None:
+    ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": True,
+                    "delete_rows": True, "sort": True, "autofilter": True})
+
+
+def _write_form(wb: Any, fmt: _Formats, sheet: SheetSpec, values: Mapping[str, Any]) -> None:
+    ws = wb.add_worksheet(sheet.name)
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 1, 40)
+    ws.write_string(0, 0, sheet.name, fmt.title)
+    ws.write_string(1, 0, sheet.description, fmt.note)
+    for i, column in enumerate(sheet.columns):
+        row = FORM_FIRST_ROW + i
+        ws.write_string(row, 0, column.label, fmt.label)
+        ws.data_validation(row, 0, row, 0, {"validate": "any", **_prompt(column)})
+        cell_format = fmt.input_date if column.kind is Kind.DATE else fmt.input
+        _write_value(ws, row, 1, values.get(column.key), cell_format)
+        ws.data_validation(row, 1, row, 1, _validation(column, ()))
+    _print_setup(ws, None)
+    _protect(ws)
+
+
+def _write_table(
+    wb: Any,
+    fmt: _Formats,
+    sheet: SheetSpec,
+    rows: Sequence[Mapping[str, Any]],
+    n_rows: int,
+    grades: Sequence[str],
+) -> None:
+    ws = wb.add_worksheet(sheet.name)
+    ws.write_string(0, 0, sheet.name, fmt.title)
+    ws.write_string(1, 0, sheet.description, fmt.note)
+    header, first, last = TABLE_HEADER_ROW, TABLE_HEADER_ROW + 1, TABLE_HEADER_ROW + n_rows
+    for c, column in enumerate(sheet.columns):
+        ws.set_column(c, c, column.width, fmt.for_kind(column.kind))
+    ws.add_table(
+        header, 0, last, len(sheet.columns) - 1,
+        {
+            "name": sheet.table_name,
+            "style": "Table Style Light 9",
+            "autofilter": False,
+            "columns": [{"header": c.label, "header_format": fmt.header} for c in sheet.columns],
+        },
+    )
+    for c, column in enumerate(sheet.columns):
+        ws.data_validation(header, c, header, c, {"validate": "any", **_prompt(column)})
+        ws.data_validation(first, c, last, c, _validation(column, grades))
+        for r in range(n_rows):
+            value = rows[r].get(column.key) if r < len(rows) else None
+            _write_value(ws, first + r, c, value, fmt.for_kind(column.kind))
+    ws.set_row(header, 30)
+    ws.freeze_panes(first, 0)
+    _print_setup(ws, header)
+    _protect(ws)
+
+
+def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Sequence[str]) -> None:
+    ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 12, 18)
+    y0, y1 = spec.year_labels
+    lines = [
+        f"部局経営目標・実績調査 提出様式（{y0}・{y1}）の記入方法",
+        "",
+        "1. 「基本情報」シートのB列に、自治体名・部局名（一覧から選択）・部局長名・担当者・連絡先・作成日を入力します。",
+        "2. 「事業成果目標」シートに、指標（KPI）を1行に1つ入力します。番号は毎年同じ番号を使ってください（年度間の照合に使います）。",
+        "3. 「実績調査」シートに、主な取り組みごとの各年度の実績を文章で入力します。",
+        "4. 「実績数値」シートに、実績調査の取り組みを裏付ける数値を項目ごとに入力します。取り組み番号は実績調査シートの番号です。",
+        "",
+        "数値の書き方: 数値はそのまま入力してください（例: 515、2459.3）。単位は「単位」列に入力します。",
+        "  ・該当なしは -（半角ハイフン）、不詳は …、秘匿は x を入力してください。",
+        "  ・「約60人」「集計中」のような書き方は集計できません。確定値か上の記号を入力してください。",
+        "  ・マイナスは -1972 と入力してください（△1,972 と入力しても読み取れます）。",
+        "方向: ↑ は高いほど良い指標、↓ は低いほど良い指標（順位・事故件数など）です。",
+        "達成状況: " + "、".join(f"{g}（{GRADE_MEANINGS.get(g, '')}）" for g in grades),
+        "",
+        "見出し・シート名は変更しないでください。行が足りない場合は表の最終行の下に続けて入力してください。",
+        "入力後、ファイルを保存して企画課へ提出してください。",
+    ]
+    ws.write_string(0, 0, lines[0], fmt.title)
+    for i, line in enumerate(lines[1:], start=1):
+        ws.write_string(i, 0, line)
+    row = len(lines) + 1
+    for sheet in spec.sheets:
+        ws.write_string(row, 0, f"記入例：{sheet.name}", fmt.title)
+        row += 1
+        if sheet.layout == "form":
+            for column in sheet.columns:
+                ws.write_string(row, 0, column.label, fmt.label)
+                ws.write_string(row, 1, column.example, fmt.example)
+                row += 1
+        else:
+            for c, column in enumerate(sheet.columns):
+                ws.write_string(row, c, column.label, fmt.header)
+                ws.write_string(row + 1, c, column.example, fmt.example)
+            row += 2
+        row += 1
+    _print_setup(ws, None)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+
+
+def _write_meta(wb: Any, fmt: _Formats, spec: TemplateSpec, roster: Sequence[str]) -> None:
+    ws = wb.add_worksheet(META_SHEET)
+    meta = [
+        ("template_id", TEMPLATE_ID),
+        ("template_version", TEMPLATE_VERSION),
+        ("fiscal_year_prev", spec.fiscal_years[0]),
+        ("fiscal_year_curr", spec.fiscal_years[1]),
+    ]
+    for r, (key, value) in enumerate(meta):
+        ws.write_string(r, 0, key)
+        _write_value(ws, r, 1, value, None)
+    ws.write_string(0, 3, DEPARTMENT_LIST_NAME)
+    for r, name in enumerate(roster, start=1):
+        ws.write_string(r, 3, name)
+    last = max(len(roster), 1) + 1
+    wb.define_name(DEPARTMENT_LIST_NAME, f"='{META_SHEET}'!$D$2:$D${last}")
+    ws.very_hidden()
+    ws.protect("", {})
+
+
+def read_meta_rows(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Parse the meta sheet's key/value rows (as read by any reader) into a dict."""
+    out: dict[str, Any] = {}
+    for row in rows:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0]:
+            value = row[1]
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            out[row[0]] = value
+    return out
