@@ -1,0 +1,100 @@
+"""Recalculate a workbook with LibreOffice, to prove that cached formula values are right.
+
+A test helper, not a test file. LibreOffice keeps the cached values of an .xlsx it did not
+write unless its profile says "always recalculate", so each run gets a fresh profile with
+``OOXMLRecalcMode`` (and ``ODFRecalcMode``) set to 0; a fresh profile also keeps runs from
+sharing a lock with a LibreOffice the developer has open.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+TIMEOUT_SECONDS = 120
+
+_ALWAYS_RECALCULATE = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+           xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice executable on PATH, or None."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def require_soffice() -> str:
+    """The LibreOffice executable; skip the test without one, but fail on CI.
+
+    On a developer's laptop a missing LibreOffice should not block the other tests; on CI
+    (``CI=true``) a skip would silently drop the proof that our cached values are right.
+    """
+    soffice = find_soffice()
+    if soffice is None:
+        message = "LibreOffice (soffice) が見つかりません。数式の再計算テストには LibreOffice が必要です。"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return soffice
+
+
+def make_profile(directory: Path) -> Path:
+    """Create a LibreOffice user profile that recalculates every file on load."""
+    user = directory / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(_ALWAYS_RECALCULATE, encoding="utf-8")
+    return directory
+
+
+def recalculate(workbook: Path, workdir: Path, *, timeout: float = TIMEOUT_SECONDS) -> Path:
+    """Open ``workbook`` in headless LibreOffice, recalculate, save as .xlsx; return the copy.
+
+    The copy goes to ``workdir/recalculated/<name>``; the input is left untouched. On a
+    timeout the whole LibreOffice process group is killed, so no soffice.bin lingers.
+    """
+    soffice = require_soffice()
+    profile = make_profile(workdir / "lo-profile")
+    outdir = workdir / "recalculated"
+    outdir.mkdir(parents=True, exist_ok=True)
+    command = [
+        soffice,
+        f"-env:UserInstallation={profile.resolve().as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        "xlsx",
+        "--outdir",
+        str(outdir),
+        str(workbook),
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise RuntimeError(f"LibreOffice did not finish within {timeout} s: {workbook}") from None
+    result = outdir / (workbook.stem + ".xlsx")
+    if process.returncode != 0 or not result.exists():
+        raise RuntimeError(
+            f"LibreOffice could not convert {workbook} (exit {process.returncode}):\n"
+            f"{stdout}\n{stderr}"
+        )
+    return result
