@@ -111,7 +111,7 @@ class _Formats:
     def __init__(self, wb: Any) -> None:
         border = {"border": 1, "border_color": "#808080"}
         self.title = wb.add_format({"bold": True, "font_size": 14})
-        self.note = wb.add_format({"text_wrap": True, "valign": "top", "font_color": "#404040"})
+        self.note = wb.add_format({"font_color": "#404040"})
         self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter", **border})
         self.label = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "valign": "top", **border})
         self.input = wb.add_format({"locked": False, "valign": "top", **border})

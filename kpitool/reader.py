@@ -1,0 +1,353 @@
+"""Read a filled department template into a :class:`Submission`.
+
+Every value keeps the exact cell it came from (``実績数値!E7``) and its text as written, so a
+finding can point at the cell and an auditor can trace a figure back to it. Tables are found by
+their header row, so rows or columns that users insert above or beside them do not break
+reading. Values are read with python-calamine (fast); one light pass over the raw sheet XML adds
+what calamine does not report: formula errors, formulas without a cached value, and percent
+number formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpitool.package import Limits, PackageInfo, inspect_package, parse_xml_safely, read_part
+from kpitool.spec import META_SHEET, SheetSpec, TemplateSpec, template_spec
+from kpitool.template import read_meta_rows
+
+MAX_HEADER_SEARCH_ROWS = 50  # a header row further down than this is "not found"
+MAX_ROWS = 20_000  # rows per table read; more is reported as a structure problem
+
+
+@dataclass(frozen=True, slots=True)
+class CellValue:
+    """One cell as read: its value, where it is and how it was written."""
+
+    sheet: str
+    cell: str  # A1-style address as the user sees it, e.g. "E7"
+    value: Any  # str, float, int, bool, datetime.date/datetime, or None
+    text: str  # the value as written ("" for an empty cell)
+    error: str | None = None  # cached formula error such as "#DIV/0!"
+    formula: bool = False  # the cell holds a formula
+    uncached: bool = False  # a formula without a cached value (never calculated)
+    percent: bool = False  # the cell has a percent number format (0.148 shown as 14.8%)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.sheet}!{self.cell}"
+
+    @property
+    def is_empty(self) -> bool:
+        return self.error is None and not self.uncached and (self.value is None or self.text.strip() == "")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One data row of a table sheet, keyed by spec column keys."""
+
+    sheet_key: str
+    row: int  # Excel row number (1-based)
+    cells: dict[str, CellValue]
+
+    def __getitem__(self, key: str) -> CellValue:
+        return self.cells[key]
+
+    def text(self, key: str) -> str:
+        cell = self.cells.get(key)
+        return cell.text.strip() if cell else ""
+
+
+@dataclass(frozen=True)
+class StructureProblem:
+    """A structural defect the validator turns into a finding (missing sheet, renamed header…)."""
+
+    kind: str  # missing_sheet, missing_header_row, missing_column, extra_column, not_template,
+    #            template_version, template_years, too_many_rows, missing_label
+    sheet: str
+    cell: str = ""
+    detail: str = ""  # the label or value concerned
+
+
+@dataclass
+class Submission:
+    """Everything read from one department file."""
+
+    path: Path
+    info: PackageInfo
+    spec: TemplateSpec
+    meta: dict[str, Any] = field(default_factory=dict)
+    basic: dict[str, CellValue] = field(default_factory=dict)
+    kpis: list[Record] = field(default_factory=list)
+    survey: list[Record] = field(default_factory=list)
+    figures: list[Record] = field(default_factory=list)
+    structure: list[StructureProblem] = field(default_factory=list)
+    extra_cells: list[CellValue] = field(default_factory=list)  # values beside the tables
+
+    def records(self, sheet_key: str) -> list[Record]:
+        return getattr(self, sheet_key)
+
+    def all_cells(self) -> list[CellValue]:
+        cells = list(self.basic.values())
+        for key in ("kpis", "survey", "figures"):
+            for record in self.records(key):
+                cells.extend(record.cells.values())
+        return cells
+
+    @property
+    def department(self) -> str:
+        cell = self.basic.get("department")
+        return cell.text.strip() if cell else ""
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_address(row: int, col: int) -> str:
+    """0-based (row, col) -> "E7"."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR_RE = re.compile(rb'\b(r|s|t)="([^"]*)"')
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_REF_RE = re.compile(r"([A-Z]+)(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class _CellNote:
+    error: str | None
+    formula: bool
+    uncached: bool
+    percent: bool
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _percent_styles(styles_xml: bytes | None) -> frozenset[int]:
+    """Indexes of cellXfs whose number format shows a percent."""
+    if not styles_xml or (b"%" not in styles_xml and b'numFmtId="9"' not in styles_xml and b'numFmtId="10"' not in styles_xml):
+        return frozenset()
+    root = parse_xml_safely(styles_xml)
+    ns = root.tag.split("}")[0] + "}" if root.tag.startswith("{") else ""
+    percent_ids = {9, 10}
+    numfmts = root.find(f"{ns}numFmts")
+    if numfmts is not None:
+        for nf in numfmts:
+            code = re.sub(r'"[^"]*"|\\.', "", nf.get("formatCode", ""))
+            if "%" in code:
+                percent_ids.add(int(nf.get("numFmtId", "-1")))
+    xfs = root.find(f"{ns}cellXfs")
+    if xfs is None:
+        return frozenset()
+    return frozenset(i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in percent_ids)
+
+
+def _scan_sheet(xml: bytes, percent_styles: frozenset[int]) -> dict[tuple[int, int], _CellNote]:
+    """Cells with formulas, errors or percent formats: what calamine's values do not tell."""
+    notes: dict[tuple[int, int], _CellNote] = {}
+    if b"<f" not in xml and b't="e"' not in xml and not percent_styles:
+        return notes
+    for match in _CELL_RE.finditer(xml):
+        attrs = dict(_ATTR_RE.findall(match.group(1)))
+        body = match.group(3) or b""
+        has_formula = b"<f" in body
+        is_error = attrs.get(b"t") == b"e"
+        style = attrs.get(b"s")
+        percent = bool(percent_styles) and style is not None and int(style) in percent_styles
+        if not (has_formula or is_error or percent):
+            continue
+        ref = attrs.get(b"r")
+        if ref is None:
+            continue
+        m = _REF_RE.fullmatch(ref.decode())
+        if not m:
+            continue
+        value = _VALUE_RE.search(body)
+        notes[(int(m.group(2)) - 1, _col_index(m.group(1)))] = _CellNote(
+            error=value.group(1).decode() if is_error and value else None,
+            formula=has_formula,
+            uncached=has_formula and value is None,
+            percent=percent,
+        )
+    return notes
+
+
+def _text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return str(value)
+
+
+class _Grid:
+    """A sheet's values from A1, plus the notes from the XML pass."""
+
+    def __init__(self, name: str, rows: list[list[Any]], notes: dict[tuple[int, int], _CellNote]) -> None:
+        self.name = name
+        self.rows = rows
+        self.notes = notes
+
+    def cell(self, row: int, col: int) -> CellValue:
+        value = self.rows[row][col] if row < len(self.rows) and col < len(self.rows[row]) else None
+        if value == "":
+            value = None
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            value = int(value)
+        note = self.notes.get((row, col))
+        if note is None:
+            return CellValue(self.name, cell_address(row, col), value, _text_of(value))
+        if note.error or note.uncached:
+            value = None
+        return CellValue(
+            self.name, cell_address(row, col), value, note.error or _text_of(value),
+            error=note.error, formula=note.formula, uncached=note.uncached, percent=note.percent,
+        )
+
+
+def _norm_label(value: Any) -> str:
+    return re.sub(r"\s+", "", str(value or "")).strip()
+
+
+def _read_form(grid: _Grid, sheet: SheetSpec, sub: Submission) -> None:
+    wanted = {_norm_label(c.label): c for c in sheet.columns}
+    found: set[str] = set()
+    for r, row in enumerate(grid.rows[:MAX_HEADER_SEARCH_ROWS]):
+        for c, value in enumerate(row[:10]):
+            column = wanted.get(_norm_label(value))
+            if column and column.key not in found:
+                found.add(column.key)
+                sub.basic[column.key] = grid.cell(r, c + 1)
+                break
+    for column in sheet.columns:
+        if column.key not in found:
+            sub.structure.append(StructureProblem("missing_label", sheet.name, "", column.label))
+
+
+def _find_header(grid: _Grid, labels: list[str]) -> tuple[int, dict[str, int]] | None:
+    """The row holding most of the expected labels, and where each label is."""
+    best: tuple[int, dict[str, int]] | None = None
+    need = max(2, len(labels) // 2)
+    for r, row in enumerate(grid.rows[:MAX_HEADER_SEARCH_ROWS]):
+        positions = {}
+        for c, value in enumerate(row):
+            label = _norm_label(value)
+            if label in labels and label not in positions:
+                positions[label] = c
+        if len(positions) >= need and (best is None or len(positions) > len(best[1])):
+            best = (r, positions)
+    return best
+
+
+def _read_table(grid: _Grid, sheet: SheetSpec, sub: Submission) -> None:
+    labels = [_norm_label(c.label) for c in sheet.columns]
+    header = _find_header(grid, labels)
+    if header is None:
+        sub.structure.append(StructureProblem("missing_header_row", sheet.name, "", "・".join(sheet.labels)))
+        return
+    header_row, positions = header
+    for column, label in zip(sheet.columns, labels, strict=True):
+        if label not in positions:
+            sub.structure.append(StructureProblem("missing_column", sheet.name, cell_address(header_row, 0), column.label))
+    used = set(positions.values())
+    first, last = min(used), max(used)
+    header_values = grid.rows[header_row]
+    for c in range(first, min(last + 2, len(header_values))):
+        if c not in used and _norm_label(header_values[c]):
+            sub.structure.append(StructureProblem("extra_column", sheet.name, cell_address(header_row, c), str(header_values[c])))
+    records = sub.records(sheet.key)
+    end = len(grid.rows)
+    if end - header_row - 1 > MAX_ROWS:
+        sub.structure.append(StructureProblem("too_many_rows", sheet.name, "", str(end - header_row - 1)))
+        end = header_row + 1 + MAX_ROWS
+    for r in range(header_row + 1, end):
+        cells = {
+            column.key: grid.cell(r, positions[label])
+            for column, label in zip(sheet.columns, labels, strict=True)
+            if label in positions
+        }
+        if all(cell.is_empty for cell in cells.values()):
+            continue
+        records.append(Record(sheet.key, r + 1, cells))
+
+
+def read_submission(
+    path: Path | str,
+    *,
+    fiscal_years: tuple[int, int] | None = None,
+    limits: Limits | None = None,
+    data: bytes | None = None,
+) -> Submission:
+    """Read one department file. Raises :class:`kpitool.package.PackageError` for files that are
+    not readable workbooks; everything else is recorded on the Submission for the validator.
+
+    ``fiscal_years`` is the configured pair; when omitted, the file's own meta sheet decides.
+    """
+    import python_calamine  # lazy: start-up time of the Excel buttons
+
+    path = Path(path)
+    limits = limits or Limits()
+    if data is None:
+        data = path.read_bytes()
+    info = inspect_package(path, limits, data=data)
+    zf_bytes = io.BytesIO(data)
+    import zipfile
+
+    with zipfile.ZipFile(zf_bytes) as zf:
+        names = set(zf.namelist())
+        styles = read_part(zf, "xl/styles.xml", limits) if "xl/styles.xml" in names else None
+        percent_styles = _percent_styles(styles)
+        parts = {name: part for name, _state, part in info.sheets}
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+        def grid(name: str) -> _Grid:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            part = parts.get(name)
+            xml = read_part(zf, part, limits) if part and part in names else b""
+            return _Grid(name, rows, _scan_sheet(xml, percent_styles))
+
+        meta: dict[str, Any] = {}
+        if META_SHEET in parts:
+            meta = read_meta_rows(book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False))
+        years = fiscal_years
+        if years is None:
+            try:
+                years = (int(meta["fiscal_year_prev"]), int(meta["fiscal_year_curr"]))
+            except (KeyError, TypeError, ValueError):
+                years = (2022, 2023)
+        spec = template_spec(years)
+        sub = Submission(path=path, info=info, spec=spec, meta=meta)
+        for sheet in spec.sheets:
+            if sheet.name not in parts:
+                sub.structure.append(StructureProblem("missing_sheet", sheet.name))
+                continue
+            g = grid(sheet.name)
+            if sheet.layout == "form":
+                _read_form(g, sheet, sub)
+            else:
+                _read_table(g, sheet, sub)
+    return sub
