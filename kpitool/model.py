@@ -1,0 +1,108 @@
+"""The consolidated data: what ``consolidate`` returns and the master workbook is written from.
+
+One place names the DataFrame columns so that the consolidation, the master writer, the CSV
+twin and the audit agree. Column ids are English; :data:`LABELS` gives the Japanese header each
+one has in the master workbook. Every data row carries its source (``file!sheet!cell``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kpitool.config import Config
+
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+
+
+class Status(StrEnum):
+    """Submission status of a department (提出状況)."""
+
+    SUBMITTED = "提出済"
+    MISSING = "未提出"
+    NEEDS_FIX = "要修正"  # errors found; left out unless config.consolidate_with_errors
+    SUPERSEDED = "重複"  # an older file of a department that sent several (not consolidated)
+    OFF_ROSTER = "名簿外"  # a department not in the roster (警告; consolidated)
+    UNREADABLE = "取込不可"  # not a readable kpitool template
+
+
+# 提出状況: one row per file found in the inbox, plus one row per roster department without a file.
+SUBMISSION_COLUMNS = (
+    "department",  # 部局名 (as configured; from the file when off roster)
+    "status",  # Status value
+    "included",  # bool: its data is in the master
+    "file",  # file name in the inbox ("" for 未提出)
+    "size",  # bytes
+    "sha256",
+    "modified",  # file mtime, ISO 8601 JST
+    "created",  # 作成日 (ISO date) as read from 基本情報
+    "errors",  # number of エラー findings
+    "warnings",  # number of 警告 findings
+    "note",  # Japanese explanation (e.g. which file superseded this one)
+)
+
+# 事業成果目標: one row per KPI of an included submission.
+KPI_COLUMNS = (
+    "department", "no", "policy", "indicator", "unit", "direction",
+    "target", "prev", "curr",  # float or None
+    "target_text", "prev_text", "curr_text",  # as written in the cell
+    "target_marker", "prev_marker", "curr_marker",  # "-", "…", "x" or None
+    "grade",  # 達成状況 as submitted
+    "achievement",  # 達成率 (当年度実績 vs 目標値, follows 方向) or None
+    "suggested_grade",  # from the configured thresholds, or None
+    "change", "change_unit", "rate", "rate_text", "evaluation", "reason",  # variance prev→curr
+    "source",  # "file!事業成果目標!A7": the row
+    "source_target", "source_prev", "source_curr",  # "file!事業成果目標!F7" …
+)
+
+# 実績調査: one row per 取り組み.
+SURVEY_COLUMNS = (
+    "department", "no", "viewpoint", "initiative", "plan", "prev", "curr",
+    "source",
+)
+
+# 実績数値: one row per figure, with the variance.
+FIGURE_COLUMNS = (
+    "department", "initiative_no", "item", "unit", "direction",
+    "prev", "curr", "prev_text", "curr_text", "prev_marker", "curr_marker",
+    "change", "change_unit", "rate", "rate_text", "evaluation", "reason",
+    "note", "source", "source_prev", "source_curr",
+)
+
+LABELS: dict[str, str] = {
+    "department": "部局名", "status": "状況", "included": "集約", "file": "ファイル", "size": "サイズ（バイト）",
+    "sha256": "SHA-256", "modified": "更新日時", "created": "作成日", "errors": "エラー", "warnings": "警告",
+    "note": "備考", "no": "番号", "policy": "施策・事業名", "indicator": "指標名", "unit": "単位",
+    "direction": "方向", "target": "目標値", "grade": "達成状況", "achievement": "達成率",
+    "suggested_grade": "達成率による区分", "change": "増減", "change_unit": "増減の単位", "rate": "増減率",
+    "rate_text": "増減率（表示）", "evaluation": "評価", "reason": "増減なしの理由",
+    "viewpoint": "視点", "initiative": "主な取り組み", "plan": "関連する計画・制度",
+    "initiative_no": "取り組み番号", "item": "項目", "source": "出典",
+    "source_target": "出典（目標値）", "source_prev": "出典（前年度）", "source_curr": "出典（当年度）",
+}
+
+
+@dataclass
+class Consolidation:
+    """Result of :func:`kpitool.consolidate.consolidate`: DataFrames plus run facts."""
+
+    config: Config
+    inbox: Path
+    run_at: dt.datetime  # timezone-aware, JST
+    submissions: pd.DataFrame  # SUBMISSION_COLUMNS
+    kpis: pd.DataFrame  # KPI_COLUMNS
+    survey: pd.DataFrame  # SURVEY_COLUMNS
+    figures: pd.DataFrame  # FIGURE_COLUMNS
+    findings: pd.DataFrame  # kpitool.findings.FINDING_COLUMNS keys (English ids)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (file name, Japanese reason)
+
+    def counts(self) -> dict[str, int]:
+        """Number of departments/files per status, for summaries."""
+        counts = self.submissions["status"].value_counts()
+        return {str(s): int(counts.get(str(s), 0)) for s in Status}
