@@ -1,0 +1,248 @@
+"""Build the planning office's control panel, ``workbook_templates/kpitool_panel.xlsm``.
+
+The panel is generated, never edited by hand, so that it can be rebuilt on any OS and checked
+by a test: XlsxWriter writes the sheets (``操作`` with one Form button per macro, ``設定``,
+``実行結果`` and xlwings' ``xlwings.conf``) and embeds a VBA project that holds
+``macros/*.bas`` and the standalone ``xlwings.bas`` of the installed xlwings, so the panel
+needs no add-in. The same inputs give the same bytes.
+
+The VBA project is written by pyOpenVBA (a build-only dependency) from its Excel-made empty
+project, with one correction: pyOpenVBA keeps the template's ``_VBA_PROJECT`` version cookie
+and zero-fills the performance cache, whereas MS-OVBA 2.3.4.1 says a writer MUST write
+version 0xFFFF and no cache. With 0xFFFF no Office build mistakes the project for one it
+compiled itself; each recompiles the modules from their source on first open, which is what
+a source-only project needs (xlwings' own standalone quickstart workbook ships that way).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from kpitool.xl import PANEL_SHEET, RESULTS_SHEET, SETTINGS, SETTINGS_SHEET
+
+PANEL_FILENAME = "kpitool_panel.xlsm"
+ROOT = Path(__file__).resolve().parents[1]
+MACROS_DIR = ROOT / "macros"
+XLWINGS_CONF_SHEET = "xlwings.conf"
+FONT = "BIZ UDPゴシック"
+PINNED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)  # workbook "created": keeps the bytes reproducible
+# Where the README's guide installs Python; xlwings expands %VARIABLES% in xlwings.conf.
+DEFAULT_INTERPRETER = r"%LOCALAPPDATA%\kpitool\venv\Scripts\python.exe"
+WORKBOOK_CODE_NAME = "ThisWorkbook"
+# MS-OVBA 2.3.4.1: Reserved1 0x61CC, Version 0xFFFF, Reserved2 0x00, Reserved3 (2 bytes), no cache.
+SOURCE_ONLY_VBA_PROJECT = bytes.fromhex("cc61ffff000000")
+
+
+@dataclass(frozen=True)
+class PanelButton:
+    """One button of the 操作 sheet: its caption, the VBA Sub it runs and what it does."""
+
+    caption: str
+    macro: str  # a Sub in macros/KPITool.bas
+    function: str  # the kpitool.xl function that Sub calls
+    description: str
+
+
+BUTTONS: tuple[PanelButton, ...] = (
+    PanelButton("検証", "KPIToolValidate", "validate_button",
+                "受付フォルダの提出ファイルを1つずつ確かめ、問題のあるセルと直し方を「実行結果」に一覧にします。"
+                "提出ファイルは変更しません。"),
+    PanelButton("集約・実績調査", "KPIToolConsolidate", "consolidate_button",
+                "名簿と各部局の最新の提出ファイルから、集約ファイル（提出状況・実績調査・検証結果・監査ログ）を"
+                "作成します。"),
+    PanelButton("提出様式を作成", "KPIToolTemplate", "template_button",
+                "設定ファイルの名簿と年度で、部局に配布する提出様式（.xlsx）を作成します。"),
+    PanelButton("監査", "KPIToolAudit", "audit_button",
+                "集約ファイルが集約したときのままか（後から書き換えられていないか）を、受付フォルダの"
+                "ファイルと照らして確かめます。"),
+)
+SHEETS: tuple[str, ...] = (PANEL_SHEET, SETTINGS_SHEET, RESULTS_SHEET, XLWINGS_CONF_SHEET)
+
+
+def sheet_code_names() -> dict[str, str]:
+    """The VBA code name of each sheet, as Excel would name them (Sheet1, Sheet2, …)."""
+    return {name: f"Sheet{i}" for i, name in enumerate(SHEETS, start=1)}
+
+
+def xlwings_bas_path() -> Path:
+    """The standalone VBA module shipped inside the installed xlwings package."""
+    return Path(str(resources.files("xlwings") / "xlwings.bas"))
+
+
+def read_module(path: Path) -> tuple[str, str]:
+    """A .bas file as (module name from ``Attribute VB_Name``, source with CRLF line ends)."""
+    text = path.read_bytes().decode("ascii")  # the project's code page is not Japanese: keep VBA ASCII
+    source = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    match = re.search(r'^Attribute VB_Name = "([^"]+)"', source, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"{path} has no Attribute VB_Name line")
+    return match.group(1), source
+
+
+def vba_modules(macros_dir: Path = MACROS_DIR) -> list[tuple[str, str]]:
+    """The standard modules of the panel: ours (sorted by file name), then xlwings'."""
+    paths = [*sorted(macros_dir.glob("*.bas")), xlwings_bas_path()]
+    return [read_module(p) for p in paths]
+
+
+def vba_project_bin(modules: list[tuple[str, str]]) -> bytes:
+    """A vbaProject.bin holding ``modules`` plus the document modules of the panel's sheets."""
+    import xlsxwriter
+    from pyopenvba import ExcelFile
+    from pyopenvba.cfb import CFB
+    from pyopenvba.vba import VBAModuleKind
+
+    with tempfile.TemporaryDirectory(prefix="kpitool-panel-") as tmp:
+        skeleton = Path(tmp) / "skeleton.xlsm"
+        out = Path(tmp) / "with_project.xlsm"
+        # pyOpenVBA names the document modules from the workbook's code names: give it ours.
+        wb = xlsxwriter.Workbook(str(skeleton))
+        wb.set_vba_name(WORKBOOK_CODE_NAME)
+        for name, code_name in sheet_code_names().items():
+            wb.add_worksheet(name).set_vba_name(code_name)
+        wb.close()
+        with ExcelFile(skeleton) as book:
+            project = book.add_vba_project()
+            for name, source in modules:
+                project.add_module(name, source, kind=VBAModuleKind.standard)
+            book.save(out)
+        with zipfile.ZipFile(out) as package:
+            raw = package.read("xl/vbaProject.bin")
+    cfb = CFB.from_bytes(raw)
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", SOURCE_ONLY_VBA_PROJECT)
+    return cfb.to_bytes()
+
+
+def write_panel(path: Path | str, *, macros_dir: Path = MACROS_DIR) -> Path:
+    """Write the control panel workbook to ``path`` (reproducible bytes)."""
+    import xlsxwriter
+
+    path = Path(path)
+    project = vba_project_bin(vba_modules(macros_dir))
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "default_format_properties": {"font_name": FONT, "font_size": 11},
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    wb.set_properties({"title": "kpitool 操作パネル", "author": "kpitool", "company": "", "created": PINNED_TIME})
+    wb.add_vba_project(io.BytesIO(project), is_stream=True)
+    wb.set_vba_name(WORKBOOK_CODE_NAME)
+    formats = _Formats(wb)
+    code_names = sheet_code_names()
+    sheets = {name: wb.add_worksheet(name) for name in SHEETS}
+    for name, ws in sheets.items():
+        ws.set_vba_name(code_names[name])
+    _write_panel_sheet(sheets[PANEL_SHEET], formats)
+    _write_settings_sheet(sheets[SETTINGS_SHEET], formats)
+    _write_results_sheet(sheets[RESULTS_SHEET], formats)
+    _write_xlwings_conf(sheets[XLWINGS_CONF_SHEET], formats)
+    sheets[PANEL_SHEET].activate()
+    wb.close()
+    return path
+
+
+class _Formats:
+    def __init__(self, wb: Any) -> None:
+        border = {"border": 1, "border_color": "#808080"}
+        self.title = wb.add_format({"bold": True, "font_size": 16})
+        self.heading = wb.add_format({"bold": True, "font_size": 12})
+        self.note = wb.add_format({"font_color": "#404040", "text_wrap": True, "valign": "top"})
+        self.text = wb.add_format({"text_wrap": True, "valign": "vcenter"})
+        self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", **border})
+        self.label = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "valign": "top", **border})
+        self.input = wb.add_format({"bg_color": "#FFF2CC", "valign": "top", **border})
+        self.plain = wb.add_format({})
+
+
+def _write_panel_sheet(ws: Any, f: _Formats) -> None:
+    ws.hide_gridlines(2)
+    ws.set_column(0, 0, 2)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 2, 2)
+    ws.set_column(3, 3, 80)
+    ws.write_string(0, 1, "kpitool 操作パネル", f.title)
+    ws.write_string(1, 1, "ボタンを押すと「設定」シートの内容で処理し、結果を「実行結果」シートに書き出して、"
+                          "最後にメッセージでお知らせします。", f.plain)
+    row = 3
+    for button in BUTTONS:
+        ws.set_row(row, 42)
+        ws.insert_button(row, 1, {"macro": button.macro, "caption": button.caption,
+                                  "width": 160, "height": 48, "x_offset": 2, "y_offset": 4})
+        ws.write_string(row, 3, button.description, f.text)
+        row += 2
+    ws.write_string(row, 1, "はじめて使うとき", f.heading)
+    steps = (
+        "1. このブックを受付フォルダと同じフォルダに保存し、「設定」シートのパスを確認します（相対パスはこのブックのフォルダが基準です）。",
+        "2. 「xlwings.conf」シートの Interpreter_Win に、kpitool を入れた Python（python.exe）の場所を書きます。",
+        "3. ［検証］を押し、「実行結果」シートに結果が出れば準備完了です。詳しくは README の「Windows での導入」をご覧ください。",
+        "エラーのときは、メッセージの [E-…] のコードと、このブックと同じフォルダの kpitool_error.log を担当者に伝えてください。",
+    )
+    for i, step in enumerate(steps, start=1):
+        ws.write_string(row + i, 1, step, f.plain)
+
+
+def _write_settings_sheet(ws: Any, f: _Formats) -> None:
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, 2, 90)
+    ws.write_string(0, 0, "設定", f.title)
+    ws.write_string(1, 0, "黄色のセルを書き換えてください。相対パスはこのブックのフォルダが基準です"
+                          "（\\\\サーバー\\共有\\… のネットワークのパスも使えます）。", f.plain)
+    for col, label in enumerate(("項目", "値", "説明")):
+        ws.write_string(2, col, label, f.header)
+    for i, setting in enumerate(SETTINGS, start=3):
+        ws.write_string(i, 0, setting.label, f.label)
+        if isinstance(setting.default, int):
+            ws.write_number(i, 1, setting.default, f.input)
+        elif setting.default:
+            ws.write_string(i, 1, setting.default, f.input)
+        else:
+            ws.write_blank(i, 1, None, f.input)
+        ws.write_string(i, 2, setting.description, f.note)
+
+
+def _write_results_sheet(ws: Any, f: _Formats) -> None:
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 3, 18)
+    ws.set_column(4, 9, 16)
+    ws.write_string(0, 0, "実行結果", f.title)
+    ws.write_string(1, 0, "まだ実行していません。「操作」シートのボタンを押すと、ここに結果が出ます。", f.plain)
+
+
+def _write_xlwings_conf(ws: Any, f: _Formats) -> None:
+    """xlwings reads keys from A1 downwards until the first blank cell; notes go below that."""
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 55)
+    ws.write_string(0, 0, "Interpreter_Win", f.plain)
+    ws.write_string(0, 1, DEFAULT_INTERPRETER, f.input)
+    # kpitool is installed, so nothing next to the workbook should shadow its modules.
+    ws.write_string(1, 0, "ADD_WORKBOOK_TO_PYTHONPATH", f.plain)
+    ws.write_string(1, 1, "false", f.plain)
+    notes = (
+        "このシートは xlwings の設定です（シート名を変えないでください）。A1 から下に空白なく並べます。",
+        "Interpreter_Win: kpitool を入れた Python の python.exe の場所。%LOCALAPPDATA% などの環境変数が使えます。",
+        "ADD_WORKBOOK_TO_PYTHONPATH: false のままにしてください（ブックのフォルダの .py を読み込まない）。",
+    )
+    for i, note in enumerate(notes, start=4):
+        ws.write_string(i, 0, note, f.plain)
+
+
+def main() -> None:
+    """Rebuild the committed panel (``python -m kpitool.panel``)."""
+    print(write_panel(ROOT / "workbook_templates" / PANEL_FILENAME))
+
+
+if __name__ == "__main__":
+    main()

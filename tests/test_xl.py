@@ -1,0 +1,373 @@
+"""kpitool.xl: the Excel button wrappers (issue 5).
+
+The pure parts (paths, years, messages) are tested directly. The buttons themselves run
+against real xlwings Book objects on xlwings' remote engine: the payload is built from the
+committed panel's own sheets and the test asserts the actions the wrapper sends back (values
+written to 実行結果, the message box). That engine is PolyForm-Noncommercial code, so those
+tests are opt-in: they run only with KPITOOL_REMOTE_ENGINE_TESTS=1, which `.ci/run` sets.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from kpitool import xl
+from kpitool.errors import ConfigError, KpitoolError
+
+ROOT = Path(__file__).resolve().parents[1]
+PANEL = ROOT / "workbook_templates" / "kpitool_panel.xlsm"
+RESULTS_INDEX = 2  # 実行結果 is the third sheet of the panel
+
+remote_engine = [
+    pytest.mark.remote_engine,
+    pytest.mark.skipif(
+        os.environ.get("KPITOOL_REMOTE_ENGINE_TESTS") != "1",
+        reason="xlwings の remote エンジンを使うテストは KPITOOL_REMOTE_ENGINE_TESTS=1 のときだけ実行します（.ci/run が設定）",
+    ),
+]
+
+
+# --- import cost ---------------------------------------------------------------------------
+
+
+def test_import_kpitool_xl_loads_nothing_heavy() -> None:
+    """Each click starts a fresh Python: importing the module must stay cheap."""
+    heavy = ("pandas", "numpy", "xlsxwriter", "openpyxl", "xlwings", "xlwings.pro")
+    code = f"import sys, kpitool.xl; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_kpitool_never_imports_xlwings_pro() -> None:
+    """xlwings.pro (PolyForm-Noncommercial) stays out of kpitool's runtime; only tests use it."""
+    offenders = [
+        p.name for p in (ROOT / "kpitool").glob("*.py")
+        if "xlwings.pro" in p.read_text(encoding="utf-8") or "from xlwings import pro" in p.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_each_button_function_is_public() -> None:
+    assert sorted(xl.button_functions()) == ["audit_button", "consolidate_button", "template_button", "validate_button"]
+
+
+# --- paths ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("folder", "value", "expected"),
+    [
+        (PureWindowsPath(r"C:\Users\kikaku\KPI"), "受付", PureWindowsPath(r"C:\Users\kikaku\KPI\受付")),
+        (PureWindowsPath(r"\\fileserver\企画課\KPI"), "inbox", PureWindowsPath(r"\\fileserver\企画課\KPI\inbox")),
+        (PureWindowsPath(r"C:\KPI"), r"\\fileserver\共有\受付", PureWindowsPath(r"\\fileserver\共有\受付")),
+        (PureWindowsPath(r"\\fileserver\企画課\KPI"), r"D:\データ\受付", PureWindowsPath(r"D:\データ\受付")),
+        (PureWindowsPath(r"C:\KPI"), '"C:\\令和5年度\\受付"', PureWindowsPath(r"C:\令和5年度\受付")),
+        (PurePosixPath("/srv/企画課"), "inbox", PurePosixPath("/srv/企画課/inbox")),
+        (PurePosixPath("/srv/企画課"), "/data/受付", PurePosixPath("/data/受付")),
+    ],
+)
+def test_relative_paths_resolve_against_the_workbook_folder(folder: Any, value: str, expected: Any) -> None:
+    resolved = xl.resolve_path(value, folder)
+    assert resolved == expected
+    assert type(resolved) is type(folder)
+
+
+def test_dotdot_is_kept_for_windows_to_resolve() -> None:
+    # Windows resolves ..; pathlib keeps it, which is what Excel users expect to see in messages.
+    assert xl.resolve_path(r"..\集約", PureWindowsPath(r"C:\KPI\panel")) == PureWindowsPath(r"C:\KPI\panel\..\集約")
+
+
+def test_empty_path_is_a_setting_error() -> None:
+    with pytest.raises(KpitoolError) as err:
+        xl.resolve_path('  ""  ', PureWindowsPath(r"C:\KPI"))
+    assert err.value.code == "E-XL-002"
+
+
+def test_workbook_folder_is_the_folder_of_the_saved_book(tmp_path: Path) -> None:
+    book = SimpleNamespace(fullname=str(tmp_path / "企画課" / "kpitool_panel.xlsm"))
+    assert xl.workbook_folder(book) == tmp_path / "企画課"
+
+
+@pytest.mark.parametrize("fullname", ["Book1", "kpitool_panel.xlsm"])
+def test_unsaved_book_has_no_folder(fullname: str) -> None:
+    with pytest.raises(KpitoolError) as err:
+        xl.workbook_folder(SimpleNamespace(fullname=fullname))
+    assert err.value.code == "E-XL-003"
+    assert "保存" in err.value.message_ja
+
+
+def test_onedrive_url_without_a_local_sync_folder_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OneDrive", "OneDriveConsumer", "OneDriveCommercial"):
+        monkeypatch.delenv(name, raising=False)
+    book = SimpleNamespace(fullname="https://d.docs.live.net/abc123/企画課/kpitool_panel.xlsm")
+    with pytest.raises(KpitoolError) as err:
+        xl.workbook_folder(book)
+    assert err.value.code == "E-XL-003"
+    assert "OneDrive" in err.value.message_ja
+
+
+# --- fiscal year ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "year"),
+    [(2023, 2023), (2023.0, 2023), ("2023", 2023), ("２０２３年度", 2023), ("令和5", 2023),
+     ("令和５年度", 2023), ("R6", 2024), ("r6年度", 2024), (None, None), ("", None), ("  ", None)],
+)
+def test_fiscal_year_as_users_type_it(value: Any, year: int | None) -> None:
+    assert xl.parse_fiscal_year(value) == year
+
+
+@pytest.mark.parametrize("value", ["来年度", 1999, 2023.5, True, "平成30", "23"])
+def test_fiscal_year_that_is_not_a_year_is_refused(value: Any) -> None:
+    with pytest.raises(KpitoolError) as err:
+        xl.parse_fiscal_year(value)
+    assert err.value.code == "E-XL-002"
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def test_message_for_kpitool_error_has_code_text_and_what_to_do() -> None:
+    text = xl.failure_message("集約", ConfigError("設定ファイルが見つかりません: kpitool.toml"), Path("C:/KPI/kpitool_error.log"))
+    assert text.startswith("[E-CFG-001] 集約を実行できませんでした。")
+    assert "設定ファイルが見つかりません" in text
+    assert "「設定」シート" in text
+    assert "kpitool_error.log" in text
+
+
+def test_message_for_unexpected_error_hides_the_exception() -> None:
+    text = xl.failure_message("検証", KeyError("internal_key"), Path("/x/kpitool_error.log"))
+    assert text.startswith("[E-XL-900]")
+    assert "internal_key" not in text and "Traceback" not in text and "KeyError" not in text
+
+
+def test_message_for_locked_file_names_the_file() -> None:
+    exc = PermissionError(13, "Permission denied", r"\\fileserver\企画課\kpi_集約.xlsx")
+    text = xl.failure_message("集約", exc, None)
+    assert text.startswith("[E-XL-004]")
+    assert r"\\fileserver\企画課\kpi_集約.xlsx" in text
+    assert "Permission denied" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+81", "'+81"), ("@SUM", "'@SUM"),
+     ("-", "-"), ("△1,972", "△1,972"), (-5, -5), (None, None)],
+)
+def test_text_that_excel_would_read_as_a_formula_stays_text(value: Any, written: Any) -> None:
+    assert xl._cell(value) == written
+
+
+# --- the buttons through xlwings' remote engine -------------------------------------------
+
+
+def _payload(panel: Path, fullname: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON the xlwings client sends for the panel workbook, built from its own sheets."""
+    import openpyxl
+    import xlwings as xw
+
+    wb = openpyxl.load_workbook(panel)
+    sheets = []
+    for ws in wb.worksheets:
+        values = [
+            list(row)
+            for row in ws.iter_rows(min_row=1, min_col=1, max_row=max(ws.max_row, 1),
+                                    max_col=max(ws.max_column, 1), values_only=True)
+        ]
+        if ws.title == xl.SETTINGS_SHEET and settings:
+            for row in values:
+                if row[0] in settings:
+                    row[1] = settings[row[0]]
+        sheets.append({"name": ws.title, "values": values, "pictures": [], "tables": []})
+    return {
+        "client": "Office.js",
+        "version": xw.__version__,
+        "book": {"name": fullname, "active_sheet_index": 0, "selection": "A1"},
+        "names": [],
+        "sheets": sheets,
+    }
+
+
+@pytest.fixture
+def remote_book(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make ``xw.Book(json=...)`` books on the remote engine (license: noncommercial use)."""
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    import xlwings as xw
+
+    if "remote" not in [engine.name for engine in xw.engines]:
+        from xlwings.pro import _xlremote  # only the tests touch xlwings.pro
+
+        xw.engines.add(xw.main.Engine(impl=_xlremote.engine))
+
+    def make(fullname: str, settings: dict[str, Any] | None = None) -> Any:
+        return xw.Book(json=_payload(PANEL, fullname, settings))
+
+    return make
+
+
+def _actions(book: Any) -> list[dict[str, Any]]:
+    return book.impl.json()["actions"]
+
+
+def _results(book: Any) -> list[list[Any]]:
+    """The values the wrapper wrote to 実行結果 (after clearing it)."""
+    actions = [a for a in _actions(book) if a["sheet_position"] == RESULTS_INDEX]
+    assert actions[0]["func"] == "sheetClearContents"
+    writes = [a for a in actions if a["func"] == "setValues"]
+    assert len(writes) == 1
+    assert (writes[0]["start_row"], writes[0]["start_column"]) == (0, 0)
+    return writes[0]["values"]
+
+
+def _labelled(rows: list[list[Any]]) -> dict[str, Any]:
+    return {row[0]: row[1] for row in rows if row and row[0] and len(row) > 1}
+
+
+def _alerts(book: Any) -> list[list[Any]]:
+    return [a["args"] for a in _actions(book) if a["func"] == "alert"]
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Path:
+    """The planning office's folder (Japanese name): panel, config and inbox side by side."""
+    from kpitool.demo import prepare
+
+    folder = tmp_path / "企画課 KPI"
+    prepare(folder)
+    return folder
+
+
+class TestButtonsOnTheRemoteEngine:
+    pytestmark = remote_engine
+
+    def test_template_button_writes_the_template_and_reports_it(self, remote_book: Any, office: Path) -> None:
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.template_button(book)
+        expected = office / "提出様式" / "kpi_template_2022_2023.xlsx"
+        assert expected.is_file()
+        rows = _results(book)
+        summary = _labelled(rows)
+        assert summary["操作"] == "提出様式の作成"
+        assert summary["結果"] == "正常終了"
+        assert summary["提出様式"] == str(expected)
+        assert rows[-1][0] == _roster_last(office)
+        [[message, title, buttons, mode, _callback]] = _alerts(book)
+        assert message.startswith("提出様式を作成しました（2022・2023年度")
+        assert (title, buttons, mode) == ("kpitool", "ok", "info")
+
+    def test_fiscal_year_in_settings_overrides_the_config(self, remote_book: Any, office: Path) -> None:
+        book = remote_book(str(office / "kpitool_panel.xlsm"), {"当年度（西暦）": "令和6"})
+        xl.template_button(book)
+        assert (office / "提出様式" / "kpi_template_2023_2024.xlsx").is_file()
+
+    def test_absolute_unc_like_and_japanese_paths_in_settings(self, remote_book: Any, office: Path, tmp_path: Path) -> None:
+        target = tmp_path / "共有" / "令和5年度 様式"
+        book = remote_book(str(office / "kpitool_panel.xlsm"),
+                           {"提出様式の出力先": f'"{target}"', "設定ファイル": str(office / "kpitool.toml")})
+        xl.template_button(book)
+        assert (target / "kpi_template_2022_2023.xlsx").is_file()
+
+    def test_injected_failure_shows_japanese_message_and_writes_the_log(
+        self, remote_book: Any, office: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import kpitool.template
+
+        def broken(*_args: Any, **_kwargs: Any) -> Path:
+            raise RuntimeError("injected failure 0xDEAD")
+
+        monkeypatch.setattr(kpitool.template, "write_template", broken)
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.template_button(book)  # must not raise: a raise would become a VBA error dialog
+        [[message, _title, _buttons, mode, _callback]] = _alerts(book)
+        assert mode == "critical"
+        assert message.startswith("[E-XL-900] 予期しないエラーのため、提出様式の作成を中止しました。")
+        assert "Traceback" not in message and "0xDEAD" not in message and "RuntimeError" not in message
+        log = office / "kpitool_error.log"
+        assert str(log) in message
+        text = log.read_text(encoding="utf-8-sig")
+        assert "Traceback (most recent call last)" in text
+        assert "RuntimeError: injected failure 0xDEAD" in text
+        assert "提出様式の作成" in text
+        assert _labelled(_results(book))["結果"] == "エラー"
+
+    def test_missing_config_is_a_coded_japanese_message(self, remote_book: Any, office: Path) -> None:
+        (office / "kpitool.toml").unlink()
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.template_button(book)
+        [[message, *_rest]] = _alerts(book)
+        assert message.startswith("[E-CFG-001] 提出様式の作成を実行できませんでした。")
+        assert str(office / "kpitool.toml") in message
+        assert "Traceback" not in message
+        assert (office / "kpitool_error.log").is_file()
+
+    def test_renamed_settings_label_is_explained(self, remote_book: Any, office: Path) -> None:
+        payload_book = remote_book(str(office / "kpitool_panel.xlsm"))
+        settings = payload_book.impl.api["sheets"][1]["values"]
+        for row in settings:
+            if row[0] == "受付フォルダ":
+                row[0] = "受付"
+        xl.template_button(payload_book)
+        [[message, *_rest]] = _alerts(payload_book)
+        assert message.startswith("[E-XL-001]")
+        assert "「受付フォルダ」" in message
+
+    def test_unsaved_book_logs_to_the_temp_folder(
+        self, remote_book: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        book = remote_book("Book1")
+        xl.validate_button(book)
+        [[message, *_rest]] = _alerts(book)
+        assert message.startswith("[E-XL-003]")
+        assert (tmp_path / "kpitool_error.log").is_file()
+
+    def test_validate_button_lists_every_file_and_finding(self, remote_book: Any, office: Path) -> None:
+        pytest.importorskip("kpitool.validate")
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.validate_button(book)
+        rows = _results(book)
+        summary = _labelled(rows)
+        assert summary["結果"] == "正常終了", summary.get("メッセージ")
+        files = sorted(p.name for p in (office / "inbox").glob("*.xlsx"))
+        assert summary["ファイル数"] == len(files)
+        header = rows.index(["ファイル", "判定", "エラー", "警告"])
+        assert sorted(r[0] for r in rows[header + 1 : header + 1 + len(files)]) == files
+        assert ["重要度", "コード", "ファイル", "シート", "セル", "項目", "入力値", "内容", "説明", "直し方"] in rows
+        [[message, *_rest]] = _alerts(book)
+        assert message.startswith(f"検証が終わりました。{len(files)}ファイルのうち")
+
+    def test_consolidate_then_audit(self, remote_book: Any, office: Path) -> None:
+        pytest.importorskip("kpitool.consolidate")
+        pytest.importorskip("kpitool.master")
+        pytest.importorskip("kpitool.audit")
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.consolidate_button(book)
+        summary = _labelled(_results(book))
+        assert summary["結果"] == "正常終了", summary.get("メッセージ")
+        master = office / "kpi_集約.xlsx"
+        assert master.is_file()
+        assert summary["集約ファイル"] == str(master)
+        [[message, *_rest]] = _alerts(book)
+        assert message.startswith(f"集約ファイルを作成しました。\n{master}")
+
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.audit_button(book)
+        summary = _labelled(_results(book))
+        assert summary["判定"] == "相違なし", summary.get("メッセージ")
+        [[message, *_rest]] = _alerts(book)
+        assert message.startswith("監査が終わりました。")
+
+
+def _roster_last(office: Path) -> str:
+    from kpitool.config import load_config
+
+    return load_config(office / "kpitool.toml").roster[-1]
