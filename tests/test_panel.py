@@ -1,0 +1,273 @@
+"""The control panel workbook (issue 5): current, reproducible, and its buttons wired.
+
+No Excel here, so the panel is checked the way other tools read it: oletools' olevba for the
+VBA project, the package parts for content type, code names and button bindings, and
+LibreOffice (headless) for an independent reader that must find each button's macro.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import subprocess
+import zipfile
+from pathlib import Path
+
+import olefile
+import pytest
+from defusedxml import ElementTree
+from libreoffice import make_profile, require_soffice
+
+from kpitool import panel, xl
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / "workbook_templates" / panel.PANEL_FILENAME
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+MACRO_ENABLED = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+DOCUMENT_MODULES = {"ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Sheet4"}
+# olevba builds its pyparsing grammar with names pyparsing 3 deprecates; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return panel.write_panel(tmp_path_factory.mktemp("panel") / panel.PANEL_FILENAME)
+
+
+def _normalise(source: str) -> str:
+    """VBA source as the editor shows it: no Attribute lines, LF, no trailing blank lines."""
+    lines = source.replace("\r\n", "\n").split("\n")
+    return "\n".join(line for line in lines if not line.startswith("Attribute VB_")).strip("\n")
+
+
+def _vba(path: Path) -> dict[str, str]:
+    from oletools.olevba import VBA_Parser
+
+    parser = VBA_Parser(str(path))
+    try:
+        assert parser.detect_vba_macros()
+        return {Path(vba_filename).stem: code for _f, _s, vba_filename, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def _part(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as package:
+        return package.read(name)
+
+
+def _subs(source: str) -> set[str]:
+    return set(re.findall(r"^\s*(?:Public\s+)?Sub\s+(\w+)\s*\(", source, re.MULTILINE | re.IGNORECASE))
+
+
+def _button_bindings(path: Path) -> dict[str, str]:
+    """caption -> macro of every Form button in the package (VML ``x:FmlaMacro``)."""
+    bindings: dict[str, str] = {}
+    with zipfile.ZipFile(path) as package:
+        for name in package.namelist():
+            if name.startswith("xl/drawings/vmlDrawing"):
+                vml = package.read(name).decode("utf-8")
+                for shape in re.findall(r"<v:shape\b.*?</v:shape>", vml, re.DOTALL):
+                    if 'ObjectType="Button"' not in shape:
+                        continue
+                    caption = re.sub(r"<[^>]+>", "", re.search(r"<v:textbox.*?</v:textbox>", shape, re.DOTALL).group())
+                    bindings[caption] = re.search(r"<x:FmlaMacro>\[0\]!([^<]+)</x:FmlaMacro>", shape).group(1)
+    return bindings
+
+
+# --- the committed file --------------------------------------------------------------------
+
+
+def test_committed_panel_is_current(built: Path) -> None:
+    assert COMMITTED.read_bytes() == built.read_bytes(), (
+        "workbook_templates/kpitool_panel.xlsm is out of date: run `make template` "
+        "(python -m kpitool.build_templates) and commit the result"
+    )
+
+
+def test_build_is_reproducible(built: Path, tmp_path: Path) -> None:
+    again = panel.write_panel(tmp_path / "again.xlsm")
+    assert again.read_bytes() == built.read_bytes()
+
+
+def test_content_type_is_macro_enabled() -> None:
+    types = ElementTree.fromstring(_part(COMMITTED, "[Content_Types].xml"))
+    overrides = {o.get("PartName"): o.get("ContentType") for o in types}
+    defaults = {d.get("Extension"): d.get("ContentType") for d in types if d.get("Extension")}
+    assert overrides["/xl/workbook.xml"] == MACRO_ENABLED
+    assert "application/vnd.ms-office.vbaProject" in {overrides.get("/xl/vbaProject.bin"), defaults.get("bin")}
+    rels = _part(COMMITTED, "xl/_rels/workbook.xml.rels").decode("utf-8")
+    assert 'relationships/vbaProject" Target="vbaProject.bin"' in rels
+
+
+def test_sheets_and_code_names_match_the_vba_project() -> None:
+    workbook = ElementTree.fromstring(_part(COMMITTED, "xl/workbook.xml"))
+    assert workbook.find("m:workbookPr", NS).get("codeName") == "ThisWorkbook"
+    names = [s.get("name") for s in workbook.find("m:sheets", NS)]
+    assert names == ["操作", "設定", "実行結果", "xlwings.conf"]
+    code_names = []
+    for i in range(1, len(names) + 1):
+        sheet = ElementTree.fromstring(_part(COMMITTED, f"xl/worksheets/sheet{i}.xml"))
+        code_names.append(sheet.find("m:sheetPr", NS).get("codeName"))
+    assert code_names == [panel.sheet_code_names()[n] for n in names]
+    ole = olefile.OleFileIO(io.BytesIO(_part(COMMITTED, "xl/vbaProject.bin")))
+    project = ole.openstream("PROJECT").read().decode("latin-1")
+    documents = re.findall(r"^Document=(\w+)/", project, re.MULTILINE)
+    modules = re.findall(r"^Module=(\w+)", project, re.MULTILINE)
+    assert sorted(documents) == sorted(["ThisWorkbook", *code_names])
+    assert modules == ["KPITool", "xlwings"]
+
+
+# --- the VBA project -----------------------------------------------------------------------
+
+
+def test_olevba_extracts_our_macros_and_xlwings_unchanged() -> None:
+    modules = _vba(COMMITTED)
+    expected = {
+        "KPITool": (ROOT / "macros" / "KPITool.bas").read_text(encoding="ascii"),
+        "xlwings": panel.xlwings_bas_path().read_text(encoding="ascii"),
+    }
+    assert set(modules) == DOCUMENT_MODULES | set(expected)
+    for name, source in expected.items():
+        assert _normalise(modules[name]) == _normalise(source), name
+    for name in DOCUMENT_MODULES:
+        assert _normalise(modules[name]) == "", name
+
+
+def test_embedded_xlwings_module_is_the_installed_version() -> None:
+    import xlwings
+
+    source = _vba(COMMITTED)["xlwings"]
+    assert f'Public Const XLWINGS_VERSION As String = "{xlwings.__version__}"' in source
+
+
+def test_vba_project_is_source_only() -> None:
+    """MS-OVBA 2.3.4.1: version 0xFFFF and no performance cache, so Excel compiles from source."""
+    ole = olefile.OleFileIO(io.BytesIO(_part(COMMITTED, "xl/vbaProject.bin")))
+    assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("cc61ffff000000")
+
+
+def test_vba_has_one_runpython_line_per_button() -> None:
+    source = _vba(COMMITTED)["KPITool"]
+    bodies = dict(re.findall(r"^Sub (\w+)\(\)\s*\n(.*?)\nEnd Sub", source.replace("\r\n", "\n"), re.MULTILINE | re.DOTALL))
+    assert set(bodies) == {b.macro for b in panel.BUTTONS}
+    for button in panel.BUTTONS:
+        assert bodies[button.macro].strip() == f'RunPython "import kpitool.xl as x; x.{button.function}()"'
+        assert button.function in xl.button_functions()
+
+
+def test_each_button_is_bound_to_an_existing_sub() -> None:
+    subs = _subs(_vba(COMMITTED)["KPITool"])
+    bindings = _button_bindings(COMMITTED)
+    assert bindings == {b.caption: b.macro for b in panel.BUTTONS}
+    assert set(bindings.values()) <= subs
+
+
+def test_binding_check_catches_a_missing_sub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above can fail: a button bound to a Sub that does not exist is caught."""
+    import dataclasses
+
+    monkeypatch.setattr(panel, "BUTTONS", (dataclasses.replace(panel.BUTTONS[0], macro="NoSuchSub"), *panel.BUTTONS[1:]))
+    broken = panel.write_panel(tmp_path / "broken.xlsm")
+    assert not set(_button_bindings(broken).values()) <= _subs(_vba(broken)["KPITool"])
+
+
+# --- the sheets ----------------------------------------------------------------------------
+
+
+def test_settings_sheet_has_every_label_with_its_default() -> None:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(COMMITTED)[xl.SETTINGS_SHEET]
+    rows = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row[0]}
+    for setting in xl.SETTINGS:
+        assert rows[setting.label] == (setting.default or None)
+
+
+def test_xlwings_conf_is_read_from_a1_down_to_the_first_blank() -> None:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(COMMITTED)[panel.XLWINGS_CONF_SHEET]
+    keys = []
+    for row in ws.iter_rows(min_row=1, max_col=2, values_only=True):
+        if row[0] is None:
+            break
+        keys.append(row)
+    assert dict(keys) == {"Interpreter_Win": panel.DEFAULT_INTERPRETER, "ADD_WORKBOOK_TO_PYTHONPATH": "false"}
+
+
+def test_panel_sheet_describes_each_button() -> None:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(COMMITTED)[xl.PANEL_SHEET]
+    texts = {cell for row in ws.iter_rows(values_only=True) for cell in row if cell}
+    assert {b.description for b in panel.BUTTONS} <= texts
+
+
+def test_vba_source_is_ascii_for_any_excel_code_page() -> None:
+    for path in (ROOT / "macros").glob("*.bas"):
+        path.read_bytes().decode("ascii")
+
+
+# --- LibreOffice -----------------------------------------------------------------------------
+
+
+def _to_ods(workbook: Path, workdir: Path) -> Path:
+    soffice = require_soffice()
+    profile = make_profile(workdir / "lo-profile")
+    outdir = workdir / "ods"
+    command = [soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
+               "--convert-to", "ods", "--outdir", str(outdir), str(workbook)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    result = outdir / (workbook.stem + ".ods")
+    assert result.exists(), f"LibreOffice could not convert {workbook}:\n{stdout}\n{stderr}"
+    return result
+
+
+def _lo_bindings(ods: Path) -> dict[str, str]:
+    """caption -> script URL of each button as LibreOffice imported it."""
+    content = ElementTree.fromstring(_part(ods, "content.xml"))
+    form = "urn:oasis:names:tc:opendocument:xmlns:form:1.0"
+    script = "urn:oasis:names:tc:opendocument:xmlns:script:1.0"
+    xlink = "http://www.w3.org/1999/xlink"
+    bindings = {}
+    for button in content.iter(f"{{{form}}}button"):
+        for listener in button.iter(f"{{{script}}}event-listener"):
+            if listener.get(f"{{{script}}}event-name") == "form:performaction":
+                bindings[button.get(f"{{{form}}}label")] = listener.get(f"{{{xlink}}}href")
+    return bindings
+
+
+def _lo_url(macro: str) -> str:
+    return f"vnd.sun.star.script:VBAProject.KPITool.{macro}?language=Basic&location=document"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_sees_each_button_bound_to_its_macro(tmp_path: Path) -> None:
+    ods = _to_ods(COMMITTED, tmp_path)
+    assert _lo_bindings(ods) == {b.caption: _lo_url(b.macro) for b in panel.BUTTONS}
+    # LibreOffice found the Sub in the module it read from our VBA project.
+    module = _part(ods, "Basic/VBAProject/KPITool.xml").decode("utf-8")
+    for button in panel.BUTTONS:
+        assert f"Sub {button.macro}()" in module
+        assert f"x.{button.function}()" in module
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_drops_a_binding_to_a_missing_sub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proof that the LibreOffice check can fail: an unknown macro is not bound."""
+    import dataclasses
+
+    monkeypatch.setattr(panel, "BUTTONS", (dataclasses.replace(panel.BUTTONS[0], macro="NoSuchSub"), *panel.BUTTONS[1:]))
+    ods = _to_ods(panel.write_panel(tmp_path / "broken.xlsm"), tmp_path)
+    bindings = _lo_bindings(ods)
+    assert panel.BUTTONS[0].caption not in bindings
+    assert bindings[panel.BUTTONS[1].caption] == _lo_url(panel.BUTTONS[1].macro)
