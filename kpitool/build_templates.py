@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 from kpitool.config import EXAMPLE_CONFIG, config_from_dict
+from kpitool.panel import main as build_panel
 from kpitool.template import template_filename, write_template
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "workbook_templates"
@@ -29,6 +30,7 @@ def default_template(out_dir: Path = TEMPLATES_DIR) -> Path:
 
 def main() -> None:
     print(default_template())
+    build_panel()
 
 
 if __name__ == "__main__":
