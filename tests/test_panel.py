@@ -271,3 +271,30 @@ def test_libreoffice_drops_a_binding_to_a_missing_sub(tmp_path: Path, monkeypatc
     bindings = _lo_bindings(ods)
     assert panel.BUTTONS[0].caption not in bindings
     assert bindings[panel.BUTTONS[1].caption] == _lo_url(panel.BUTTONS[1].macro)
+
+
+# --- the Windows guide in the README -------------------------------------------------------
+
+
+def _windows_guide() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Windows での導入（企画課のPC）")
+    end = readme.find("\n## ", start + 1)
+    return readme[start : end if end != -1 else None]
+
+
+def test_readme_windows_guide_covers_every_step_to_a_clicked_consolidation() -> None:
+    guide = _windows_guide()
+    for step in ("pip install --no-index --find-links", "py -3.11 -m venv", "［許可する］", "信頼できる場所",
+                 "Interpreter_Win", panel.DEFAULT_INTERPRETER, "VBAProject のコンパイル", "kpitool.exe\" demo",
+                 "kpitool_error.log"):
+        assert step in guide, step
+    for button in panel.BUTTONS:
+        assert f"［{button.caption}］" in guide, button.caption
+    assert guide.index("［検証］を押します") < guide.index("［集約・実績調査］を押すと")
+
+
+def test_readme_documents_every_code_the_panel_shows() -> None:
+    guide = _windows_guide()
+    for code in (xl.SHEET_MISSING, xl.SETTING_INVALID, xl.LOCATION_UNKNOWN, xl.ACCESS_FAILED, xl.UNEXPECTED):
+        assert f"| {code} |" in guide, code
