@@ -7,11 +7,13 @@ by a test: XlsxWriter writes the sheets (``操作`` with one Form button per mac
 needs no add-in. The same inputs give the same bytes.
 
 The VBA project is written by pyOpenVBA (a build-only dependency) from its Excel-made empty
-project, with one correction: pyOpenVBA keeps the template's ``_VBA_PROJECT`` version cookie
-and zero-fills the performance cache, whereas MS-OVBA 2.3.4.1 says a writer MUST write
-version 0xFFFF and no cache. With 0xFFFF no Office build mistakes the project for one it
-compiled itself; each recompiles the modules from their source on first open, which is what
-a source-only project needs (xlwings' own standalone quickstart workbook ships that way).
+project, with one correction. pyOpenVBA keeps that template's ``_VBA_PROJECT`` version cookie
+(0x00B5) and zero-fills the performance cache behind it; MS-OVBA 1.6 says an Office whose VBA
+version equals the cookie uses the performance caches *instead of* the source, so on such an
+Excel our modules would be read from zeros. MS-OVBA 2.3.4.1 requires a writer to put version
+0xFFFF and no cache; with that every Office compiles the modules from their source on first
+open. The seven bytes below are the spec's own example (3.1.1), and the same bytes as in the
+standalone quickstart workbook that xlwings ships.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ PINNED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)  # workbook "created": keeps the 
 # Where the README's guide installs Python; xlwings expands %VARIABLES% in xlwings.conf.
 DEFAULT_INTERPRETER = r"%LOCALAPPDATA%\kpitool\venv\Scripts\python.exe"
 WORKBOOK_CODE_NAME = "ThisWorkbook"
-# MS-OVBA 2.3.4.1: Reserved1 0x61CC, Version 0xFFFF, Reserved2 0x00, Reserved3 (2 bytes), no cache.
-SOURCE_ONLY_VBA_PROJECT = bytes.fromhex("cc61ffff000000")
+# MS-OVBA 2.3.4.1 / 3.1.1: Reserved1 0x61CC, Version 0xFFFF, Reserved2 0x00, Reserved3 0x0001, no cache.
+SOURCE_ONLY_VBA_PROJECT = bytes.fromhex("cc61ffff000100")
 
 
 @dataclass(frozen=True)

@@ -144,9 +144,16 @@ def test_embedded_xlwings_module_is_the_installed_version() -> None:
 
 
 def test_vba_project_is_source_only() -> None:
-    """MS-OVBA 2.3.4.1: version 0xFFFF and no performance cache, so Excel compiles from source."""
+    """MS-OVBA 2.3.4.1: version 0xFFFF and no performance cache, so Excel compiles from source.
+
+    pyOpenVBA alone writes its template's version cookie with a zeroed cache, which an Excel of
+    that VBA version would use instead of the source (MS-OVBA 1.6); kpitool.panel corrects it.
+    """
     ole = olefile.OleFileIO(io.BytesIO(_part(COMMITTED, "xl/vbaProject.bin")))
-    assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("cc61ffff000000")
+    assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("cc61ffff000100")
+    for name in ole.listdir():
+        if name[0] == "VBA" and name[1].startswith("__SRP_"):
+            pytest.fail(f"version-dependent SRP stream {name[1]} must not be written")
 
 
 def test_vba_has_one_runpython_line_per_button() -> None:
