@@ -167,6 +167,66 @@ def test_text_that_excel_would_read_as_a_formula_stays_text(value: Any, written:
     assert xl._cell(value) == written
 
 
+def test_long_tables_are_cut_with_a_note() -> None:
+    table = [["番号"], *([i] for i in range(xl.MAX_TABLE_ROWS + 5))]
+    rows = xl._result_rows("検証", xl.dt.datetime(2024, 4, 1, 9, 0, tzinfo=xl.JST), "正常終了",
+                           xl.Outcome(message="m", table_title="表", table=table))
+    assert rows[2] == ["実行日時", "2024-04-01 09:00:00 JST"]
+    assert rows[-1] == ["ほか 5行は省略しました。"]
+    assert rows[-2] == [xl.MAX_TABLE_ROWS - 1]
+
+
+def test_tables_from_frames_and_records_get_japanese_headers() -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"department": ["総務部"], "status": ["提出済"], "size": [1], "errors": [float("nan")]})
+    assert xl._frame_rows(frame, labels={"department": "部局名", "status": "状況"}, columns=("department", "status", "errors")) == [
+        ["部局名", "状況", "errors"], ["総務部", "提出済", None]]
+
+    @dataclasses.dataclass
+    class Discrepancy:
+        sheet: str
+        cell: str
+
+    assert xl._frame_rows([Discrepancy("実績数値", "E7")]) == [["sheet", "cell"], ["実績数値", "E7"]]
+    assert xl._frame_rows(["ハッシュが違います"], default_header="相違点") == [["相違点"], ["ハッシュが違います"]]
+    assert xl._frame_rows([]) == [] and xl._frame_rows(None) == []
+
+
+def test_progress_goes_to_the_status_bar_and_a_missing_status_bar_is_harmless() -> None:
+    shown: list[Any] = []
+
+    class App:
+        @property
+        def status_bar(self) -> Any:
+            return None
+
+        @status_bar.setter
+        def status_bar(self, value: Any) -> None:
+            shown.append(value)
+
+    panel = xl._Panel(SimpleNamespace(app=App()))
+    report = panel.progress("集約")
+    report(3, 12)
+    report(4, 12, "総務部.xlsx")
+    report("読み込み")
+    panel.status(None)
+    assert shown == ["kpitool: 集約中… 3/12", "kpitool: 集約中… 4/12 総務部.xlsx", "kpitool: 集約中… 読み込み", False]
+
+    class NoStatusBar:
+        @property
+        def status_bar(self) -> Any:
+            raise NotImplementedError
+
+        @status_bar.setter
+        def status_bar(self, value: Any) -> None:
+            raise NotImplementedError
+
+    xl._Panel(SimpleNamespace(app=NoStatusBar())).progress("集約")(1, 2)
+
+
 # --- the buttons through xlwings' remote engine -------------------------------------------
 
 
