@@ -1,0 +1,296 @@
+"""The 実績調査 rows of one submission: KPIs, 取り組み and figures with their variances.
+
+This module assembles; :mod:`kpitool.variance` computes. Each value is normalised once by
+:mod:`kpitool.numbers` (全角, separators, △, units typed into the cell, percent formats,
+statistical markers), then the row's 増減 / 増減率 / 評価 and, for KPIs, 達成率 and the
+suggested grade come from the one arithmetic module, so the master's formulas and these cached
+values cannot drift apart.
+
+Rows are matched across years by their 番号: a row holds both years, so the 番号 (and, for
+figures, 取り組み番号 + 項目) is what identifies an indicator from one year's file to the next.
+
+Rows are plain tuples in the column order of :mod:`kpitool.model`, built per file so that
+reading can run in worker processes and the master process only concatenates small lists.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kpitool import codes
+from kpitool.findings import CATALOGUE, Finding
+from kpitool.model import FIGURE_COLUMNS, KPI_COLUMNS, SURVEY_COLUMNS
+from kpitool.numbers import format_number, parse_number, unit_key, unit_scale
+from kpitool.spec import DIRECTIONS
+from kpitool.variance import (
+    NOT_APPLICABLE,
+    GradeThresholds,
+    Variance,
+    achievement_rate,
+    suggest_grade,
+    tally,
+    tally_sentence,
+    variance,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kpitool.config import Config
+    from kpitool.reader import CellValue, Record, Submission
+
+TALLY_SUBJECT = "重点施策"  # as the published 実績調査 counts 部の運営方針's KPIs
+TOTAL = "合計"
+
+# Why a row has no 増減 (Variance.reason), as the master shows it.
+REASONS_JA = {
+    "marker": "統計記号（該当なし・不詳・秘匿）のため",
+    "missing": "数値が入力されていないため",
+    "unit_mismatch": "単位が異なるため",
+    "invalid": "数値または方向が正しくないため",
+}
+INVALID = "invalid"  # a value or 方向 the validator rejects: no variance, no guess
+
+
+def thresholds(config: Config) -> GradeThresholds:
+    """The configured grade thresholds in the arithmetic module's type."""
+    return GradeThresholds(tuple(config.grades.letters), tuple(config.grades.minimum_rates))
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One numeric cell after normalisation, with what the row tuple needs."""
+
+    number: float | None
+    text: str  # as written (a percent-formatted 0.148 reads "14.8%")
+    marker: str | None  # "-", "…", "x"
+    unit: str | None  # unit typed in the cell (canonical spelling), None when none
+    invalid: bool  # not a number, a marker or blank (約60人, 集計中, #DIV/0!)
+    ref: str  # "実績数値!E7" or ""
+
+
+EMPTY = Value(None, "", None, None, False, "")
+
+
+def read_value(cell: CellValue | None) -> Value:
+    """Normalise one cell; formula errors and uncalculated formulas are invalid, not zero."""
+    if cell is None:
+        return EMPTY
+    if cell.error or cell.uncached:
+        return Value(None, cell.text, None, None, True, cell.ref)
+    parsed = parse_number(cell.value, percent_format=cell.percent)
+    text = cell.text
+    if cell.percent and parsed.kind == "number" and parsed.value is not None:
+        text = f"{format_number(parsed.value)}%"
+    return Value(
+        parsed.value if parsed.kind == "number" else None,
+        text,
+        parsed.marker,
+        parsed.unit,
+        parsed.kind == "invalid",
+        cell.ref,
+    )
+
+
+@dataclass
+class SubmissionRows:
+    """What one submission contributes: row tuples (model column order) and survey findings."""
+
+    kpis: list[tuple[Any, ...]] = field(default_factory=list)
+    survey: list[tuple[Any, ...]] = field(default_factory=list)
+    figures: list[tuple[Any, ...]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _source(file_name: str, ref: str) -> str:
+    return f"{file_name}!{ref}" if ref else ""
+
+
+def _row_ref(record: Record) -> str:
+    """The row's first cell (its 番号) as ``sheet!cell``: where the row starts for the user."""
+    first = next(iter(record.cells.values()), None)
+    return first.ref if first else ""
+
+
+def _mismatch_finding(value: Value, row_unit: str | None, label: str, file_name: str) -> Finding:
+    """A cell whose typed unit differs from the row's 単位: no variance, and the reason why.
+
+    The validator reports a typed unit against a filled 単位 as an エラー; the consolidation
+    drops this 警告 where that エラー already points at the cell, so it only speaks where the
+    validator could not (a blank 単位 with units typed in the cells).
+    """
+    typed_base, typed_factor = unit_scale(value.unit)
+    row_base, row_factor = unit_scale(row_unit)
+    scale = ""
+    if typed_base == row_base and typed_factor != row_factor:
+        bigger, smaller = max(typed_factor, row_factor), min(typed_factor, row_factor)
+        scale = f"（{bigger // smaller:,}倍の違いがあります）"
+    sheet, _, cell = value.ref.partition("!")
+    return CATALOGUE.make(
+        codes.CONS_UNIT_MISMATCH,
+        file=file_name, sheet=sheet, cell=cell, label=label, value=value.text,
+        typed=value.unit or "", unit=row_unit or "（空欄）", scale=scale,
+    )
+
+
+def _variance(
+    prev: Value, curr: Value, unit: str | None, direction: str
+) -> Variance:
+    """The row's variance; invalid input gives none rather than a guess."""
+    if direction not in DIRECTIONS or ((prev.invalid or curr.invalid) and not (prev.marker or curr.marker)):
+        return Variance(None, None, None, NOT_APPLICABLE, None, INVALID)
+    return variance(
+        prev.number, curr.number, unit=unit, direction=direction,
+        prev_marker=prev.marker, curr_marker=curr.marker,
+        prev_unit=prev.unit, curr_unit=curr.unit,
+    )
+
+
+def _mismatches(values: Iterable[tuple[Value, str]], row_unit: str | None) -> list[tuple[Value, str]]:
+    return [(v, label) for v, label in values if v.number is not None and v.unit is not None and v.unit != row_unit]
+
+
+def _kpi_row(
+    record: Record, department: str, file_name: str, grades: GradeThresholds, labels: Mapping[str, str]
+) -> tuple[tuple[Any, ...], list[Finding]]:
+    unit_text = record.text("unit")
+    row_unit = unit_key(unit_text)
+    direction = record.text("direction")
+    target, prev, curr = (read_value(record.cells.get(k)) for k in ("target", "prev", "curr"))
+    bad = _mismatches(((target, labels["target"]), (prev, labels["prev"]), (curr, labels["curr"])), row_unit)
+    findings = [_mismatch_finding(v, row_unit, label, file_name) for v, label in bad]
+    v = _variance(prev, curr, row_unit, direction)
+    achievement = None
+    if direction in DIRECTIONS and not any(b is target or b is curr for b, _ in bad):
+        achievement = achievement_rate(target.number, curr.number, direction)
+    row = {
+        "department": department,
+        "no": record.text("no"),
+        "policy": record.text("policy"),
+        "indicator": record.text("indicator"),
+        "unit": unit_text,
+        "direction": direction,
+        "target": target.number, "prev": prev.number, "curr": curr.number,
+        "target_text": target.text, "prev_text": prev.text, "curr_text": curr.text,
+        "target_marker": target.marker, "prev_marker": prev.marker, "curr_marker": curr.marker,
+        "grade": record.text("grade") or None,
+        "achievement": achievement,
+        "suggested_grade": suggest_grade(achievement, grades),
+        **_variance_fields(v),
+        "source": _source(file_name, _row_ref(record)),
+        "source_target": _source(file_name, target.ref),
+        "source_prev": _source(file_name, prev.ref),
+        "source_curr": _source(file_name, curr.ref),
+    }
+    return tuple(row[c] for c in KPI_COLUMNS), findings
+
+
+def _variance_fields(v: Variance) -> dict[str, Any]:
+    return {
+        "change": v.change, "change_unit": v.change_unit, "rate": v.rate, "rate_text": v.rate_text,
+        "evaluation": v.evaluation, "reason": v.reason,
+    }
+
+
+def _figure_row(
+    record: Record, department: str, file_name: str, labels: Mapping[str, str]
+) -> tuple[tuple[Any, ...], list[Finding]]:
+    unit_text = record.text("unit")
+    row_unit = unit_key(unit_text)
+    direction = record.text("direction")
+    prev, curr = (read_value(record.cells.get(k)) for k in ("prev", "curr"))
+    bad = _mismatches(((prev, labels["prev"]), (curr, labels["curr"])), row_unit)
+    findings = [_mismatch_finding(v, row_unit, label, file_name) for v, label in bad]
+    v = _variance(prev, curr, row_unit, direction)
+    row = {
+        "department": department,
+        "initiative_no": record.text("initiative_no"),
+        "item": record.text("item"),
+        "unit": unit_text,
+        "direction": direction,
+        "prev": prev.number, "curr": curr.number, "prev_text": prev.text, "curr_text": curr.text,
+        "prev_marker": prev.marker, "curr_marker": curr.marker,
+        **_variance_fields(v),
+        "note": record.text("note"),
+        "source": _source(file_name, _row_ref(record)),
+        "source_prev": _source(file_name, prev.ref),
+        "source_curr": _source(file_name, curr.ref),
+    }
+    return tuple(row[c] for c in FIGURE_COLUMNS), findings
+
+
+def _survey_row(record: Record, department: str, file_name: str) -> tuple[Any, ...]:
+    row = {
+        "department": department,
+        "no": record.text("no"),
+        "viewpoint": record.text("viewpoint"),
+        "initiative": record.text("initiative"),
+        "plan": record.text("plan"),
+        "prev": record.text("prev"),
+        "curr": record.text("curr"),
+        "source": _source(file_name, _row_ref(record)),
+    }
+    return tuple(row[c] for c in SURVEY_COLUMNS)
+
+
+def submission_rows(sub: Submission, config: Config, *, department: str, file_name: str) -> SubmissionRows:
+    """The KPI, 取り組み and figure rows of one submission, and its unit-mismatch findings.
+
+    ``department`` is the name the rows carry (the roster's spelling when the file's 部局名
+    matched it); ``file_name`` prefixes every source reference.
+    """
+    grades = thresholds(config)
+    out = SubmissionRows()
+    kpi_labels = {c.key: c.label for c in sub.spec.sheet("kpis").columns}
+    figure_labels = {c.key: c.label for c in sub.spec.sheet("figures").columns}
+    for record in sub.kpis:
+        row, findings = _kpi_row(record, department, file_name, grades, kpi_labels)
+        out.kpis.append(row)
+        out.findings.extend(findings)
+    for record in sub.survey:
+        out.survey.append(_survey_row(record, department, file_name))
+    for record in sub.figures:
+        row, findings = _figure_row(record, department, file_name, figure_labels)
+        out.figures.append(row)
+        out.findings.extend(findings)
+    return out
+
+
+# --- tallies of 達成状況 ------------------------------------------------------------------
+
+
+def normalize_grade(grade: object, grades: GradeThresholds) -> str | None:
+    """A submitted 達成状況 as a tally key: 全角 Ａ reads A; blank or unknown is None (未評価).
+
+    An unknown grade is an エラー finding of the validator, so such a file is only here when
+    the office chose to consolidate files with errors; counting it as 未評価 keeps the totals
+    equal to the number of KPIs instead of stopping the run.
+    """
+    if grade is None or (isinstance(grade, float) and grade != grade):
+        return None
+    key = unicodedata.normalize("NFKC", str(grade)).strip()
+    return key if key in grades.grades else None
+
+
+def grade_tallies(kpis: pd.DataFrame, config: Config) -> dict[str, dict[str, int]]:
+    """達成状況 counts per department (in the order they appear) and in total (key :data:`TOTAL`).
+
+    Each count dict has every configured grade, best first, then 未評価.
+    """
+    grades = thresholds(config)
+    per_department: dict[str, list[str | None]] = {}
+    for department, grade in zip(kpis["department"], kpis["grade"], strict=True):
+        per_department.setdefault(str(department), []).append(normalize_grade(grade, grades))
+    out = {name: tally(values, grades) for name, values in per_department.items()}
+    out[TOTAL] = tally((g for values in per_department.values() for g in values), grades)
+    return out
+
+
+def tally_sentences(
+    tallies: Mapping[str, Mapping[str, int]], subject: str = TALLY_SUBJECT
+) -> dict[str, str]:
+    """The published sentence per department and in total: 重点施策60件のうち、A（目標どおり達成）49件…"""
+    return {name: tally_sentence(counts, subject) for name, counts in tallies.items()}
