@@ -101,6 +101,9 @@ class Consolidation:
     figures: pd.DataFrame  # FIGURE_COLUMNS
     findings: pd.DataFrame  # kpitool.findings.FINDING_COLUMNS keys (English ids)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (file name, Japanese reason)
+    # 達成状況 counts of the consolidated KPIs: department -> {grade: n, …, "未評価": n}, in
+    # roster order, plus "合計" for all departments (kpitool.survey.grade_tallies).
+    tallies: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Number of departments/files per status, for summaries."""

@@ -1,0 +1,499 @@
+"""Consolidate an inbox: roster status per department and the rows of every included file.
+
+``consolidate(inbox, config)`` is the planning office's 集約 click as a plain function. It
+scans the inbox (:mod:`kpitool.inbox`), reads and validates each candidate once
+(:func:`process_file`, via :func:`kpitool.validate.validate_file`), decides which file speaks
+for each department, and returns a :class:`kpitool.model.Consolidation` of DataFrames.
+
+Status per department (:class:`kpitool.model.Status`):
+
+- 提出済 — one file (or the latest of several), no エラー: consolidated.
+- 未提出 — a roster department without any file.
+- 要修正 — the department's file has エラー findings; left out unless
+  ``config.consolidate_with_errors``. An older clean file is *not* used instead: publishing a
+  version the department has replaced would be wrong without a word.
+- 重複 — older files of a department that sent several; the latest 作成日 wins (ties broken by
+  file time, then name, with a finding), the note names the winning file.
+- 名簿外 — a department not in the roster: a 警告, consolidated.
+- 取込不可 — not a readable workbook (the reason is in the note and the findings). Its
+  department is taken from the file name when a roster name appears in it, so a department
+  whose only file is unreadable is not reported as 未提出.
+
+Scale: the per-file work is a pure module-level function returning small picklable row lists,
+run over processes when the inbox has more than :data:`PARALLEL_THRESHOLD` files; the master
+process keeps only those rows and builds each DataFrame once at the end. Results are sorted by
+file name, so the same inbox gives equal DataFrames however the work was scheduled.
+
+DataFrame dtypes: numeric columns (values, 増減, rates, sizes, counts) are float64 / int64 with
+NaN for a missing number; ``included`` is bool; every other column is object dtype holding
+``str`` or ``None`` exactly as the model's comments say.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kpitool import codes
+from kpitool.findings import CATALOGUE, FINDING_COLUMNS, Finding, Severity
+from kpitool.inbox import InboxFile, file_sha256, read_once, scan_inbox
+from kpitool.model import (
+    FIGURE_COLUMNS,
+    JST,
+    KPI_COLUMNS,
+    SUBMISSION_COLUMNS,
+    SURVEY_COLUMNS,
+    Consolidation,
+    Status,
+)
+from kpitool.package import DEFAULT_LIMITS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kpitool.config import Config
+
+Progress = Callable[[int, int, str], None]
+
+PARALLEL_THRESHOLD = 20  # more files than this are read in worker processes
+FINDING_KEYS = tuple(key for key, _label in FINDING_COLUMNS)
+_SEVERITY = FINDING_KEYS.index("severity")
+_FILE = FINDING_KEYS.index("file")
+
+# Numeric columns of each frame (the rest hold str or None).
+KPI_FLOATS = frozenset({"target", "prev", "curr", "achievement", "change", "rate"})
+FIGURE_FLOATS = frozenset({"prev", "curr", "change", "rate"})
+INT_COLUMNS = frozenset({"size", "errors", "warnings"})
+BOOL_COLUMNS = frozenset({"included"})
+
+
+@dataclass
+class FileOutcome:
+    """What one inbox file contributes, as small picklable rows (built in a worker process)."""
+
+    name: str
+    size: int
+    sha256: str
+    modified: str  # ISO 8601 JST
+    readable: bool  # a Submission was read (False: 取込不可)
+    department: str  # roster spelling when matched; the file's 部局名 otherwise; may be ""
+    on_roster: bool
+    guessed: bool  # department taken from the file name (unreadable file or blank 部局名)
+    created: str  # 作成日 as an ISO date, "" when missing or invalid
+    problem: str = ""  # Japanese reason a file is 取込不可
+    findings: list[tuple[str, ...]] = field(default_factory=list)  # FINDING_KEYS order
+    kpis: list[tuple[Any, ...]] = field(default_factory=list)
+    survey: list[tuple[Any, ...]] = field(default_factory=list)
+    figures: list[tuple[Any, ...]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(row[_SEVERITY] == Severity.ERROR for row in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(row[_SEVERITY] == Severity.WARNING for row in self.findings)
+
+
+def _finding_row(finding: Finding, file_name: str) -> tuple[str, ...]:
+    row = [str(getattr(finding, key)) for key in FINDING_KEYS]
+    if not row[_FILE]:
+        row[_FILE] = file_name
+    return tuple(row)
+
+
+def _key(name: str) -> str:
+    """How department names are compared: NFKC, no spaces (総務部　 is 総務部)."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def department_from_filename(name: str, roster: Sequence[str]) -> str:
+    """The roster name that appears in a file name (the longest, if unambiguous), else ""."""
+    stem = _key(Path(name).stem)
+    hits = [d for d in roster if _key(d) and _key(d) in stem]
+    if not hits:
+        return ""
+    longest = max(len(_key(d)) for d in hits)
+    best = [d for d in hits if len(_key(d)) == longest]
+    return best[0] if len(best) == 1 else ""
+
+
+def _modified(path: Path) -> str:
+    try:
+        return dt.datetime.fromtimestamp(int(os.stat(path).st_mtime), JST).isoformat()
+    except OSError:
+        return ""
+
+
+def _created(sub: Any) -> str:
+    from kpitool.numbers import parse_date
+
+    cell = sub.basic.get("created")
+    if cell is None:
+        return ""
+    parsed = parse_date(cell.value, date1904=sub.info.date1904)
+    return parsed.value.isoformat() if parsed.kind == "date" and parsed.value else ""
+
+
+def process_file(path: Path, config: Config) -> FileOutcome:
+    """Read, validate and assemble one inbox file; never raises for a bad file.
+
+    Pure and module-level so that it runs in worker processes: the file is read once,
+    read-only, and hashed; the validator and the survey work from those bytes; only row
+    tuples travel back.
+    """
+    from kpitool.survey import submission_rows
+    from kpitool.validate import validate_file
+
+    path = Path(path)
+    name = path.name
+    modified = _modified(path)
+    roster = config.roster
+    try:
+        try:
+            data, sha256, size = read_once(path, DEFAULT_LIMITS.max_file_bytes)
+        except OSError:
+            data, sha256, size = None, "", 0  # the validator reports why it cannot be opened
+        result = validate_file(path, config, data=data)
+        sha256 = sha256 or result.sha256
+        size = size or result.size
+        sub = result.submission
+        if sub is None:
+            findings = [_finding_row(f, name) for f in result.report.findings]
+            errors = [row for row in findings if row[_SEVERITY] == Severity.ERROR]
+            problem = errors[0][FINDING_KEYS.index("message")] if errors else "ファイルを読み込めません。"
+            guess = department_from_filename(name, roster)
+            return FileOutcome(name, size, sha256, modified, False, guess, bool(guess), bool(guess), "",
+                               problem=problem, findings=findings)
+        written = sub.department
+        by_key = {_key(d): d for d in roster}
+        department = by_key.get(_key(written), written.strip()) if written.strip() else ""
+        guessed = False
+        if not department:
+            department = department_from_filename(name, roster)
+            guessed = bool(department)
+        on_roster = department in roster
+        report = result.report.findings
+        if department and not on_roster:
+            report = _off_roster(report, sub, name)
+        rows = submission_rows(sub, config, department=department, file_name=name)
+        unit_cells = {(f.sheet, f.cell) for f in report if f.code == codes.UNIT_MISMATCH}
+        report = [*report, *(f for f in rows.findings if (f.sheet, f.cell) not in unit_cells)]
+        findings = [_finding_row(f, name) for f in report]
+        return FileOutcome(
+            name, size, sha256, modified, True, department, on_roster, guessed, _created(sub),
+            findings=findings, kpis=rows.kpis, survey=rows.survey, figures=rows.figures,
+        )
+    except Exception as exc:  # one bad file never stops the run
+        return _failed(path, modified, f"{type(exc).__name__}: {exc}", roster)
+
+
+def _off_roster(findings: list[Finding], sub: Any, file_name: str) -> list[Finding]:
+    """Findings of an off-roster file: 名簿外 is a 警告 of the consolidation (the department is
+    listed and consolidated), so it replaces the validator's エラー for the same cell, keeping
+    its hint (which may suggest the roster name that was meant)."""
+    kept = [f for f in findings if f.code != codes.BASIC_NOT_IN_ROSTER]
+    replaced = [f for f in findings if f.code == codes.BASIC_NOT_IN_ROSTER]
+    cell = sub.basic.get("department")
+    mine = CATALOGUE.make(
+        codes.OFF_ROSTER, file=file_name, sheet=cell.sheet if cell else "", cell=cell.cell if cell else "",
+        label="部局名", value=sub.department,
+    )
+    if replaced and replaced[0].hint:
+        mine = dataclasses.replace(mine, hint=replaced[0].hint + mine.hint)
+    return [*kept, mine]
+
+
+def _failed(path: Path, modified: str, detail: str, roster: Sequence[str]) -> FileOutcome:
+    """The outcome of a file whose processing failed unexpectedly (取込不可, with the detail)."""
+    finding = CATALOGUE.make(codes.RUN_READ_FAILED, file=path.name, error=detail)
+    guess = department_from_filename(path.name, roster)
+    return FileOutcome(path.name, 0, "", modified, False, guess, bool(guess), bool(guess), "",
+                       problem=finding.message, findings=[_finding_row(finding, path.name)])
+
+
+# --- running over files -------------------------------------------------------------------
+
+
+def _workers(n_files: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    return (os.cpu_count() or 1) if n_files > PARALLEL_THRESHOLD else 1
+
+
+def _process_all(
+    files: Sequence[InboxFile], config: Config, progress: Progress | None, workers: int
+) -> list[FileOutcome]:
+    """Every file's outcome, sorted by file name whatever order the workers finished in."""
+    total = len(files)
+    done = 0
+
+    def report(name: str) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total, name)
+
+    if progress:
+        progress(0, total, "")
+    outcomes: dict[str, FileOutcome] = {}
+    if workers <= 1 or total <= 1:
+        for f in files:
+            outcomes[f.name] = process_file(f.path, config)
+            report(f.name)
+    else:
+        broken = _run_pool(files, config, workers, outcomes, report)
+        # A worker that died (out of memory, a crash in a native reader) breaks the whole pool;
+        # run each unfinished file alone so that only the culprit is reported.
+        for f in broken:
+            if _run_pool([f], config, 1, outcomes, report):
+                outcomes[f.name] = _failed(f.path, _modified(f.path), "worker process terminated", config.roster)
+                report(f.name)
+    return [outcomes[f.name] for f in sorted(files, key=lambda f: f.name)]
+
+
+def _run_pool(
+    files: Sequence[InboxFile],
+    config: Config,
+    workers: int,
+    outcomes: dict[str, FileOutcome],
+    report: Callable[[str], None],
+) -> list[InboxFile]:
+    """Run files in a process pool; returns the files lost to a broken pool."""
+    broken: list[InboxFile] = []
+    with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+        futures: dict[Future[FileOutcome], InboxFile] = {
+            pool.submit(process_file, f.path, config): f for f in files
+        }
+        for future in as_completed(futures):
+            f = futures[future]
+            try:
+                outcomes[f.name] = future.result()
+            except BrokenExecutor:
+                broken.append(f)
+                continue
+            report(f.name)
+    return sorted(broken, key=lambda f: f.name)
+
+
+# --- deciding status ----------------------------------------------------------------------
+
+
+def _newest_first(outcomes: Iterable[FileOutcome]) -> list[FileOutcome]:
+    """Latest 作成日 first; equal dates by later file time, then by name (deterministic)."""
+    return sorted(outcomes, key=lambda o: (o.created, o.modified, o.name), reverse=True)
+
+
+@dataclass
+class _Decision:
+    status: Status
+    included: bool
+    note: str
+
+
+def _decide_department(
+    files: list[FileOutcome], config: Config, extra: dict[str, list[tuple[str, ...]]]
+) -> list[tuple[FileOutcome, _Decision]]:
+    """Status of each file of one department, in listing order (the winner first, then the
+    older files newest first, then unreadable ones); adds the tie finding to ``extra``."""
+    readable = _newest_first(o for o in files if o.readable)
+    unreadable = []
+    for o in sorted((o for o in files if not o.readable), key=lambda o: o.name):
+        note = o.problem + ("（部局名はファイル名から推定しました）" if o.guessed else "")
+        unreadable.append((o, _Decision(Status.UNREADABLE, False, note)))
+    if not readable:
+        return unreadable
+    winner, older = readable[0], readable[1:]
+    tied = [o for o in older if o.created == winner.created]
+    if tied:
+        finding = CATALOGUE.make(
+            codes.DUPLICATE_TIE, file=winner.name, sheet="基本情報", label="作成日",
+            value=winner.created, department=winner.department,
+            files="、".join(o.name for o in [winner, *tied]), chosen=winner.name,
+        )
+        extra.setdefault(winner.name, []).append(_finding_row(finding, winner.name))
+    when = f"（作成日 {winner.created}）" if winner.created else ""
+    superseded = [
+        (o, _Decision(Status.SUPERSEDED, False, f"同じ部局のファイル「{winner.name}」{when}を優先しました。"))
+        for o in older
+    ]
+    notes = []
+    if winner.guessed:
+        notes.append("部局名が空欄のため、ファイル名から部局を推定しました。")
+    errors = winner.errors + sum(r[_SEVERITY] == Severity.ERROR for r in extra.get(winner.name, []))
+    if errors:
+        status = Status.NEEDS_FIX
+        included = config.consolidate_with_errors
+        notes.append("エラーがありますが、設定（consolidate_with_errors）により集約しました。"
+                     if included else "エラーがあるため集約していません。")
+        if not winner.on_roster:
+            notes.append("名簿にない部局です。")
+    elif not winner.on_roster:
+        status, included = Status.OFF_ROSTER, True
+        notes.append("名簿にない部局です（集約しました）。")
+    else:
+        status, included = Status.SUBMITTED, True
+    if older:
+        notes.append(f"ほかに{len(older)}件のファイルがあります（重複）。")
+    return [(winner, _Decision(status, included, "".join(notes))), *superseded, *unreadable]
+
+
+def _undecidable(files: list[FileOutcome]) -> list[tuple[FileOutcome, _Decision]]:
+    """Files whose department is unknown (no 部局名, no roster name in the file name)."""
+    out = []
+    for o in sorted(files, key=lambda o: o.name):
+        if o.readable:
+            out.append((o, _Decision(Status.NEEDS_FIX, False, "部局名がないため部局を特定できません。")))
+        else:
+            out.append((o, _Decision(Status.UNREADABLE, False, o.problem)))
+    return out
+
+
+def _department_order(outcomes: Sequence[FileOutcome], config: Config) -> list[str]:
+    """Roster order first, then departments not on the roster by name, then unknown ("")."""
+    seen = {o.department for o in outcomes}
+    off = sorted(d for d in seen if d and d not in config.roster)
+    return [*config.roster, *off, *([""] if "" in seen else [])]
+
+
+# --- building the frames ------------------------------------------------------------------
+
+
+def _frame(
+    rows: Sequence[Sequence[Any]], columns: Sequence[str], floats: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    """One DataFrame from row tuples, with the documented dtypes (None stays None in text)."""
+    import pandas as pd
+
+    data: dict[str, pd.Series] = {}
+    for i, column in enumerate(columns):
+        values = [row[i] for row in rows]
+        if column in floats:
+            series = pd.Series([float("nan") if v is None else v for v in values], dtype="float64")
+        elif column in INT_COLUMNS:
+            series = pd.Series(values, dtype="int64")
+        elif column in BOOL_COLUMNS:
+            series = pd.Series(values, dtype="bool")
+        else:
+            series = pd.Series(values, dtype="object")
+        data[column] = series
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def consolidate(
+    inbox: Path | str,
+    config: Config,
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Consolidation:
+    """Consolidate every submission in ``inbox`` against the roster of ``config``.
+
+    ``progress(done, total, file_name)`` is called as files finish (first with ``(0, total,
+    "")``). ``workers`` forces the number of processes (1 = in this process); by default
+    files are read in parallel when there are more than :data:`PARALLEL_THRESHOLD`.
+    Raises :class:`kpitool.errors.InputError` when the inbox folder does not exist; a bad
+    file never raises, it is reported as 取込不可.
+    """
+    run_at = dt.datetime.now(JST).replace(microsecond=0)
+    scan = scan_inbox(inbox)
+    outcomes = _process_all(scan.files, config, progress, _workers(len(scan.files), workers))
+
+    extra: dict[str, list[tuple[str, ...]]] = {}
+    for o, f in zip(outcomes, sorted(scan.files, key=lambda f: f.name), strict=True):
+        if o.sha256 and file_sha256(f.path) != o.sha256:
+            finding = CATALOGUE.make(codes.INBOX_FILE_CHANGED, file=o.name, value=o.sha256)
+            extra.setdefault(o.name, []).append(_finding_row(finding, o.name))
+
+    by_department: dict[str, list[FileOutcome]] = {}
+    for o in outcomes:
+        by_department.setdefault(o.department, []).append(o)
+
+    submissions: list[tuple[Any, ...]] = []
+    included: list[FileOutcome] = []
+    for department in _department_order(outcomes, config):
+        files = by_department.get(department, [])
+        if not files:
+            missing = {c: "" for c in SUBMISSION_COLUMNS} | {
+                "department": department, "status": str(Status.MISSING), "included": False,
+                "size": 0, "errors": 0, "warnings": 0,
+            }
+            submissions.append(tuple(missing[c] for c in SUBMISSION_COLUMNS))
+            continue
+        decided = _decide_department(files, config, extra) if department else _undecidable(files)
+        for o, d in decided:
+            extra_rows = extra.get(o.name, [])
+            errors = o.errors + sum(r[_SEVERITY] == Severity.ERROR for r in extra_rows)
+            warnings = o.warnings + sum(r[_SEVERITY] == Severity.WARNING for r in extra_rows)
+            row = {
+                "department": department, "status": str(d.status), "included": d.included,
+                "file": o.name, "size": o.size, "sha256": o.sha256, "modified": o.modified,
+                "created": o.created, "errors": errors, "warnings": warnings, "note": d.note,
+            }
+            submissions.append(tuple(row[c] for c in SUBMISSION_COLUMNS))
+            if d.included:
+                included.append(o)
+
+    findings = [row for o in outcomes for row in (*o.findings, *extra.get(o.name, []))]
+    kpis = _frame([r for o in included for r in o.kpis], KPI_COLUMNS, KPI_FLOATS)
+    from kpitool.survey import grade_tallies
+
+    return Consolidation(
+        config=config,
+        inbox=Path(inbox),
+        run_at=run_at,
+        submissions=_frame(submissions, SUBMISSION_COLUMNS),
+        kpis=kpis,
+        survey=_frame([r for o in included for r in o.survey], SURVEY_COLUMNS),
+        figures=_frame([r for o in included for r in o.figures], FIGURE_COLUMNS, FIGURE_FLOATS),
+        findings=_frame(findings, FINDING_KEYS),
+        ignored=list(scan.ignored),
+        tallies=grade_tallies(kpis, config),
+    )
+
+
+# --- summary for people -------------------------------------------------------------------
+
+
+def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str]:
+    """The Japanese summary the CLI and the demo print: counts, who is missing, what to fix,
+    and where the outputs are (``outputs``: a :class:`kpitool.master.MasterOutputs`)."""
+    counts = consolidation.counts()
+    subs = consolidation.submissions
+    lines = [" / ".join(f"{status} {counts[str(status)]}" for status in Status)]
+
+    def names(status: Status) -> list[str]:
+        frame = subs[subs["status"] == str(status)]
+        return [f"{d}（{f}）" if f and d else (d or f) for d, f in zip(frame["department"], frame["file"], strict=True)]
+
+    for status, label in ((Status.MISSING, "未提出の部局"), (Status.NEEDS_FIX, "要修正"),
+                          (Status.UNREADABLE, "取込不可"), (Status.OFF_ROSTER, "名簿外"),
+                          (Status.SUPERSEDED, "重複（集約しなかった古いファイル）")):
+        listed = names(status)
+        if listed:
+            lines.append(f"{label}: {'、'.join(listed)}")
+    if consolidation.ignored:
+        lines.append(f"対象外のファイル: {len(consolidation.ignored)}件（{'、'.join(n for n, _ in consolidation.ignored)}）")
+    findings = consolidation.findings
+    errors = int((findings["severity"] == str(Severity.ERROR)).sum()) if len(findings) else 0
+    warnings = int((findings["severity"] == str(Severity.WARNING)).sum()) if len(findings) else 0
+    lines.append(f"指摘: エラー {errors}件・警告 {warnings}件")
+    lines.append(
+        f"集約した行: 事業成果目標 {len(consolidation.kpis)}行・実績調査 {len(consolidation.survey)}行・"
+        f"実績数値 {len(consolidation.figures)}行"
+    )
+    from kpitool.survey import TOTAL, tally_sentences
+
+    if consolidation.tallies and len(consolidation.kpis):
+        lines.append(f"達成状況: {tally_sentences({TOTAL: consolidation.tallies[TOTAL]})[TOTAL]}")
+    if outputs is not None:
+        lines.append(f"集約ファイル: {outputs.master}")
+        lines.extend(f"CSV: {path}" for path in outputs.csvs)
+    return lines
