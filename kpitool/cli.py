@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from kpitool import __version__
 from kpitool.errors import KpitoolError
@@ -100,6 +101,81 @@ def _demo(args: argparse.Namespace) -> int:
     from kpitool.demo import run_demo
 
     return run_demo(Path(args.dir), say)
+
+
+# --- consolidate ------------------------------------------------------------------------
+
+
+class ProgressBar:
+    """A plain-text progress bar (no extra dependency) for ``progress(done, total, name)``.
+
+    On a terminal it is redrawn in place with ``\\r``; written to a file or a pipe (a log, a
+    test) it prints only the final line, so logs are not filled with redraws.
+    """
+
+    WIDTH = 24
+    NAME_WIDTH = 30
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        isatty = getattr(self.stream, "isatty", None)
+        self.live = bool(isatty and isatty())
+        self._shown = 0  # display width of the last line, to blank its leftovers
+
+    @staticmethod
+    def _width(text: str) -> int:
+        import unicodedata
+
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    def __call__(self, done: int, total: int, name: str = "") -> None:
+        if total <= 0 or (not self.live and done < total):
+            return
+        filled = self.WIDTH * done // total
+        text = f"{self.label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] {done}/{total}"
+        if self.live and name and done < total:
+            text += " " + (name if len(name) <= self.NAME_WIDTH else name[: self.NAME_WIDTH - 1] + "…")
+        width = self._width(text)
+        if self.live:
+            self.stream.write("\r" + text + " " * max(0, self._shown - width))
+            self._shown = width
+        else:
+            self.stream.write(text)
+        if done >= total:
+            self.stream.write("\n")
+            self._shown = 0
+        self.stream.flush()
+
+
+def _consolidate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inbox", metavar="INBOX", help="受付フォルダ（部局から届いた提出ファイルを置いたフォルダ）")
+    p.add_argument("-o", "--output", metavar="MASTER", default="master.xlsx",
+                   help="作成する集約ファイル（既定: master.xlsx）。CSV は同じフォルダに作成します。")
+    _config_option(p)
+
+
+@command(
+    "consolidate",
+    "受付フォルダの提出ファイルを検証・集約し、集約ファイル（.xlsx）と公開用CSVを作成します。"
+    "要修正・取込不可のファイルがあれば終了コード 1 を返します。",
+    _consolidate_args,
+)
+def _consolidate(args: argparse.Namespace) -> int:
+    from kpitool.consolidate import consolidate, summary_lines
+    from kpitool.master import write_master
+    from kpitool.model import Status
+
+    config = _load_config(args)
+    consolidation = consolidate(Path(args.inbox), config, progress=ProgressBar("読み込み"))
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    outputs = write_master(consolidation, output)
+    say(f"集約しました: {config.municipality}（受付フォルダ {consolidation.inbox}）")
+    for line in summary_lines(consolidation, outputs):
+        say(f"  {line}")
+    statuses = set(consolidation.submissions["status"])
+    return EXIT_FINDINGS if {str(Status.NEEDS_FIX), str(Status.UNREADABLE)} & statuses else EXIT_OK
 
 
 # --- entry point ------------------------------------------------------------------------

@@ -61,6 +61,26 @@ def prepare(root: Path) -> tuple[Config, Path]:
     return config, inbox
 
 
+MASTER_FILENAME = "master.xlsx"
+
+
+def consolidation_step(root: Path, config: Config, inbox: Path, say: Say) -> Path:
+    """集約: consolidate the demo inbox, write the master and its CSV twin, print the summary.
+
+    The demo inbox has every status worth seeing (a duplicate, a file with errors, a
+    non-submitter), so the summary shows what the planning office will meet.
+    """
+    from kpitool.consolidate import consolidate, summary_lines
+    from kpitool.master import write_master
+
+    consolidation = consolidate(inbox, config)
+    outputs = write_master(consolidation, root / MASTER_FILENAME)
+    say("集約:")
+    for line in summary_lines(consolidation, outputs):
+        say(f"  {line}")
+    return outputs.master
+
+
 def run_demo(root: Path, say: Say) -> int:
     """Run every step on the bundled example and report in Japanese. Returns an exit code."""
     config, inbox = prepare(root)
@@ -69,4 +89,5 @@ def run_demo(root: Path, say: Say) -> int:
     say(f"  設定ファイル: {root / CONFIG_FILENAME}")
     say(f"  提出様式:     {root / template_filename(config.fiscal_years)}")
     say(f"  受付フォルダ: {inbox}（{len(files)}ファイル）")
+    consolidation_step(root, config, inbox, say)
     return 0
