@@ -1,0 +1,346 @@
+"""Benchmark kpitool against the calamine floor and a naive pandas loop (issue 6).
+
+    python benchmarks/run.py [--files N ...] [--quick] [--out DIR] [--json-only]
+
+For each N it generates (or reuses) an inbox of N realistic filled templates, then runs each
+stage in a fresh subprocess (see ``stages.py``) while sampling the RSS of that process tree,
+and measures process start → finished validation of one file (``python -m kpitool validate``).
+It prints a table per N and, last, one JSON line with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import FISCAL_YEARS, MUNICIPALITY, make_inbox  # noqa: E402
+from stages import STAGES  # noqa: E402
+
+DEFAULT_FILES = (50, 500, 1741)
+QUICK_FILES = (50,)
+STARTUP_RUNS, QUICK_STARTUP_RUNS = 7, 3
+SAMPLE_SECONDS = 0.02
+GOALS = {
+    "read_validate_over_floor_max": 3.0,
+    "naive_over_kpitool_min": 15.0,
+    "peak_rss_mb_max": 1024.0,
+    "one_file_validation_s_max": 1.0,
+}
+LIBRARIES = ("python-calamine", "openpyxl", "pandas", "XlsxWriter", "numpy", "defusedxml")
+
+
+def _say(text: str = "", *, quiet: bool = False) -> None:
+    if not quiet:
+        print(text, flush=True)
+
+
+# --- memory of a process tree -------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (Linux /proc; empty where it is not available)."""
+    kids: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                kids.extend(int(k) for k in handle.read().split())
+    except OSError:
+        pass
+    return kids
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Sum of the RSS of ``pid`` and all its descendants, in MiB (shared pages counted twice)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _rss_kb(current)
+        todo.extend(_children(current))
+    return total / 1024
+
+
+@dataclass
+class _Sampler:
+    """Samples the RSS of a process tree in a thread until stopped; keeps the peak."""
+
+    pid: int
+    peak_mb: float = 0.0
+    samples: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            self.samples += 1
+            self._stop.wait(SAMPLE_SECONDS)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+
+# --- running the stages -------------------------------------------------------------------
+
+
+def run_stage(stage: str, inbox: Path, work: Path, config: Path) -> dict[str, Any]:
+    """Run one stage in a fresh interpreter; its JSON plus the peak RSS of its process tree."""
+    command = [sys.executable, str(HERE / "stages.py"), stage,
+               "--inbox", str(inbox), "--work", str(work), "--config", str(config)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = _Sampler(process.pid)
+    stdout, stderr = process.communicate()
+    tree_peak = sampler.stop()
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if process.returncode or not lines:
+        tail = (stderr.strip().splitlines() or ["no output"])[-1]
+        return {"stage": stage, "error": f"exit {process.returncode}: {tail}"}
+    result: dict[str, Any] = json.loads(lines[-1])
+    result["process_seconds"] = round(time.perf_counter() - started, 3)
+    if "error" not in result:
+        result["tree_peak_rss_mb"] = round(tree_peak, 1)
+        result["peak_rss_mb"] = round(max(tree_peak, result["self_peak_rss_mb"], result["children_peak_rss_mb"]), 1)
+    return result
+
+
+def write_config(path: Path, roster: list[str]) -> Path:
+    """A kpitool.toml for the generated roster (the roll-up's 自治体名 and fiscal years)."""
+    names = "\n".join(f'  "{name}",' for name in roster)
+    path.write_text(
+        f'municipality = "{MUNICIPALITY}"\nfiscal_years = [{FISCAL_YEARS[0]}, {FISCAL_YEARS[1]}]\n'
+        f"departments = [\n{names}\n]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def measure_startup(file: Path, config: Path, runs: int) -> dict[str, Any]:
+    """Process start → finished validation of one file: ``python -m kpitool validate FILE``.
+
+    The median of ``runs`` fresh processes (the first run warms the OS file cache and is not
+    counted). Exit codes 0 and 1 (findings) are both a finished validation.
+    """
+    command = [sys.executable, "-m", "kpitool", "validate", "--config", str(config), str(file)]
+    times: list[float] = []
+    for i in range(runs + 1):
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, cwd=config.parent)
+        elapsed = time.perf_counter() - started
+        if done.returncode not in (0, 1) or "Traceback" in done.stderr:
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return {"error": f"exit {done.returncode}: {tail}", "command": " ".join(command[1:])}
+        if i:
+            times.append(elapsed)
+    bare = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append(time.perf_counter() - started)
+    return {
+        "median_s": round(statistics.median(times), 3),
+        "min_s": round(min(times), 3),
+        "max_s": round(max(times), 3),
+        "runs": runs,
+        "python_bare_start_s": round(statistics.median(bare), 3),
+        "command": "python -m kpitool validate --config kpitool.toml FILE",
+    }
+
+
+def _ratio(numerator: dict[str, Any], denominator: dict[str, Any]) -> float | None:
+    a, b = numerator.get("seconds"), denominator.get("seconds")
+    return round(a / b, 2) if a and b else None
+
+
+def bench_n(n_files: int, out: Path, *, quiet: bool) -> dict[str, Any]:
+    """Generate the inbox for ``n_files`` and run every stage on it."""
+    started = time.perf_counter()
+    inbox, roster = make_inbox(n_files, log=None if quiet else _say)
+    generated = time.perf_counter() - started
+    work = out / f"n{n_files}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    config = write_config(work / "kpitool.toml", roster)
+    stages = {}
+    for stage in STAGES:
+        _say(f"  N={n_files}: {stage} …", quiet=quiet)
+        stages[stage] = run_stage(stage, inbox, work / f"stage-{stage}", config)
+    sizes = [p.stat().st_size for p in inbox.glob("*.xlsx")]
+    floor, kpitool, naive = stages["floor"], stages["kpitool"], stages["naive"]
+    return {
+        "files": n_files,
+        "roster": len(roster),
+        "inbox": str(inbox),
+        "mean_file_bytes": round(statistics.mean(sizes)) if sizes else 0,
+        "generate_seconds": round(generated, 2),
+        "stages": stages,
+        "ratios": {
+            "kpitool_over_floor": _ratio(kpitool, floor),
+            "naive_over_kpitool": _ratio(naive, kpitool),
+            "read_validate_over_floor": _ratio(stages["read_validate"], floor),
+            "read_validate_over_floor_parallel": _ratio(stages["read_validate"], stages["floor_parallel"]),
+        },
+        "config": str(config),
+    }
+
+
+# --- reporting -----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, RAM, OS, Python and library versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gb = None
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        ram_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    versions = {}
+    for name in ("kpitool", *LIBRARIES):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": ram_gb,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures of one N as a fixed-width table."""
+    labels = {
+        "floor": "(a) floor: calamine, 1 process",
+        "floor_parallel": "    floor: calamine, all cores",
+        "naive": "(b) naive: pandas+openpyxl",
+        "read_validate": "    kpitool read+validate",
+        "kpitool": "(c) kpitool consolidate+master",
+    }
+    lines = [
+        f"N = {result['files']} files (roster {result['roster']}, mean file {result['mean_file_bytes'] / 1024:.1f} KiB)",
+        f"{'stage':<34} {'wall s':>9} {'files/s':>9} {'peak RSS MiB':>13}",
+    ]
+    for stage, label in labels.items():
+        r = result["stages"][stage]
+        if "error" in r:
+            lines.append(f"{label:<34} {r['error']}")
+            continue
+        lines.append(f"{label:<34} {r['seconds']:>9.3f} {_fmt(r['files_per_s'], '9.1f')} {r['peak_rss_mb']:>13.1f}")
+    ratios = result["ratios"]
+    lines.append(
+        f"c/a = {_fmt(ratios['kpitool_over_floor'], '.2f')}   b/c = {_fmt(ratios['naive_over_kpitool'], '.2f')}   "
+        f"read+validate/floor = {_fmt(ratios['read_validate_over_floor'], '.2f')} "
+        f"(vs all-core floor {_fmt(ratios['read_validate_over_floor_parallel'], '.2f')})"
+    )
+    detail = result["stages"]["kpitool"].get("detail")
+    if detail:
+        lines.append(f"kpitool: consolidate {detail['consolidate_seconds']:.3f} s + write {detail['write_seconds']:.3f} s")
+    return "\n".join(lines)
+
+
+def goals(results: list[dict[str, Any]], startup: dict[str, Any]) -> dict[str, Any]:
+    """Each goal of issue 6, judged at the largest N measured."""
+    last = results[-1]
+    rv = last["ratios"]["read_validate_over_floor"]
+    speedup = last["ratios"]["naive_over_kpitool"]
+    rss = [r["stages"]["kpitool"].get("peak_rss_mb") for r in results]
+    one = startup.get("median_s")
+    return {
+        "at_files": last["files"],
+        "read_validate_over_floor": {"value": rv, "max": GOALS["read_validate_over_floor_max"],
+                                     "met": rv is not None and rv <= GOALS["read_validate_over_floor_max"]},
+        "naive_over_kpitool": {"value": speedup, "min": GOALS["naive_over_kpitool_min"],
+                               "met": speedup is not None and speedup >= GOALS["naive_over_kpitool_min"]},
+        "kpitool_peak_rss_mb": {"value": rss[-1], "max": GOALS["peak_rss_mb_max"], "by_n": rss,
+                                "met": rss[-1] is not None and rss[-1] <= GOALS["peak_rss_mb_max"]},
+        "one_file_validation_s": {"value": one, "max": GOALS["one_file_validation_s_max"],
+                                  "met": one is not None and one <= GOALS["one_file_validation_s_max"]},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="kpitool benchmark (issue 6)")
+    parser.add_argument("--files", type=int, action="append", metavar="N",
+                        help=f"inbox size; repeatable (default {', '.join(map(str, DEFAULT_FILES))})")
+    parser.add_argument("--quick", action="store_true", help=f"N = {QUICK_FILES[0]} only, fewer start-up runs")
+    parser.add_argument("--out", type=Path, help="folder for outputs (default: a temp folder)")
+    parser.add_argument("--json-only", action="store_true", help="print only the final JSON line")
+    args = parser.parse_args(argv)
+    quiet = args.json_only
+    sizes = args.files or list(QUICK_FILES if args.quick else DEFAULT_FILES)
+    out = args.out or Path(tempfile.mkdtemp(prefix="kpitool-bench-out-"))
+    out.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    _say(f"{info['cpu']}, {info['cores']} cores, {info['ram_gb']} GiB, Python {info['python']}", quiet=quiet)
+    results = []
+    for n in sizes:
+        result = bench_n(n, out, quiet=quiet)
+        results.append(result)
+        _say(table(result) + "\n", quiet=quiet)
+    first = next(iter(sorted(Path(results[0]["inbox"]).glob("*.xlsx"))))
+    _say("  start-up: python -m kpitool validate (one file) …", quiet=quiet)
+    startup = measure_startup(first, Path(results[0]["config"]),
+                              QUICK_STARTUP_RUNS if args.quick else STARTUP_RUNS)
+    if "error" in startup:
+        _say(f"one-file validation from process start: {startup['error']}", quiet=quiet)
+    else:
+        _say(f"one-file validation from process start: median {startup['median_s']:.3f} s "
+             f"(min {startup['min_s']:.3f}, max {startup['max_s']:.3f}; bare python {startup['python_bare_start_s']:.3f} s)",
+             quiet=quiet)
+    verdict = goals(results, startup)
+    for name, goal in verdict.items():
+        if isinstance(goal, dict):
+            _say(f"goal {name}: {goal['value']} ({'met' if goal['met'] else 'MISSED'})", quiet=quiet)
+    print(json.dumps({"machine": info, "results": results, "startup": startup, "goals": verdict},
+                     ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

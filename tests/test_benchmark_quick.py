@@ -1,0 +1,58 @@
+"""The benchmark's quick mode runs on a fresh clone and reports every stage (issue 6).
+
+A smoke test: five generated files, every stage in its own process, the final JSON line parsed.
+Timings are not asserted; they belong in benchmarks/RESULTS.md, measured on a known machine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = {"floor", "floor_parallel", "naive", "read_validate", "kpitool"}
+GOALS = {"read_validate_over_floor", "naive_over_kpitool", "kpitool_peak_rss_mb", "one_file_validation_s"}
+
+
+def _has_validate_command() -> bool:
+    from kpitool.cli import COMMANDS
+
+    return "validate" in COMMANDS
+
+
+@pytest.mark.slow
+def test_quick_benchmark_reports_every_stage(tmp_path: Path) -> None:
+    env = dict(os.environ, KPITOOL_BENCH_CACHE=str(tmp_path / "cache"))
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--files", "5", "--json-only",
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1  # --json-only: nothing but the JSON line
+    report = json.loads(lines[0])
+
+    assert report["machine"]["cores"] >= 1 and report["machine"]["python"]
+    (result,) = report["results"]
+    assert result["files"] == 5 and len(list(Path(result["inbox"]).glob("*.xlsx"))) == 5
+    assert set(result["stages"]) == STAGES
+    pending = {"kpitool"} if importlib.util.find_spec("kpitool.master") is None else set()
+    for name, stage in result["stages"].items():
+        if name in pending:
+            assert stage["error"].startswith("unavailable"), stage
+            continue
+        assert "error" not in stage, (name, stage)
+        assert stage["files"] == 5
+        assert stage["seconds"] >= 0 and stage["peak_rss_mb"] > 0
+    assert result["stages"]["floor"]["detail"]["cells"] > 0
+    assert set(result["ratios"]) >= {"kpitool_over_floor", "naive_over_kpitool", "read_validate_over_floor"}
+    assert set(report["goals"]) >= GOALS
+    if _has_validate_command():
+        assert report["startup"]["median_s"] > 0, report["startup"]

@@ -1,0 +1,54 @@
+"""Start-up stays light (issue 6): a click in Excel and ``kpitool --help`` start a fresh Python,
+so the shells import no heavy library until a command needs it.
+
+Each check runs ``python -X importtime`` in a fresh process and reads the modules it imported.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("pandas", "xlsxwriter", "openpyxl", "numpy")
+
+
+def imported_modules(*args: str) -> set[str]:
+    """Every module a fresh ``python -X importtime ARGS`` imported (names as Python lists them)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "package":  # the header line
+                modules.add(name)
+    return modules
+
+
+def heavy_in(modules: set[str]) -> list[str]:
+    return sorted({m.split(".")[0] for m in modules} & set(HEAVY))
+
+
+def test_the_check_sees_a_heavy_import() -> None:
+    """The parser of -X importtime output does find a heavy library when one is imported."""
+    assert heavy_in(imported_modules("-c", "import xlsxwriter")) == ["xlsxwriter"]
+
+
+@pytest.mark.parametrize("module", ["kpitool.cli", "kpitool.xl", "kpitool.validate"])
+def test_import_is_light(module: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} does not exist yet")
+    modules = imported_modules("-c", f"import {module}")
+    assert module in modules
+    assert heavy_in(modules) == []
+
+
+def test_help_is_light() -> None:
+    modules = imported_modules("-m", "kpitool", "--help")
+    assert "kpitool.cli" in modules
+    assert heavy_in(modules) == []
