@@ -52,7 +52,7 @@ class Column:
     width: float = 12
     prompt: str = ""  # input message shown in Excel: what to type
     example: str = ""  # one example value, used in the prompt and on 記入方法
-    checks: tuple[str, ...] = ()  # names of the rules in kpitool.rules that apply
+    checks: tuple[str, ...] = ()  # names of the rules in kpitool.rules.CHECKS that apply
 
 
 @dataclass(frozen=True)
@@ -152,13 +152,14 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
             Column("direction", "方向", Kind.DIRECTION, True, 6,
                    "↑（高いほど良い）または↓（低いほど良い）を選んでください。", "↑"),
             Column("target", "目標値", Kind.NUMBER, False, 12,
-                   "目標値を数値で入力してください。該当なしは -。", "60", ("unit_matches",)),
+                   "目標値を数値で入力してください。該当なしは -。", "60",
+                   ("unit_matches", "target_jump")),
             Column("prev", f"{prev}実績", Kind.NUMBER, False, 14,
                    f"{prev}の実績を数値で入力してください。", "45",
                    ("unit_matches", "year_jump")),
             Column("curr", f"{curr}実績", Kind.NUMBER, False, 14,
                    f"{curr}の実績を数値で入力してください。", "52",
-                   ("unit_matches", "year_jump")),
+                   ("unit_matches", "year_jump", "target_jump")),
             Column("grade", "達成状況", Kind.GRADE, False, 8,
                    "A（目標どおり達成）/B（達成したが課題が残る）/C（達成できなかった）。", "B",
                    ("grade_consistent",)),
@@ -183,9 +184,11 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
             Column("plan", "関連する計画・制度", Kind.LONG_TEXT, False, 24,
                    "関連する計画・制度を入力してください。", "行政経営推進方針"),
             Column("prev", f"{prev}実績", Kind.LONG_TEXT, False, 50,
-                   f"{prev}の実績を文章で入力してください。", "業務改善提案を募集し、498件の提出があった。"),
+                   f"{prev}の実績を文章で入力してください。", "業務改善提案を募集し、498件の提出があった。",
+                   ("expected",)),
             Column("curr", f"{curr}実績", Kind.LONG_TEXT, False, 50,
-                   f"{curr}の実績を文章で入力してください。", "業務改善提案を募集し、515件の提出があった。"),
+                   f"{curr}の実績を文章で入力してください。", "業務改善提案を募集し、515件の提出があった。",
+                   ("expected",)),
         ),
     )
     figures = SheetSpec(

@@ -1,0 +1,495 @@
+"""Every kind of finding, registered once: its code, severity and Japanese texts.
+
+This is the only module that adds to :data:`kpitool.findings.CATALOGUE`; import the catalogue
+from here (``from kpitool.codes import CATALOGUE``) so that every code is registered before it
+is used. Each code is also a module constant, so rules and tests name codes without typing
+strings. ``docs/findings.md`` is generated from this catalogue (``python -m
+kpitool.findings_doc``), and a test keeps it current.
+
+Codes are ``E-<GROUP>-NNN`` for エラー and ``W-<GROUP>-NNN`` for 警告; a code is never reused for
+another meaning. Message templates may use ``{value}`` (the value as written), ``{label}`` (the
+column or field), ``{sheet}``, ``{cell}`` and the named parameters each rule passes.
+"""
+
+from __future__ import annotations
+
+from kpitool.findings import CATALOGUE, Severity
+
+__all__ = ["CATALOGUE", "GROUP_TITLES"]
+
+E, W = Severity.ERROR, Severity.WARNING
+
+# Group -> its heading in docs/findings.md (and in the report's code list).
+GROUP_TITLES: dict[str, str] = {
+    "FILE": "ファイル",
+    "TPL": "提出様式",
+    "STRUCT": "シート・見出し",
+    "BASIC": "基本情報",
+    "KPI": "事業成果目標",
+    "SURVEY": "実績調査",
+    "FIG": "実績数値",
+    "NUM": "数値",
+    "UNIT": "単位・桁",
+    "DATE": "日付",
+    "CELL": "セル",
+    "RUN": "実行",
+}
+
+_REOPEN = "Excelで開いて「名前を付けて保存」で「Excel ブック（*.xlsx）」を選び、保存し直してから提出してください。"
+_USE_TEMPLATE = "企画課が配布した提出様式（.xlsx）に入力して提出してください。"
+
+# --- FILE: the file cannot be read as a workbook (kpitool.package.FileProblem) --------------
+
+FILE_NOT_FOUND = CATALOGUE.add(
+    "E-FILE-001", E, "ファイルを開けません",
+    "ファイルが見つからないか、開けません。",
+    "ファイルが移動・削除されていないか、ほかのアプリで開いたままになっていないか確認してください。",
+    "FILE",
+)
+FILE_EMPTY = CATALOGUE.add(
+    "E-FILE-002", E, "空のファイル",
+    "ファイルの大きさが0バイトです。保存やコピーが途中で失敗した可能性があります。",
+    "Excelで開いて内容を確認し、保存し直してから提出してください。",
+    "FILE",
+)
+FILE_LEGACY_XLS = CATALOGUE.add(
+    "E-FILE-003", E, "古い形式（.xls）のファイル",
+    "Excel 97-2003 形式（.xls）のファイルです。この形式は読み取れません。",
+    _USE_TEMPLATE,
+    "FILE",
+)
+FILE_ENCRYPTED = CATALOGUE.add(
+    "E-FILE-004", E, "パスワード付きのファイル",
+    "パスワードで保護（暗号化）されているため、内容を読み取れません。",
+    "「ファイル」→「情報」→「ブックの保護」→「パスワードを使用して暗号化」でパスワードを消し、"
+    "保存し直してから提出してください。",
+    "FILE",
+)
+FILE_XLSB = CATALOGUE.add(
+    "E-FILE-005", E, "バイナリ形式（.xlsb）のファイル",
+    "Excel バイナリ ブック（.xlsb）形式のファイルです。この形式は読み取れません。",
+    _REOPEN,
+    "FILE",
+)
+FILE_CSV_OR_TEXT = CATALOGUE.add(
+    "E-FILE-006", E, "CSV・テキストのファイル",
+    "Excelのブックではなく、CSVやテキストのファイルです（拡張子だけが .xlsx になっています）。",
+    _USE_TEMPLATE,
+    "FILE",
+)
+FILE_NOT_A_ZIP = CATALOGUE.add(
+    "E-FILE-007", E, "Excelのファイルではありません",
+    "Excelのファイルではありません（画像やほかのアプリのファイルの可能性があります）。",
+    _USE_TEMPLATE,
+    "FILE",
+)
+FILE_DAMAGED = CATALOGUE.add(
+    "E-FILE-008", E, "壊れたファイル",
+    "ファイルが壊れているか、途中までしか保存・送信されていません。",
+    "元のファイルをExcelで開けるか確認し、保存し直してからもう一度提出してください。",
+    "FILE",
+)
+FILE_NOT_SPREADSHEET = CATALOGUE.add(
+    "E-FILE-009", E, "Excelのブックではありません",
+    "Excelのブックとして必要な部分がありません（WordやLibreOfficeなど別の形式の可能性があります）。",
+    _USE_TEMPLATE,
+    "FILE",
+)
+FILE_STRICT_OOXML = CATALOGUE.add(
+    "E-FILE-010", E, "Strict Open XML 形式のファイル",
+    "「Strict Open XML スプレッドシート」形式で保存されています。この形式は読み取れません。",
+    _REOPEN,
+    "FILE",
+)
+FILE_ZIP_BOMB = CATALOGUE.add(
+    "E-FILE-011", E, "展開すると大きすぎるファイル",
+    "展開後の大きさや部品の数が上限を超えるため、安全のため読み取りません。",
+    "不要なシートや画像を削除するか、配布した提出様式に入力し直してから提出してください。",
+    "FILE",
+)
+FILE_XML_ATTACK = CATALOGUE.add(
+    "E-FILE-012", E, "安全でない記述を含むファイル",
+    "安全でないXMLの記述（DTD・外部参照）を含むため、読み取りません。",
+    _USE_TEMPLATE,
+    "FILE",
+)
+FILE_TOO_LARGE = CATALOGUE.add(
+    "E-FILE-013", E, "大きすぎるファイル",
+    "ファイルが大きすぎるため読み取りません。",
+    "不要なシートや画像を削除するか、配布した提出様式に入力し直してから提出してください。",
+    "FILE",
+)
+FILE_UNREADABLE = CATALOGUE.add(
+    "E-FILE-014", E, "ブックの内容を読み取れません",
+    "ブックの内容を読み取れません（{error}）。",
+    _REOPEN,
+    "FILE",
+)
+FILE_HAS_MACROS = CATALOGUE.add(
+    "W-FILE-001", W, "マクロを含むファイル",
+    "マクロ（VBA）を含んでいます。マクロは実行せず、セルの値だけを読み取ります。",
+    "提出様式はマクロなしの .xlsx です。配布した提出様式に入力してください。",
+    "FILE",
+)
+FILE_EXTERNAL_LINKS = CATALOGUE.add(
+    "W-FILE-002", W, "外部リンクを含むファイル",
+    "ほかのブックへのリンクが{count}件あります。リンク先は更新せず、保存されている値を読み取ります。",
+    "値を貼り付けてリンクを解除してから提出してください（「データ」→「リンクの編集」→「リンクの解除」）。",
+    "FILE",
+)
+
+# --- TPL: the workbook is not this year's kpitool template ---------------------------------
+
+TPL_NOT_TEMPLATE = CATALOGUE.add(
+    "E-TPL-001", E, "提出様式ではありません",
+    "このブックは kpitool の提出様式ではありません（「基本情報」「事業成果目標」などのシートがありません）。",
+    _USE_TEMPLATE,
+    "TPL",
+)
+TPL_NO_IDENTITY = CATALOGUE.add(
+    "W-TPL-001", W, "様式の識別情報がありません",
+    "様式の識別情報（非表示のシート）がありません。シートを別のブックにコピーした可能性があります。",
+    "配布した提出様式のファイルそのものに入力して提出してください。",
+    "TPL",
+)
+TPL_VERSION = CATALOGUE.add(
+    "E-TPL-002", E, "様式の版が違います",
+    "様式の版が {found} です（現在の版は {expected}）。",
+    "最新の提出様式を企画課から受け取り、入力し直してください。",
+    "TPL",
+)
+TPL_YEARS = CATALOGUE.add(
+    "E-TPL-003", E, "年度が違う様式です",
+    "{found}の様式です。今回は{expected}の様式で提出してください。",
+    "企画課が今回配布した提出様式に入力し直してください。",
+    "TPL",
+)
+
+# --- STRUCT: sheets, header rows and columns (kpitool.reader.StructureProblem) -------------
+
+STRUCT_MISSING_SHEET = CATALOGUE.add(
+    "E-STRUCT-001", E, "シートがありません",
+    "シート「{sheet}」がありません。",
+    "シートを削除したり名前を変えたりしないでください。配布した提出様式からシートを戻してください。",
+    "STRUCT",
+)
+STRUCT_MISSING_HEADER_ROW = CATALOGUE.add(
+    "E-STRUCT-002", E, "表の見出し行が見つかりません",
+    "シート「{sheet}」に表の見出し行（{value}）が見つかりません。",
+    "見出しの行を削除したり書き換えたりしないでください。配布した提出様式の見出しに戻してください。",
+    "STRUCT",
+)
+STRUCT_MISSING_COLUMN = CATALOGUE.add(
+    "E-STRUCT-003", E, "見出しがありません",
+    "見出し「{label}」が見つかりません。列を削除したか、見出しを書き換えた可能性があります。",
+    "見出しを「{label}」に戻してください。",
+    "STRUCT",
+)
+STRUCT_TOO_MANY_ROWS = CATALOGUE.add(
+    "E-STRUCT-004", E, "行が多すぎます",
+    "表の行数（{value}行）が上限の{limit}行を超えています。上限までの行だけを読み取りました。",
+    "不要な行を削除してください。表の下に別の表やメモを置かないでください。",
+    "STRUCT",
+)
+STRUCT_MISSING_LABEL = CATALOGUE.add(
+    "E-STRUCT-005", E, "項目名が見つかりません",
+    "項目名「{label}」が見つかりません。",
+    "A列の項目名を「{label}」に戻し、B列に入力してください。",
+    "STRUCT",
+)
+STRUCT_EXTRA_COLUMN = CATALOGUE.add(
+    "W-STRUCT-001", W, "様式にない列",
+    "様式にない列「{value}」があります。この列は取り込みません。",
+    "必要なことは「備考」列に書いてください。",
+    "STRUCT",
+)
+STRUCT_EMPTY_TABLE = CATALOGUE.add(
+    "W-STRUCT-002", W, "入力がありません",
+    "シート「{sheet}」に何も入力されていません。",
+    "該当するものがない場合はそのままで構いません。入力漏れでないか確認してください。",
+    "STRUCT",
+)
+
+# --- BASIC: 基本情報 ---------------------------------------------------------------------
+
+BASIC_REQUIRED = CATALOGUE.add(
+    "E-BASIC-001", E, "必須項目が空欄です",
+    "「{label}」が入力されていません。",
+    "{prompt}",
+    "BASIC",
+)
+BASIC_NOT_IN_ROSTER = CATALOGUE.add(
+    "E-BASIC-002", E, "部局名が名簿にありません",
+    "部局名「{value}」は名簿にありません。",
+    "{suggestion}一覧から部局名を選んでください。",
+    "BASIC",
+)
+BASIC_MUNICIPALITY = CATALOGUE.add(
+    "E-BASIC-003", E, "自治体名が違います",
+    "自治体名「{value}」が設定の「{expected}」と一致しません。",
+    "自治体名を「{expected}」としてください。ほかの自治体のファイルでないかも確認してください。",
+    "BASIC",
+)
+BASIC_DATE_IMPLAUSIBLE = CATALOGUE.add(
+    "W-BASIC-001", W, "作成日が不自然です",
+    "作成日 {date} は{reason}。",
+    "作成日を確認してください。",
+    "BASIC",
+)
+
+# --- KPI: 事業成果目標 -------------------------------------------------------------------
+
+KPI_DUPLICATE_NO = CATALOGUE.add(
+    "E-KPI-001", E, "番号が重複しています",
+    "番号「{value}」が{first}と重複しています。",
+    "指標ごとに別の番号を付けてください（同じ指標には毎年同じ番号を使います）。",
+    "KPI",
+)
+KPI_REQUIRED = CATALOGUE.add(
+    "E-KPI-002", E, "必須項目が空欄です",
+    "「{label}」が入力されていません。",
+    "{prompt}",
+    "KPI",
+)
+KPI_BAD_DIRECTION = CATALOGUE.add(
+    "E-KPI-003", E, "方向が正しくありません",
+    "方向「{value}」は ↑ でも ↓ でもありません。",
+    "一覧から ↑（高いほど良い）か ↓（低いほど良い）を選んでください。",
+    "KPI",
+)
+KPI_BAD_GRADE = CATALOGUE.add(
+    "E-KPI-004", E, "達成状況の区分が正しくありません",
+    "達成状況「{value}」は区分（{grades}）にありません。",
+    "一覧から {grades} のいずれかを選んでください。",
+    "KPI",
+)
+KPI_GRADE_INCONSISTENT = CATALOGUE.add(
+    "W-KPI-001", W, "達成状況が達成率と合いません",
+    "達成状況は「{value}」ですが、目標値 {target} と実績 {actual} から計算した達成率 {rate} では「{suggested}」です。",
+    "達成状況か、目標値・実績の値を確認してください（区分の基準: {criteria}）。",
+    "KPI",
+)
+
+# --- SURVEY: 実績調査 --------------------------------------------------------------------
+
+SURVEY_DUPLICATE_NO = CATALOGUE.add(
+    "E-SURVEY-001", E, "番号が重複しています",
+    "番号「{value}」が{first}と重複しています。",
+    "取り組みごとに別の番号を付けてください。",
+    "SURVEY",
+)
+SURVEY_REQUIRED = CATALOGUE.add(
+    "E-SURVEY-002", E, "必須項目が空欄です",
+    "「{label}」が入力されていません。",
+    "{prompt}",
+    "SURVEY",
+)
+SURVEY_YEAR_EMPTY = CATALOGUE.add(
+    "W-SURVEY-001", W, "実績が空欄です",
+    "「{label}」が入力されていません。",
+    "実績を文章で入力してください。該当がない場合は -（該当なし）と入力してください。",
+    "SURVEY",
+)
+
+# --- FIG: 実績数値 -----------------------------------------------------------------------
+
+FIG_UNKNOWN_INITIATIVE = CATALOGUE.add(
+    "E-FIG-001", E, "取り組み番号が実績調査にありません",
+    "取り組み番号「{value}」は実績調査シートにありません。",
+    "実績調査シートの番号（{numbers}）から入力してください。",
+    "FIG",
+)
+FIG_DUPLICATE_ITEM = CATALOGUE.add(
+    "E-FIG-002", E, "項目が重複しています",
+    "取り組み番号「{initiative}」の項目「{value}」が{first}と重複しています。",
+    "同じ取り組みの中では、項目ごとに別の名前を付けてください。",
+    "FIG",
+)
+FIG_REQUIRED = CATALOGUE.add(
+    "E-FIG-003", E, "必須項目が空欄です",
+    "「{label}」が入力されていません。",
+    "{prompt}",
+    "FIG",
+)
+FIG_BAD_DIRECTION = CATALOGUE.add(
+    "E-FIG-004", E, "方向が正しくありません",
+    "方向「{value}」は ↑ でも ↓ でもありません。",
+    "一覧から ↑（高いほど良い）か ↓（低いほど良い）を選んでください。",
+    "FIG",
+)
+
+# --- NUM: numbers as users write them (kpitool.numbers.parse_number) ----------------------
+
+_NUMBER_HINT = "数値だけを入力してください（例: 1234.5）。該当なしは -、不詳は …、秘匿は x と入力してください。"
+
+NUM_NOT_A_NUMBER = CATALOGUE.add(
+    "E-NUM-001", E, "数値として読めません",
+    "「{value}」は数値として読めません。",
+    _NUMBER_HINT,
+    "NUM",
+)
+NUM_APPROXIMATE = CATALOGUE.add(
+    "E-NUM-002", E, "概数・範囲は集計できません",
+    "「{value}」は概数や範囲のため集計できません。",
+    "確定した数値を入力してください。見込みの数値なら数値だけを入力し、備考に「見込み」と書いてください。",
+    "NUM",
+)
+NUM_PENDING = CATALOGUE.add(
+    "E-NUM-003", E, "数値が確定していません",
+    "「{value}」は数値ではありません（未確定）。",
+    "確定した数値を入力してください。まだ分からない場合は …（不詳）と入力し、備考に理由を書いてください。",
+    "NUM",
+)
+NUM_MULTIPLE = CATALOGUE.add(
+    "E-NUM-004", E, "数値が複数あります",
+    "「{value}」には数値が複数あります。",
+    "1つのセルには数値を1つだけ入力してください。別の数値は行を分けて入力してください。",
+    "NUM",
+)
+NUM_DATE = CATALOGUE.add(
+    "E-NUM-005", E, "数値の欄に日付があります",
+    "数値の欄に日付「{value}」が入力されています。",
+    "数値を入力してください。Excelが自動で日付に変えた場合は、セルの書式を「数値」にしてから入力し直してください。",
+    "NUM",
+)
+NUM_BAD_RANK = CATALOGUE.add(
+    "W-NUM-001", W, "順位が1以上の整数ではありません",
+    "順位「{value}」が1以上の整数ではありません。",
+    "順位は 1、2、3… の整数で入力してください。",
+    "NUM",
+)
+
+# --- UNIT: units and orders of magnitude -------------------------------------------------
+
+UNIT_MISMATCH = CATALOGUE.add(
+    "E-UNIT-001", E, "単位が単位列と違います",
+    "セルに書かれた単位「{typed}」が、単位列の「{unit}」と違います。",
+    "{suggestion}単位列の単位（{unit}）で表した数値だけを入力してください。",
+    "UNIT",
+)
+UNIT_YEAR_JUMP = CATALOGUE.add(
+    "W-UNIT-001", W, "前年度から桁が大きく変わっています",
+    "前年度 {prev} と当年度 {curr} で約{ratio}倍の差があります{cause}。",
+    "単位の取り違えや桁の誤りがないか確認してください。正しい場合は備考に理由を書いてください。",
+    "UNIT",
+)
+UNIT_TARGET_JUMP = CATALOGUE.add(
+    "W-UNIT-002", W, "目標値と実績の桁が大きく違います",
+    "目標値 {target} と実績 {actual} で約{ratio}倍の差があります{cause}。",
+    "目標値と実績が同じ単位で入力されているか確認してください。",
+    "UNIT",
+)
+
+# --- DATE: dates (kpitool.numbers.parse_date) --------------------------------------------
+
+DATE_NOT_A_DATE = CATALOGUE.add(
+    "E-DATE-001", E, "日付として読めません",
+    "「{value}」は日付として読めません。",
+    "2024/4/1 または 令和6年4月1日 の形で入力してください。",
+    "DATE",
+)
+DATE_IMPOSSIBLE = CATALOGUE.add(
+    "E-DATE-002", E, "存在しない日付です",
+    "「{value}」は存在しない日付です{detail}。",
+    "正しい日付を入力してください（例: 2024/4/1）。",
+    "DATE",
+)
+DATE_AMBIGUOUS = CATALOGUE.add(
+    "E-DATE-003", E, "年月日が分かりません",
+    "「{value}」では年・月・日が分かりません。",
+    "年・月・日をすべて入力してください（例: 2024/4/1、令和6年4月1日）。",
+    "DATE",
+)
+
+# --- CELL: what any cell may hold -------------------------------------------------------
+
+CELL_FORMULA_ERROR = CATALOGUE.add(
+    "E-CELL-001", E, "数式のエラー",
+    "セルが {value} のエラーになっています。",
+    "数式を直すか、数値を直接入力してください。",
+    "CELL",
+)
+CELL_UNCACHED_FORMULA = CATALOGUE.add(
+    "E-CELL-002", E, "計算されていない数式",
+    "数式の計算結果が保存されていません（Excel以外のソフトで作成・保存された可能性があります）。",
+    "Excelで開いて保存し直してから提出してください。",
+    "CELL",
+)
+CELL_CONTROL_CHARS = CATALOGUE.add(
+    "E-CELL-003", E, "制御文字があります",
+    "目に見えない制御文字が含まれています。",
+    "セルの内容を入力し直してください（ほかのシステムから貼り付けた文字に含まれることがあります）。",
+    "CELL",
+)
+CELL_ID_AS_DATE = CATALOGUE.add(
+    "E-CELL-004", E, "番号が日付に変わっています",
+    "番号が日付（{value}）として保存されています。Excelが 1-1 などを日付に自動変換した可能性があります。",
+    "セルの書式を「文字列」にしてから番号（例: 1-1）を入力し直してください。",
+    "CELL",
+)
+CELL_SPACES = CATALOGUE.add(
+    "W-CELL-001", W, "前後に空白があります",
+    "先頭または末尾に空白があります。",
+    "余分な空白を削除してください。",
+    "CELL",
+)
+CELL_FORMULA_LIKE = CATALOGUE.add(
+    "W-CELL-002", W, "数式のように見える文字列",
+    "「{value}」は = + - @ で始まるため数式と誤解されるおそれがあります。文字列のまま取り込みます。",
+    "意図した入力か確認してください。箇条書きの記号には「・」を使ってください。",
+    "CELL",
+)
+CELL_FORMULA = CATALOGUE.add(
+    "W-CELL-003", W, "数式が入力されています",
+    "数式が入力されています。保存されている計算結果「{value}」を取り込みます。",
+    "値で入力することをおすすめします（コピーして「値の貼り付け」）。",
+    "CELL",
+)
+
+# --- RUN: kpitool itself failed on this file --------------------------------------------
+
+RUN_RULE_FAILED = CATALOGUE.add(
+    "E-RUN-100", E, "検証中の内部エラー",
+    "検証規則「{rule}」の実行中に内部エラー（{error}）が起きました。この規則の結果は含まれていません。",
+    "kpitool の不具合の可能性があります。このファイルを添えて担当者に連絡してください。",
+    "RUN",
+)
+RUN_READ_FAILED = CATALOGUE.add(
+    "E-RUN-101", E, "読み取り中の内部エラー",
+    "ファイルの読み取り中に内部エラー（{error}）が起きました。",
+    "kpitool の不具合の可能性があります。このファイルを添えて担当者に連絡してください。",
+    "RUN",
+)
+
+# --- consolidation (kpitool.consolidate) ---
+# INBOX/CONS codes for the consolidation step are registered below this line.
+
+GROUP_TITLES["INBOX"] = "受付フォルダ"
+GROUP_TITLES["CONS"] = "集約"
+
+DUPLICATE_TIE = CATALOGUE.add(
+    "W-CONS-001", W, "作成日が同じファイルが複数あります",
+    "部局「{department}」のファイル {files} は作成日（{value}）が同じため、どれが最新か分かりません。"
+    "更新日時が新しい「{chosen}」を集約しました。",
+    "どのファイルが最新か部局に確認し、古いファイルを受付フォルダから外してから集約し直してください。",
+    "CONS",
+)
+OFF_ROSTER = CATALOGUE.add(
+    "W-CONS-002", W, "名簿にない部局です",
+    "部局名「{value}」は名簿にありません。名簿外の部局として集約しました。",
+    "名簿（設定ファイルの departments）に追加するか、部局名が正しいか確認してください。",
+    "CONS",
+)
+CONS_UNIT_MISMATCH = CATALOGUE.add(
+    "W-CONS-003", W, "単位が違うため増減を計算しません",
+    "「{value}」の単位「{typed}」が、この行の単位「{unit}」と違うため、増減・達成率を計算しません{scale}。",
+    "単位列の単位で表した数値だけを入力してください（例: 単位が千円なら 1,167,400）。",
+    "CONS",
+)
+INBOX_FILE_CHANGED = CATALOGUE.add(
+    "W-INBOX-001", W, "集約中にファイルが変更されました",
+    "集約の実行中に、このファイルが変更・差し替え・削除されました。集約ファイルには読み込んだ時点の内容"
+    "（SHA-256 {value}）が入っています。",
+    "ファイルの保存や差し替えが終わってから、もう一度集約してください。",
+    "INBOX",
+)

@@ -1,0 +1,198 @@
+"""Validate department files: every problem in one pass, by cell, in Japanese.
+
+:func:`validate_submission` runs the rules of :mod:`kpitool.rules` over one read file and
+returns a :class:`~kpitool.findings.Report`; :func:`validate_file` and :func:`validate_paths`
+add the file handling around it. One bad file never stops a run: an unreadable file becomes a
+file-level finding, and a rule that fails unexpectedly becomes an E-RUN finding naming the
+exception type (the rest of the file is still validated), never a traceback for the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpitool import codes
+from kpitool.codes import CATALOGUE
+from kpitool.config import Config
+from kpitool.findings import Finding, Report
+from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
+from kpitool.reader import Submission, read_submission
+from kpitool.rules import (
+    CHECKS,
+    FILE_PROBLEM_CODES,
+    FREE_KINDS,
+    KIND_RULES,
+    Context,
+    check_cell,
+    check_empty_tables,
+    check_package,
+    check_required,
+    check_structure,
+    check_template,
+    checks_of,
+)
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class FileResult:
+    """One file's validation: the report, what was read (None if unreadable) and its identity."""
+
+    path: Path
+    submission: Submission | None
+    report: Report
+    size: int
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def status(self) -> str:
+        """問題なし / 警告あり / 要修正, as the planning office reads it."""
+        if not self.report.ok:
+            return "要修正"
+        return "警告あり" if self.report.findings else "問題なし"
+
+
+def validate_submission(sub: Submission, config: Config) -> Report:
+    """All findings of one read file, in sheet and cell order."""
+    ctx = Context(sub, config)
+    _guarded(ctx, "ファイルの性質", check_package, ctx)
+    if not _guarded(ctx, "提出様式の確認", check_template, ctx, default=True):
+        return Report(_sorted(ctx.findings, sub))
+    _guarded(ctx, "シートと見出し", check_structure, ctx)
+    for sheet in sub.spec.sheets:
+        rows = ctx.rows(sheet)
+        for record in rows:
+            for column in sheet.columns:
+                cell = record.cells.get(column.key)
+                _guarded(ctx, "必須項目", check_required, ctx, sheet, column, cell)
+                if cell is None or cell.is_empty:
+                    continue
+                if not _guarded(ctx, "セルの内容", check_cell, ctx, column, cell, default=False):
+                    continue
+                if column.kind not in FREE_KINDS:
+                    rule = KIND_RULES[column.kind]
+                    _guarded(ctx, rule.title, rule.run, ctx, sheet, record, column, cell)
+        for name, columns in checks_of(sheet):
+            check = CHECKS[name]
+            _guarded(ctx, check.title, check.run, ctx, sheet, columns)
+    _guarded(ctx, "入力の有無", check_empty_tables, ctx)
+    return Report(_sorted(ctx.findings, sub))
+
+
+def _guarded(ctx: Context, title: str, rule: Callable[..., object], *args: object, default: object = None):
+    """Run one rule; an unexpected exception becomes an E-RUN finding instead of stopping."""
+    try:
+        return rule(*args)
+    except Exception as exc:  # a bug in one rule must not hide the other findings
+        ctx.add(codes.RUN_RULE_FAILED, rule=title, error=type(exc).__name__)
+        return default
+
+
+_CELL_RE = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _sorted(findings: list[Finding], sub: Submission) -> list[Finding]:
+    """File-level findings first, then by sheet (template order), row and column."""
+    rank = {sheet.name: i + 1 for i, sheet in enumerate(sub.spec.sheets)}
+
+    def key(f: Finding) -> tuple[int, int, int, str]:
+        m = _CELL_RE.fullmatch(f.cell)
+        row, col = (int(m.group(2)), _col_number(m.group(1))) if m else (0, 0)
+        return (rank.get(f.sheet, 0 if not f.sheet else len(rank) + 1), row, col, f.code)
+
+    return sorted(findings, key=key)
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _file_finding(path: Path, code: str, **params: object) -> Finding:
+    return CATALOGUE.make(code, file=path.name, **params)
+
+
+def validate_file(
+    path: Path | str,
+    config: Config,
+    *,
+    data: bytes | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> FileResult:
+    """Read and validate one file. Never raises for a bad file: its problem is a finding."""
+    import python_calamine  # lazy, like the reader
+
+    path = Path(path)
+    try:
+        if data is None:
+            data = _read_file(path, limits)
+    except PackageError as exc:
+        return FileResult(path, None, Report([_file_finding(path, FILE_PROBLEM_CODES[exc.problem])]), 0, "")
+    size, sha256 = len(data), hashlib.sha256(data).hexdigest()
+
+    def failed(code: str, **params: object) -> FileResult:
+        return FileResult(path, None, Report([_file_finding(path, code, **params)]), size, sha256)
+
+    try:
+        sub = read_submission(path, data=data, limits=limits)
+        if "fiscal_year_prev" not in sub.meta and sub.spec.fiscal_years != tuple(config.fiscal_years):
+            # No years in the file (not a template, or sheets copied out of it): read the
+            # headers as this year's template has them.
+            sub = read_submission(path, data=data, limits=limits, fiscal_years=tuple(config.fiscal_years))
+    except PackageError as exc:
+        return failed(FILE_PROBLEM_CODES[exc.problem])
+    except python_calamine.CalamineError as exc:
+        return failed(codes.FILE_UNREADABLE, error=type(exc).__name__)
+    except Exception as exc:  # a reader bug on one file must not stop the run
+        return failed(codes.RUN_READ_FAILED, error=type(exc).__name__)
+    return FileResult(path, sub, validate_submission(sub, config), size, sha256)
+
+
+def is_workbook_name(path: Path) -> bool:
+    """A workbook a directory listing should include: not an Excel owner file (~$), not hidden."""
+    name = path.name
+    return path.suffix.lower() in WORKBOOK_SUFFIXES and not name.startswith(("~$", "."))
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files as given, and each directory's workbooks (not recursive), in name order.
+
+    A directory holds what departments sent plus what Excel leaves beside an open file
+    (``~$name.xlsx``) and hidden files of sync clients; only the workbooks count. A file named
+    explicitly is kept whatever its name, so that a wrong file gives a finding, not silence.
+    """
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        found = sorted(p for p in path.iterdir() if p.is_file() and is_workbook_name(p)) if path.is_dir() else [path]
+        for p in found:
+            if p not in seen:
+                seen.add(p)
+                out.append(p)
+    return out
+
+
+def validate_paths(paths: Sequence[Path | str], config: Config, *, workers: int = 1) -> list[FileResult]:
+    """Validate files and directories (expanded with :func:`expand_paths`), in order.
+
+    ``workers`` > 1 validates in that many processes; the default stays in this process, which
+    is what an Excel button wants (no child processes to spawn on Windows).
+    """
+    files = expand_paths(paths)
+    if workers <= 1 or len(files) < 2:
+        return [validate_file(p, config) for p in files]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(validate_file, files, [config] * len(files), chunksize=8))

@@ -1,0 +1,219 @@
+"""validate_submission / validate_file / validate_paths: the bundled example, bad files, guards."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REAL_XLSX
+from workbooks import filled, make_config
+
+import kpitool.validate
+from kpitool import codes
+from kpitool.codes import CATALOGUE
+from kpitool.demo import write_inbox
+from kpitool.examples import ERROR_DEPARTMENT, WARNING_DEPARTMENT, example_config_toml
+from kpitool.rules import CHECKS, Check
+from kpitool.validate import (
+    FileResult,
+    expand_paths,
+    validate_file,
+    validate_paths,
+    validate_submission,
+)
+
+REAL_FILES = sorted(p for p in REAL_XLSX.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")) if REAL_XLSX.is_dir() else []
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory):
+    """The bundled example inbox and its config, validated once."""
+    import tomllib
+
+    from kpitool.config import config_from_dict
+
+    config = config_from_dict(tomllib.loads(example_config_toml()))
+    inbox = tmp_path_factory.mktemp("inbox")
+    write_inbox(inbox, config)
+    return config, {r.name: r for r in validate_paths([inbox], config)}
+
+
+def test_file_result_of_a_clean_file(tmp_path: Path) -> None:
+    path = filled(tmp_path)
+    result = validate_file(path, make_config())
+    assert isinstance(result, FileResult)
+    assert result.path == path and result.name == "filled.xlsx"
+    assert result.report.ok and result.report.findings == [] and result.status == "問題なし"
+    assert result.size == path.stat().st_size
+    assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert result.submission is not None and result.submission.department == "総務部"
+
+
+def test_data_given_is_what_is_validated(tmp_path: Path) -> None:
+    data = filled(tmp_path).read_bytes()
+    result = validate_file(tmp_path / "gone" / "named.xlsx", make_config(), data=data)
+    assert result.report.findings == [] and result.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_example_error_department(example) -> None:
+    _config, results = example
+    (result,) = [r for r in results.values() if ERROR_DEPARTMENT in r.name]
+    assert result.status == "要修正"
+    assert result.report.flatten() == [
+        ("事業成果目標", "F4", codes.NUM_APPROXIMATE),  # 約60人
+        ("事業成果目標", "A7", codes.KPI_DUPLICATE_NO),  # 2-2 twice
+        ("実績数値", "F7", codes.NUM_PENDING),  # 集計中
+        ("実績数値", "A9", codes.FIG_UNKNOWN_INITIATIVE),  # 3-2
+        ("実績数値", "C10", codes.FIG_REQUIRED),  # 単位 empty
+        ("実績数値", "F13", codes.UNIT_YEAR_JUMP),  # 92,434 after 117,858,500 円
+    ]
+    assert {f.file for f in result.report.findings} == {result.name}
+
+
+def test_example_warning_department(example) -> None:
+    _config, results = example
+    (result,) = [r for r in results.values() if WARNING_DEPARTMENT in r.name]
+    assert result.status == "警告あり" and result.report.ok
+    assert result.report.flatten() == [
+        ("基本情報", "B5", codes.CELL_SPACES),
+        ("事業成果目標", "C6", codes.CELL_SPACES),
+        ("実績数値", "B5", codes.CELL_SPACES),
+    ]
+
+
+def test_example_other_departments_are_clean(example) -> None:
+    _config, results = example
+    clean = [r.name for r in results.values() if not r.report.findings]
+    assert len(clean) == len(results) - 2
+
+
+def test_findings_carry_every_location_field(example) -> None:
+    _config, results = example
+    for result in results.values():
+        for f in result.report.findings:
+            assert f.file == result.name and f.sheet and f.cell and f.label and f.title and f.hint
+
+
+def test_a_failing_rule_becomes_a_finding_and_the_rest_still_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_args: object) -> None:
+        raise ZeroDivisionError("inside a rule")
+
+    monkeypatch.setitem(CHECKS, "unique", Check("番号の重複", boom, {"*": codes.KPI_DUPLICATE_NO}))
+    path = filled(tmp_path, figures={0: {"prev": "約60"}})
+    report = validate_file(path, make_config()).report
+    run = [f for f in report.findings if f.code == codes.RUN_RULE_FAILED]
+    assert len(run) == 2  # 事業成果目標 and 実績調査 both name the check
+    assert run[0].message == (
+        "検証規則「番号の重複」の実行中に内部エラー（ZeroDivisionError）が起きました。この規則の結果は含まれていません。"
+    )
+    assert ("実績数値", "E4", codes.NUM_APPROXIMATE) in report.flatten()
+    assert not report.ok
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [("calamine", codes.FILE_UNREADABLE), ("other", codes.RUN_READ_FAILED)],
+)
+def test_reader_failures_become_file_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: str, code: str) -> None:
+    import python_calamine
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise python_calamine.CalamineError("bad") if error == "calamine" else KeyError("sheet")
+
+    monkeypatch.setattr(kpitool.validate, "read_submission", broken)
+    path = filled(tmp_path)
+    result = validate_file(path, make_config())
+    assert result.submission is None and result.size == path.stat().st_size
+    assert result.report.flatten() == [("", "", code)]
+    (finding,) = result.report.findings
+    assert ("CalamineError" if error == "calamine" else "KeyError") in finding.message
+
+
+def test_validate_submission_of_a_read_file(filled_path: Path, config) -> None:
+    from kpitool.reader import read_submission
+
+    assert validate_submission(read_submission(filled_path), config).findings == []
+
+
+# --- paths -------------------------------------------------------------------------------
+
+
+def test_directories_expand_to_workbooks_only(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("b.xlsx", "a.XLSX", "c.xlsm", "~$b.xlsx", ".hidden.xlsx", "notes.txt", "old.xls"):
+        (inbox / name).write_bytes(b"x")
+    (inbox / "sub").mkdir()
+    (inbox / "sub" / "d.xlsx").write_bytes(b"x")
+    loose = tmp_path / "loose.xls"
+    loose.write_bytes(b"x")
+    assert [p.name for p in expand_paths([inbox, loose, inbox / "b.xlsx"])] == ["a.XLSX", "b.xlsx", "c.xlsm", "loose.xls"]
+
+
+def test_validate_paths_keeps_order_and_reports_bad_files(tmp_path: Path) -> None:
+    good = filled(tmp_path, "1_good.xlsx")
+    (tmp_path / "2_empty.xlsx").write_bytes(b"")
+    missing = tmp_path / "3_missing.xlsx"
+    results = validate_paths([tmp_path, missing], make_config())
+    assert [(r.name, r.report.flatten()) for r in results] == [
+        ("1_good.xlsx", []),
+        ("2_empty.xlsx", [("", "", codes.FILE_EMPTY)]),
+        ("3_missing.xlsx", [("", "", codes.FILE_NOT_FOUND)]),
+    ]
+    assert results[0].path == good
+
+
+def test_workers_give_the_same_results(tmp_path: Path) -> None:
+    for i in range(3):
+        filled(tmp_path, f"{i}.xlsx", figures={0: {"prev": "約60"}} if i else None)
+    one = validate_paths([tmp_path], make_config())
+    many = validate_paths([tmp_path], make_config(), workers=2)
+    assert [(r.name, r.report.findings, r.sha256) for r in one] == [(r.name, r.report.findings, r.sha256) for r in many]
+
+
+def test_original_file_is_not_changed(tmp_path: Path) -> None:
+    path = filled(tmp_path, figures={0: {"prev": "約60"}})
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    validate_paths([tmp_path], make_config())
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_validation_is_fast(example, tmp_path: Path) -> None:
+    """A realistic department file (the largest example) validates in well under 100 ms."""
+    config, results = example
+    largest = max(results.values(), key=lambda r: r.size)
+    data = largest.path.read_bytes() if largest.path.exists() else None
+    copy = tmp_path / largest.name
+    if data is None:
+        pytest.skip("example inbox gone")
+    copy.write_bytes(data)
+    validate_file(copy, config)  # warm imports
+    runs = 20
+    start = time.perf_counter()
+    for _ in range(runs):
+        validate_file(copy, config)
+    per_file = (time.perf_counter() - start) / runs
+    assert per_file < 0.1, f"{per_file * 1000:.1f} ms per file"
+
+
+# --- real Excel-saved workbooks ------------------------------------------------------------
+
+
+@pytest.mark.skipif(not REAL_FILES, reason=f"{REAL_XLSX} がありません（実際の Excel ファイルのコーパス）")
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name)
+def test_real_workbooks_give_a_coded_finding_in_bounded_time(path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / path.name  # the corpus is read-only; work on a copy like an inbox would
+    shutil.copyfile(path, copy)
+    start = time.perf_counter()
+    result = validate_file(copy, make_config())
+    elapsed = time.perf_counter() - start
+    assert elapsed < 5, f"{elapsed:.1f} s"
+    assert result.report.findings, "a non-template must give a finding"
+    known = {t.code for t in CATALOGUE}
+    for finding in result.report.findings:
+        assert finding.code in known and finding.file == path.name
+        assert not finding.code.startswith("E-RUN"), finding
+    assert not result.report.ok
