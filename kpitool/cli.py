@@ -165,12 +165,16 @@ def _consolidate(args: argparse.Namespace) -> int:
     from kpitool.consolidate import consolidate, summary_lines
     from kpitool.master import write_master
     from kpitool.model import Status
+    from kpitool.safe_write import run_lock
 
     config = _load_config(args)
-    consolidation = consolidate(Path(args.inbox), config, progress=ProgressBar("読み込み"))
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    outputs = write_master(consolidation, output)
+    # One run per master: a second run (another PC on the shared folder) is refused with a
+    # message naming who holds the lock, before it reads anything.
+    with run_lock(output):
+        consolidation = consolidate(Path(args.inbox), config, progress=ProgressBar("読み込み"))
+        outputs = write_master(consolidation, output)
     say(f"集約しました: {config.municipality}（受付フォルダ {consolidation.inbox}）")
     for line in summary_lines(consolidation, outputs):
         say(f"  {line}")

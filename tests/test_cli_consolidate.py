@@ -116,3 +116,21 @@ def test_demo_prints_the_consolidation(tmp_path: Path) -> None:
     assert f"  集約ファイル: {tmp_path / 'master.xlsx'}" in lines
     assert f"  CSV: {tmp_path / 'master_実績数値.csv'}" in text
     assert (tmp_path / "master.xlsx").is_file()
+
+
+def test_a_second_run_on_the_same_master_is_refused(demo_root: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitool.safe_write import lock_path, run_lock
+
+    master = tmp_path / "master.xlsx"
+    with run_lock(master):
+        code = main(["consolidate", str(demo_root / "inbox"), "-o", str(master),
+                     "--config", str(demo_root / CONFIG_FILENAME)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("エラー [E-RUN-003]: master.xlsx は別の集約処理が実行中です。")
+    assert len(err.strip().splitlines()) == 1
+    assert not master.exists() and not lock_path(master).exists()
+    assert main(["consolidate", str(demo_root / "inbox"), "-o", str(master),
+                 "--config", str(demo_root / CONFIG_FILENAME)]) == 1  # the lock is gone with the run
+    assert master.is_file() and not lock_path(master).exists()
