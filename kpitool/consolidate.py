@@ -267,6 +267,11 @@ def _run_pool(
     report: Callable[[str], None],
 ) -> list[InboxFile]:
     """Run files in a process pool; returns the files lost to a broken pool."""
+    # Imported here first so that forked workers inherit the modules instead of each
+    # importing them again (spawned workers import them anyway).
+    import kpitool.survey
+    import kpitool.validate  # noqa: F401
+
     broken: list[InboxFile] = []
     with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
         futures: dict[Future[FileOutcome], InboxFile] = {
