@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpitool import codes
 from kpitool.findings import CATALOGUE, FINDING_COLUMNS, Finding, Severity
-from kpitool.inbox import InboxFile, file_sha256, read_once, scan_inbox
+from kpitool.inbox import InboxFile, file_sha256, modified_time, read_once, scan_inbox
 from kpitool.model import (
     FIGURE_COLUMNS,
     JST,
@@ -125,13 +125,6 @@ def department_from_filename(name: str, roster: Sequence[str]) -> str:
     return best[0] if len(best) == 1 else ""
 
 
-def _modified(path: Path) -> str:
-    try:
-        return dt.datetime.fromtimestamp(int(os.stat(path).st_mtime), JST).isoformat()
-    except OSError:
-        return ""
-
-
 def _created(sub: Any) -> str:
     from kpitool.numbers import parse_date
 
@@ -154,7 +147,7 @@ def process_file(path: Path, config: Config) -> FileOutcome:
 
     path = Path(path)
     name = path.name
-    modified = _modified(path)
+    modified = modified_time(path)
     roster = config.roster
     try:
         try:
@@ -254,7 +247,7 @@ def _process_all(
         # run each unfinished file alone so that only the culprit is reported.
         for f in broken:
             if _run_pool([f], config, 1, outcomes, report):
-                outcomes[f.name] = _failed(f.path, _modified(f.path), "worker process terminated", config.roster)
+                outcomes[f.name] = _failed(f.path, modified_time(f.path), "worker process terminated", config.roster)
                 report(f.name)
     return [outcomes[f.name] for f in sorted(files, key=lambda f: f.name)]
 

@@ -72,6 +72,14 @@ def _modified(st: os.stat_result) -> str:
     return dt.datetime.fromtimestamp(int(st.st_mtime), JST).isoformat()
 
 
+def modified_time(path: Path) -> str:
+    """A file's mtime as ISO 8601 in JST (whole seconds), "" when it cannot be read."""
+    try:
+        return _modified(os.stat(path))
+    except OSError:
+        return ""
+
+
 def ignore_reason(name: str, st: os.stat_result, *, hidden: bool = False) -> str | None:
     """Why an inbox entry is not a candidate submission, or None when it is one.
 
