@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int, str], None]
 
 PARALLEL_THRESHOLD = 20  # more files than this are read in worker processes
+WORKER_DIED = "処理用のプロセスが異常終了しました。メモリ不足の可能性があります"
 FINDING_KEYS = tuple(key for key, _label in FINDING_COLUMNS)
 _SEVERITY = FINDING_KEYS.index("severity")
 _FILE = FINDING_KEYS.index("file")
@@ -87,6 +88,7 @@ class FileOutcome:
     on_roster: bool
     guessed: bool  # department taken from the file name (unreadable file or blank 部局名)
     created: str  # 作成日 as an ISO date, "" when missing or invalid
+    created_cell: str = ""  # where 作成日 was read ("B8"), for the tie finding
     problem: str = ""  # Japanese reason a file is 取込不可
     findings: list[tuple[str, ...]] = field(default_factory=list)  # FINDING_KEYS order
     kpis: list[tuple[Any, ...]] = field(default_factory=list)
@@ -182,6 +184,7 @@ def process_file(path: Path, config: Config) -> FileOutcome:
         findings = [_finding_row(f, name) for f in report]
         return FileOutcome(
             name, size, sha256, modified, True, department, on_roster, guessed, _created(sub),
+            created_cell=sub.basic["created"].cell if "created" in sub.basic else "",
             findings=findings, kpis=rows.kpis, survey=rows.survey, figures=rows.figures,
         )
     except Exception as exc:  # one bad file never stops the run
@@ -247,7 +250,7 @@ def _process_all(
         # run each unfinished file alone so that only the culprit is reported.
         for f in broken:
             if _run_pool([f], config, 1, outcomes, report):
-                outcomes[f.name] = _failed(f.path, modified_time(f.path), "worker process terminated", config.roster)
+                outcomes[f.name] = _failed(f.path, modified_time(f.path), WORKER_DIED, config.roster)
                 report(f.name)
     return [outcomes[f.name] for f in sorted(files, key=lambda f: f.name)]
 
@@ -285,7 +288,8 @@ def _run_pool(
 
 
 def _newest_first(outcomes: Iterable[FileOutcome]) -> list[FileOutcome]:
-    """Latest 作成日 first; equal dates by later file time, then by name (deterministic)."""
+    """Latest 作成日 first; equal dates by later file time, then by name (z before a), so the
+    choice is the same on every run."""
     return sorted(outcomes, key=lambda o: (o.created, o.modified, o.name), reverse=True)
 
 
@@ -312,7 +316,7 @@ def _decide_department(
     tied = [o for o in older if o.created == winner.created]
     if tied:
         finding = CATALOGUE.make(
-            codes.DUPLICATE_TIE, file=winner.name, sheet="基本情報", label="作成日",
+            codes.DUPLICATE_TIE, file=winner.name, sheet="基本情報", cell=winner.created_cell, label="作成日",
             value=winner.created, department=winner.department,
             files="、".join(o.name for o in [winner, *tied]), chosen=winner.name,
         )

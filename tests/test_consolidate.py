@@ -187,6 +187,7 @@ def test_tie_in_created_is_a_finding(tmp_path: Path, config: Config) -> None:
     assert len(tie) == 1
     found = tie.iloc[0]
     assert (found["severity"], found["file"], found["value"]) == ("警告", "総務部_1.xlsx", "2024-04-01")
+    assert (found["sheet"], found["cell"]) == ("基本情報", "B8")
     assert "総務部_1.xlsx、総務部_2.xlsx" in found["message"] and "「総務部_1.xlsx」を集約しました" in found["message"]
     assert c.submissions.set_index("file").loc["総務部_1.xlsx", "warnings"] == 1
 
@@ -345,7 +346,7 @@ def test_a_dying_worker_costs_only_its_file(tmp_path: Path, config: Config, monk
         ("財政部", "取込不可", False, "財政部.xlsx"),
         ("企画政策部", "提出済", True, "企画政策部.xlsx"),
     ]
-    assert "worker process terminated" in c.submissions["note"][1]
+    assert "プロセスが異常終了しました" in c.submissions["note"][1]
 
 
 def test_missing_inbox_raises(tmp_path: Path, config: Config) -> None:
