@@ -1,0 +1,178 @@
+"""The return copy (差し戻し用のコピー): the department's own workbook with its problems marked.
+
+For each file with findings, a copy of the workbook exactly as the department sent it, plus a
+``検証結果`` sheet first (every finding, with a link to its cell) and, on each problem cell, a
+fill colour and a Japanese comment saying what is wrong and how to fix it. Colour is never the
+only signal (the comment and the sheet carry the words). Everything else stays: values, rich
+text, the template's data validations and input messages, tables, protection, the hidden
+identity sheet. The original is only read, and the copy is written atomically elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kpitool.errors import KpitoolError
+from kpitool.findings import FINDING_COLUMNS, Finding, Severity
+
+if TYPE_CHECKING:
+    from kpitool.validate import FileResult
+
+RESULT_SHEET = "検証結果"
+SUFFIX = "_検証結果"
+FONT = "BIZ UDPゴシック"
+ERROR_FILL = "FFC7CE"  # light red
+WARNING_FILL = "FFEB9C"  # light yellow
+HEADER_FILL = "DDEBF7"
+COMMENT_AUTHOR = "kpitool"
+TABLE_ROW = 5  # header row of the findings table on the 検証結果 sheet
+COLUMNS = tuple((key, label) for key, label in FINDING_COLUMNS if key != "file")
+WIDTHS = {"severity": 8, "code": 13, "sheet": 14, "cell": 8, "label": 16, "value": 20,
+          "title": 28, "message": 60, "hint": 60}
+
+
+class ReturnCopyError(KpitoolError):
+    """A return copy could not be made for one file (the run goes on with the others)."""
+
+    code = "E-RUN-005"
+
+
+def return_copy_name(path: Path) -> str:
+    """``05_地域支援部.xlsx`` -> ``05_地域支援部_検証結果.xlsx`` (a macro workbook stays .xlsm)."""
+    return f"{path.stem}{SUFFIX}{path.suffix.lower() if path.suffix.lower() == '.xlsm' else '.xlsx'}"
+
+
+def write_return_copy(result: FileResult, out_dir: Path) -> Path:
+    """Write the return copy of one validated file into ``out_dir``; returns its path.
+
+    Raises :class:`ReturnCopyError` with a Japanese reason when there is nothing to copy (the
+    file could not be read as a workbook), when the file changed since it was validated, or
+    when openpyxl cannot rewrite it.
+    """
+    from kpitool.safe_write import atomic_write_bytes
+
+    if result.submission is None:
+        raise ReturnCopyError(f"{result.name}: Excelのブックとして読めないため、差し戻し用のコピーは作成できません。")
+    try:
+        data = result.path.read_bytes()
+    except OSError as exc:
+        raise ReturnCopyError(f"{result.name}: ファイルを読めません（{exc.strerror}）。") from None
+    if hashlib.sha256(data).hexdigest() != result.sha256:
+        raise ReturnCopyError(f"{result.name}: 検証の後でファイルが変更されました。もう一度検証してください。")
+    try:
+        copy = build_return_copy(data, result.report.findings, macros=result.path.suffix.lower() == ".xlsm")
+    except Exception as exc:  # openpyxl on a workbook it cannot rewrite
+        raise ReturnCopyError(
+            f"{result.name}: 差し戻し用のコピーを作成できませんでした（{type(exc).__name__}）。"
+        ) from exc
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / return_copy_name(result.path)
+    atomic_write_bytes(target, copy)
+    return target
+
+
+def build_return_copy(data: bytes, findings: Sequence[Finding], *, macros: bool = False) -> bytes:
+    """The bytes of the return copy of workbook ``data`` marked with ``findings``."""
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's notes on extensions it does not read
+        wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=macros, keep_links=True, rich_text=True)
+    if RESULT_SHEET in wb.sheetnames:  # a copy sent back in again: replace the old results
+        del wb[RESULT_SHEET]
+    _mark_cells(wb, findings)
+    _write_results_sheet(wb, findings)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _comment_text(findings: Sequence[Finding]) -> str:
+    parts = [f"【{f.severity} {f.code}】{f.message}\n直し方: {f.hint}" for f in findings]
+    return "\n\n".join(parts)
+
+
+def _mark_cells(wb, findings: Sequence[Finding]) -> None:
+    """Fill and comment every cell that has findings; the department's own comments stay."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.sheet in wb.sheetnames and f.cell:
+            by_cell[(f.sheet, f.cell)].append(f)
+    fills = {True: PatternFill("solid", fgColor=ERROR_FILL), False: PatternFill("solid", fgColor=WARNING_FILL)}
+    for (sheet, ref), cell_findings in by_cell.items():
+        cell = wb[sheet][ref]
+        cell.fill = fills[any(f.is_error for f in cell_findings)]
+        text = _comment_text(cell_findings)
+        if cell.comment is not None and cell.comment.text:
+            text = f"{cell.comment.text}\n\n{text}"
+        comment = Comment(text, COMMENT_AUTHOR)
+        comment.width, comment.height = 320, min(80 + 70 * len(cell_findings), 600)
+        cell.comment = comment
+
+
+def _write_results_sheet(wb, findings: Sequence[Finding]) -> None:
+    """The 検証結果 sheet, first and active: a summary and one row per finding with a link."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    ws = wb.create_sheet(RESULT_SHEET, 0)
+    errors = sum(f.is_error for f in findings)
+    file = findings[0].file if findings else ""
+    bold = Font(name=FONT, bold=True)
+    plain = Font(name=FONT)
+    ws["A1"] = f"検証結果：{file}" if file else "検証結果"
+    ws["A1"].font = Font(name=FONT, bold=True, size=14)
+    verdict = "要修正です。エラーを直して再提出してください。" if errors else "エラーはありません。警告の内容を確認してください。"
+    ws["A2"] = f"エラー {errors}件・警告 {len(findings) - errors}件。{verdict}"
+    ws["A3"] = ("赤色（エラー）・黄色（警告）のセルに問題があります。セルのコメントに内容と直し方があります。"
+                "セル欄のリンクから該当のセルへ移動できます。修正は提出した元のファイルで行ってください。")
+    for ref in ("A2", "A3"):
+        ws[ref].font = plain
+    header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+    for c, (key, label) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(TABLE_ROW, c, label)
+        cell.font, cell.fill = bold, header_fill
+        ws.column_dimensions[cell.column_letter].width = WIDTHS.get(key, 12)
+    link_font = Font(name=FONT, color="0563C1", underline="single")
+    fills = {Severity.ERROR: PatternFill("solid", fgColor=ERROR_FILL),
+             Severity.WARNING: PatternFill("solid", fgColor=WARNING_FILL)}
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, finding in enumerate(findings, start=TABLE_ROW + 1):
+        for c, (key, _label) in enumerate(COLUMNS, start=1):
+            value = str(getattr(finding, key))
+            cell = ws.cell(r, c)
+            cell.value = value
+            cell.data_type = "s"  # text as written, never a formula (= + - @)
+            cell.font, cell.alignment = plain, wrap
+            if key == "severity":
+                cell.fill = fills[finding.severity]
+        target = _link_target(wb, finding)
+        if target:
+            cell = ws.cell(r, 1 + [k for k, _ in COLUMNS].index("cell"))
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target, display=cell.value)
+            cell.font = link_font
+    last = TABLE_ROW + max(len(findings), 1)
+    ws.auto_filter.ref = f"A{TABLE_ROW}:{ws.cell(TABLE_ROW, len(COLUMNS)).column_letter}{last}"
+    ws.freeze_panes = f"A{TABLE_ROW + 1}"
+    ws.sheet_properties.tabColor = "C00000" if errors else "FFC000"
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = False
+    ws.sheet_view.tabSelected = True
+    wb.active = 0
+
+
+def _link_target(wb, finding: Finding) -> str:
+    """``'実績数値'!F7`` for a finding on a cell (A1 of its sheet without one), "" for none."""
+    if finding.sheet not in wb.sheetnames:
+        return ""
+    quoted = finding.sheet.replace("'", "''")
+    return f"'{quoted}'!{finding.cell or 'A1'}"
