@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,6 +239,89 @@ def _scan_sheet(xml: bytes, percent_styles: frozenset[int]) -> dict[tuple[int, i
     return notes
 
 
+_KEY_CELL_RE = re.compile(rb'r="([AB])(\d+)"')  # the meta sheet's keys (A) and values (B)
+_SHARED_STRING_RE = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
+_PLAIN_TEXT_RE = re.compile(rb'<(?:\w+:)?t(?: xml:space="preserve")?>([^<&]*)</(?:\w+:)?t>')
+_INLINE_TEXT_RE = re.compile(
+    rb'\s*<(?:\w+:)?is>\s*<(?:\w+:)?t(?: xml:space="preserve")?>([^<&]*)</(?:\w+:)?t>\s*</(?:\w+:)?is>\s*'
+)
+_NUMBER_RE = re.compile(rb"\s*<(?:\w+:)?v>(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)</(?:\w+:)?v>\s*")
+SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+
+
+def _meta_rows_from_xml(zf: zipfile.ZipFile, part: str, names: set[str], limits: Limits) -> list[list[Any]] | None:
+    """The key/value rows (columns A and B) of the hidden meta sheet, read from its XML.
+
+    The meta sheet also holds the roster (column D): a national roll-up has 1,741 names in
+    every file, and calamine would parse them all (about 1 ms a file) to find four keys. Only
+    the plain cases are read here: A/B cells with an ``r`` address holding a shared or inline
+    string of plain text, or an unstyled number. Anything else returns None and the caller reads the
+    sheet with calamine, so the result never differs from calamine's.
+    """
+    xml = read_part(zf, part, limits)
+    cells: dict[tuple[int, int], tuple[bytes, bytes]] = {}  # (row, col) -> (type, body)
+    for match in _KEY_CELL_RE.finditer(xml):
+        start = xml.rfind(b"<", 0, match.start())
+        cell = _CELL_RE.match(xml, start) if start >= 0 and _CELL_OPEN_RE.match(xml, start) else None
+        if cell is None:
+            continue
+        attrs = dict(_ATTR_RE.findall(cell.group(1)))
+        if attrs.get(b"r") != match.group(1) + match.group(2):
+            continue
+        kind = attrs.get(b"t", b"n")
+        if kind not in (b"s", b"n", b"inlineStr") or (kind == b"n" and attrs.get(b"s", b"0") != b"0"):
+            return None  # a styled number may be a date, other types are rare: calamine
+        cells[(int(match.group(2)) - 1, ord(match.group(1)) - 65)] = (kind, cell.group(3) or b"")
+    if not cells:
+        return None  # no keys where the template puts them (or cells without addresses)
+    wanted: set[int] = set()
+    for kind, body in cells.values():
+        if kind == b"s":
+            index = _VALUE_RE.fullmatch(body.strip())
+            if index is None or not index.group(1).isdigit():
+                return None
+            wanted.add(int(index.group(1)))
+    strings = _shared_strings(zf, names, wanted, limits) if wanted else {}
+    if strings is None:
+        return None
+    rows: dict[int, list[Any]] = {}
+    for (row, col), (kind, body) in sorted(cells.items()):
+        if kind == b"s":
+            value: Any = strings[int(_VALUE_RE.fullmatch(body.strip()).group(1))]  # type: ignore[union-attr]
+        elif kind == b"inlineStr":
+            inline = _INLINE_TEXT_RE.fullmatch(body)
+            if inline is None or b"_x" in inline.group(1):
+                return None
+            value = inline.group(1).decode("utf-8")
+        elif not body.strip():
+            value = ""
+        else:
+            number = _NUMBER_RE.fullmatch(body)
+            if number is None:
+                return None  # a formula, an inline string…
+            value = float(number.group(1))
+        rows.setdefault(row, ["", ""])[col] = value
+    return [rows[r] for r in sorted(rows)]
+
+
+def _shared_strings(zf: zipfile.ZipFile, names: set[str], wanted: set[int], limits: Limits) -> dict[int, str] | None:
+    """The shared strings at ``wanted`` indexes, when each is one run of plain text; else None."""
+    if SHARED_STRINGS_PART not in names:
+        return None
+    sst = read_part(zf, SHARED_STRINGS_PART, limits)
+    found: dict[int, str] = {}
+    last = max(wanted)
+    for index, item in enumerate(_SHARED_STRING_RE.finditer(sst)):
+        if index > last:
+            break
+        if index in wanted:
+            text = _PLAIN_TEXT_RE.fullmatch(item.group(1) or b"")
+            if text is None or b"_x" in text.group(1):
+                return None  # rich text, phonetic runs, entities or _xHHHH_ escapes
+            found[index] = text.group(1).decode("utf-8")
+    return found if len(found) == len(wanted) else None
+
+
 def _text_of(value: Any) -> str:
     if value is None:
         return ""
@@ -395,8 +479,6 @@ def read_submission(
         data = path.read_bytes()
     info = inspect_package(path, limits, data=data)
     zf_bytes = io.BytesIO(data)
-    import zipfile
-
     with zipfile.ZipFile(zf_bytes) as zf:
         names = set(zf.namelist())
         styles = read_part(zf, "xl/styles.xml", limits) if "xl/styles.xml" in names else None
@@ -412,7 +494,11 @@ def read_submission(
 
         meta: dict[str, Any] = {}
         if META_SHEET in parts:
-            meta = read_meta_rows(book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False))
+            part = parts[META_SHEET]
+            rows = _meta_rows_from_xml(zf, part, names, limits) if part in names else None
+            if rows is None:  # anything unusual: let calamine read the whole sheet
+                rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+            meta = read_meta_rows(rows)
         years = fiscal_years
         if years is None:
             try:
