@@ -184,8 +184,8 @@ def _ratio(numerator: dict[str, Any], denominator: dict[str, Any]) -> float | No
     return round(a / b, 2) if a and b else None
 
 
-def bench_n(n_files: int, out: Path, *, quiet: bool) -> dict[str, Any]:
-    """Generate the inbox for ``n_files`` and run every stage on it."""
+def bench_n(n_files: int, out: Path, *, quiet: bool, only: tuple[str, ...] = STAGES) -> dict[str, Any]:
+    """Generate the inbox for ``n_files`` and run every stage (or those in ``only``) on it."""
     started = time.perf_counter()
     inbox, roster = make_inbox(n_files, log=None if quiet else _say)
     generated = time.perf_counter() - started
@@ -196,6 +196,9 @@ def bench_n(n_files: int, out: Path, *, quiet: bool) -> dict[str, Any]:
     config = write_config(work / "kpitool.toml", roster)
     stages = {}
     for stage in STAGES:
+        if stage not in only:
+            stages[stage] = {"stage": stage, "error": "skipped (--stages)"}
+            continue
         _say(f"  N={n_files}: {stage} …", quiet=quiet)
         stages[stage] = run_stage(stage, inbox, work / f"stage-{stage}", config)
     sizes = [p.stat().st_size for p in inbox.glob("*.xlsx")]
@@ -311,8 +314,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"N = {QUICK_FILES[0]} only, fewer start-up runs")
     parser.add_argument("--out", type=Path, help="folder for outputs (default: a temp folder)")
     parser.add_argument("--json-only", action="store_true", help="print only the final JSON line")
+    parser.add_argument("--stages", default=",".join(STAGES),
+                        help="comma-separated stages to run (default: all; for profiling one stage)")
+    parser.add_argument("--no-startup", action="store_true", help="skip the one-file start-up measurement")
     args = parser.parse_args(argv)
     quiet = args.json_only
+    only = tuple(s.strip() for s in args.stages.split(",") if s.strip())
+    unknown = sorted(set(only) - set(STAGES))
+    if unknown:
+        parser.error(f"unknown stage(s): {', '.join(unknown)} (choose from {', '.join(STAGES)})")
     sizes = args.files or list(QUICK_FILES if args.quick else DEFAULT_FILES)
     out = args.out or Path(tempfile.mkdtemp(prefix="kpitool-bench-out-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -320,13 +330,16 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"{info['cpu']}, {info['cores']} cores, {info['ram_gb']} GiB, Python {info['python']}", quiet=quiet)
     results = []
     for n in sizes:
-        result = bench_n(n, out, quiet=quiet)
+        result = bench_n(n, out, quiet=quiet, only=only)
         results.append(result)
         _say(table(result) + "\n", quiet=quiet)
     first = next(iter(sorted(Path(results[0]["inbox"]).glob("*.xlsx"))))
-    _say("  start-up: python -m kpitool validate (one file) …", quiet=quiet)
-    startup = measure_startup(first, Path(results[0]["config"]),
-                              QUICK_STARTUP_RUNS if args.quick else STARTUP_RUNS)
+    if args.no_startup:
+        startup: dict[str, Any] = {"error": "skipped (--no-startup)"}
+    else:
+        _say("  start-up: python -m kpitool validate (one file) …", quiet=quiet)
+        startup = measure_startup(first, Path(results[0]["config"]),
+                                  QUICK_STARTUP_RUNS if args.quick else STARTUP_RUNS)
     if "error" in startup:
         _say(f"one-file validation from process start: {startup['error']}", quiet=quiet)
     else:

@@ -132,6 +132,17 @@ def _read_validate(files: list[Path], _work: Path, config_path: Path) -> dict[st
     }
 
 
+def _paths_in(value: Any) -> list[Path]:
+    """Every path in what write_master returned (a dataclass of paths and tuples of paths)."""
+    if isinstance(value, Path):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [p for item in value for p in _paths_in(item)]
+    if hasattr(value, "__dict__"):
+        return _paths_in(list(vars(value).values()))
+    return []
+
+
 def _kpitool(files: list[Path], work: Path, config_path: Path) -> dict[str, Any]:
     from kpitool.config import load_config
 
@@ -144,9 +155,7 @@ def _kpitool(files: list[Path], work: Path, config_path: Path) -> dict[str, Any]
     consolidated = time.perf_counter()
     outputs = write_master(consolidation, work / "master.xlsx")
     written = time.perf_counter()
-    paths = [p for p in vars(outputs).values() if isinstance(p, Path)] if hasattr(outputs, "__dict__") else []
-    if not paths and isinstance(outputs, tuple | list):
-        paths = [p for p in outputs if isinstance(p, Path)]
+    paths = _paths_in(outputs)
     return {
         "consolidate_seconds": round(consolidated - started, 3),
         "write_seconds": round(written - consolidated, 3),
