@@ -37,9 +37,9 @@ LOG_FILENAME = "kpitool_error.log"
 JST = dt.timezone(dt.timedelta(hours=9), "JST")  # fixed offset: Windows has no tz database
 SETTINGS_RANGE = "A1:C60"  # where the 設定 labels are looked for
 MAX_TABLE_ROWS = 10_000  # more rows than anyone reads in a message sheet; the rest is summarised
-SUBMISSION_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 # 提出状況 columns shown in 実行結果 (the master has them all, hashes included).
 SUBMISSION_SUMMARY_COLUMNS = ("department", "status", "included", "file", "errors", "warnings", "note")
+DISCREPANCY_LABELS = {"code": "コード", "file": "ファイル", "sheet": "シート", "cell": "セル", "message": "内容"}
 
 
 class PanelError(KpitoolError):
@@ -181,36 +181,43 @@ class _Panel:
 
 def _validate(panel: _Panel, settings: PanelSettings) -> Outcome:
     from kpitool.findings import FINDING_COLUMNS
+    from kpitool.inbox import scan_inbox
     from kpitool.validate import validate_paths
 
     config = _load_config(settings)
-    paths = _inbox_files(settings.inbox)
-    panel.status(f"kpitool: 検証中…（{len(paths)}ファイル）")
-    results = validate_paths(paths, config)
+    scan = scan_inbox(settings.inbox)
+    if not scan.files:
+        raise InputError(f"受付フォルダに提出ファイル（.xlsx）がありません: {settings.inbox}")
+    report_progress = panel.progress("検証")
+    results = []
+    for done, candidate in enumerate(scan.files):
+        report_progress(done, len(scan.files), candidate.name)
+        results.extend(validate_paths([candidate.path], config))  # one at a time: progress per file
     summary_rows: list[list[Any]] = [["ファイル", "判定", "エラー", "警告"]]
     findings: list[list[Any]] = [[label for _key, label in FINDING_COLUMNS]]
+    file_column = [key for key, _label in FINDING_COLUMNS].index("file")
     for result in results:
         report = result.report
-        summary_rows.append([Path(result.path).name, "問題なし" if report.ok else "要修正", report.errors, report.warnings])
+        summary_rows.append([result.path.name, result.status, report.errors, report.warnings])
         for finding in report.findings:
             row = [str(getattr(finding, key)) for key, _label in FINDING_COLUMNS]
-            if not finding.file:
-                row[[k for k, _ in FINDING_COLUMNS].index("file")] = Path(result.path).name
+            row[file_column] = row[file_column] or result.path.name
             findings.append(row)
     bad = sum(1 for r in results if not r.report.ok)
     errors = sum(r.report.errors for r in results)
     warnings = sum(r.report.warnings for r in results)
     message = (
-        f"検証が終わりました。{len(results)}ファイルのうち、問題なし {len(results) - bad}、"
+        f"検証が終わりました。{len(results)}ファイルのうち、問題なし・警告のみ {len(results) - bad}、"
         f"要修正 {bad}（エラー {errors}件・警告 {warnings}件）です。\n"
         "ファイルごとの問題は「実行結果」シートをご覧ください。"
     )
+    ignored = [["対象外のファイル", "理由"], *([name, reason] for name, reason in scan.ignored)]
     return Outcome(
         message=message,
         summary=[("ファイル数", len(results)), ("要修正", bad), ("エラー", errors), ("警告", warnings),
-                 ("受付フォルダ", str(settings.inbox))],
+                 ("対象外のファイル", len(scan.ignored)), ("受付フォルダ", str(settings.inbox))],
         table_title="検証結果（ファイル別）",
-        table=[*summary_rows, [], ["指摘の一覧"], *findings],
+        table=[*summary_rows, [], ["指摘の一覧"], *findings, *([[], *ignored] if scan.ignored else [])],
         warning=bad > 0,
     )
 
@@ -227,7 +234,8 @@ def _consolidate(panel: _Panel, settings: PanelSettings) -> Outcome:
     consolidation = consolidate(settings.inbox, config, progress=panel.progress("集約"))
     panel.status("kpitool: 集約ファイルを書き出し中…")
     settings.master.parent.mkdir(parents=True, exist_ok=True)
-    written = write_master(consolidation, settings.master, config)
+    outputs = write_master(consolidation, settings.master)
+    written = outputs.master
     counts = [(status, n) for status, n in consolidation.counts().items() if n]
     submissions = _frame_rows(consolidation.submissions, labels=LABELS, columns=SUBMISSION_SUMMARY_COLUMNS)
     findings = _frame_rows(consolidation.findings, labels=dict(FINDING_COLUMNS))
@@ -240,7 +248,8 @@ def _consolidate(panel: _Panel, settings: PanelSettings) -> Outcome:
     return Outcome(
         message=message,
         summary=[*counts, ("実績調査の行数", len(consolidation.survey)),
-                 ("指摘の件数", len(consolidation.findings)), ("集約ファイル", str(written))],
+                 ("指摘の件数", len(consolidation.findings)), ("集約ファイル", str(written)),
+                 *(("CSV（オープンデータ）", str(csv)) for csv in outputs.csvs)],
         table_title="提出状況",
         table=[*submissions, *([[], ["指摘の一覧"], *findings] if len(findings) > 1 else [])],
     )
@@ -274,7 +283,7 @@ def _audit(panel: _Panel, settings: PanelSettings) -> Outcome:
         raise InputError(f"集約ファイルが見つかりません: {settings.master}\n先に［集約・実績調査］を実行してください。")
     inbox = settings.inbox if settings.inbox.is_dir() else None
     report = audit_master(settings.master, inbox=inbox)
-    discrepancies = _frame_rows(report.discrepancies, default_header="相違点")
+    discrepancies = _frame_rows(report.discrepancies, labels=DISCREPANCY_LABELS, columns=tuple(DISCREPANCY_LABELS))
     count = max(len(discrepancies) - 1, 0)
     if report.ok:
         message = "監査が終わりました。集約ファイルは集約したときのままです（相違はありません）。"
@@ -472,19 +481,6 @@ def _load_config(settings: PanelSettings) -> Config:
     return config
 
 
-def _inbox_files(inbox: Path) -> list[Path]:
-    """The submissions in the inbox; Excel's own lock files (~$…) are not submissions."""
-    if not inbox.is_dir():
-        raise InputError(f"受付フォルダが見つかりません: {inbox}")
-    files = sorted(
-        p for p in inbox.iterdir()
-        if p.is_file() and p.suffix.lower() in SUBMISSION_SUFFIXES and not p.name.startswith("~$")
-    )
-    if not files:
-        raise InputError(f"受付フォルダに提出ファイル（.xlsx）がありません: {inbox}")
-    return files
-
-
 def _result_rows(action: str, started: dt.datetime, result: str, outcome: Outcome) -> list[list[Any]]:
     """The 実行結果 sheet: what ran, when, the outcome, the summary, then the table."""
     rows: list[list[Any]] = [
@@ -552,7 +548,9 @@ def _frame_rows(
 
 def _plain(value: Any) -> Any:
     """A value xlwings can write on any engine: numbers and text stay, the rest becomes text."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"  # TRUE/FALSE means little to the reader of 実行結果
+    if value is None or isinstance(value, int | float | str):
         if isinstance(value, float) and value != value:  # NaN
             return None
         return value

@@ -184,6 +184,7 @@ def test_tables_from_frames_and_records_get_japanese_headers() -> None:
     frame = pd.DataFrame({"department": ["総務部"], "status": ["提出済"], "size": [1], "errors": [float("nan")]})
     assert xl._frame_rows(frame, labels={"department": "部局名", "status": "状況"}, columns=("department", "status", "errors")) == [
         ["部局名", "状況", "errors"], ["総務部", "提出済", None]]
+    assert xl._frame_rows([{"included": True}, {"included": False}]) == [["included"], ["はい"], ["いいえ"]]
 
     @dataclasses.dataclass
     class Discrepancy:
@@ -285,7 +286,16 @@ def _results(book: Any) -> list[list[Any]]:
     writes = [a for a in actions if a["func"] == "setValues"]
     assert len(writes) == 1
     assert (writes[0]["start_row"], writes[0]["start_column"]) == (0, 0)
-    return writes[0]["values"]
+    values = writes[0]["values"]
+    assert len({len(row) for row in values}) == 1, "rows are padded to one width"
+    return [_trim(row) for row in values]
+
+
+def _trim(row: list[Any]) -> list[Any]:
+    """A written row without the padding the engine turns into empty cells."""
+    while row and row[-1] in ("", None):
+        row = row[:-1]
+    return row
 
 
 def _labelled(rows: list[list[Any]]) -> dict[str, Any]:
@@ -401,7 +411,12 @@ class TestButtonsOnTheRemoteEngine:
         assert summary["ファイル数"] == len(files)
         header = rows.index(["ファイル", "判定", "エラー", "警告"])
         assert sorted(r[0] for r in rows[header + 1 : header + 1 + len(files)]) == files
-        assert ["重要度", "コード", "ファイル", "シート", "セル", "項目", "入力値", "内容", "説明", "直し方"] in rows
+        findings = rows.index(["重要度", "コード", "ファイル", "シート", "セル", "項目", "入力値", "内容", "説明", "直し方"])
+        flagged = {r[2] for r in rows[findings + 1 :] if len(r) > 2}
+        needs_fix = {r[0] for r in rows[header + 1 : header + 1 + len(files)] if r[1] == "要修正"}
+        assert needs_fix, "the bundled example has a faulty file"
+        assert needs_fix <= flagged
+        assert summary["要修正"] == len(needs_fix)
         [[message, *_rest]] = _alerts(book)
         assert message.startswith(f"検証が終わりました。{len(files)}ファイルのうち")
 
@@ -425,6 +440,21 @@ class TestButtonsOnTheRemoteEngine:
         assert summary["判定"] == "相違なし", summary.get("メッセージ")
         [[message, *_rest]] = _alerts(book)
         assert message.startswith("監査が終わりました。")
+
+        import openpyxl
+
+        tampered = openpyxl.load_workbook(master)
+        sheet = tampered["実績数値"]
+        sheet.cell(row=sheet.max_row, column=1).value = "書き換え"
+        tampered.save(master)
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.audit_button(book)
+        rows = _results(book)
+        assert _labelled(rows)["判定"] == "相違あり"
+        assert ["コード", "ファイル", "シート", "セル", "内容"] in rows
+        [[message, _title, _buttons, mode, _callback]] = _alerts(book)
+        assert mode == "critical"
+        assert message.startswith("監査で ") and "相違が見つかりました" in message
 
 
 def _roster_last(office: Path) -> str:
