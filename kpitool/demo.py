@@ -61,6 +61,31 @@ def prepare(root: Path) -> tuple[Config, Path]:
     return config, inbox
 
 
+REPORT_FILENAME = "検証結果.xlsx"
+RETURN_COPIES_DIR = "差し戻し"
+
+
+def validation_step(root: Path, config: Config, inbox: Path, say: Say) -> list:
+    """検証: validate the demo inbox, print the table, write the report and the return copies.
+
+    地域支援部's file has the planted errors and 総務部's only stray spaces, so the output shows
+    both an エラー and a 警告 file, and the return copies show how problems are marked.
+    """
+    from kpitool.findings_report import summary_line, text_lines, write_findings_report
+    from kpitool.return_copy import write_return_copy
+    from kpitool.validate import validate_paths
+
+    results = validate_paths([inbox], config)
+    say("検証:")
+    for line in [*text_lines(results), summary_line(results)]:
+        say(f"  {line}")
+    report = write_findings_report(results, root / REPORT_FILENAME)
+    copies = [write_return_copy(r, root / RETURN_COPIES_DIR) for r in results if r.report.findings]
+    say(f"  検証結果の一覧:     {report}")
+    say(f"  差し戻し用のコピー: {root / RETURN_COPIES_DIR}（{len(copies)}ファイル）")
+    return results
+
+
 MASTER_FILENAME = "master.xlsx"
 
 
@@ -89,5 +114,6 @@ def run_demo(root: Path, say: Say) -> int:
     say(f"  設定ファイル: {root / CONFIG_FILENAME}")
     say(f"  提出様式:     {root / template_filename(config.fiscal_years)}")
     say(f"  受付フォルダ: {inbox}（{len(files)}ファイル）")
+    validation_step(root, config, inbox, say)
     consolidation_step(root, config, inbox, say)
     return 0
