@@ -342,14 +342,21 @@ def _run(action: str, body: Body, book: xw.Book | None) -> None:
             _fallback_message(text)
 
 
+# What to do, by code (or by group); the exception's own message says what happened.
+_HINTS = {
+    "E-RUN-002": "集約ファイルを Excel で開いている場合は閉じてから、もう一度実行してください。",
+    "E-RUN-003": "ほかの人が同じ集約ファイルを作成中です。終わってから、もう一度実行してください。",
+    "E-RUN-004": "保存先の空き容量と書き込みの権限を確認してください。前のファイルはそのまま残っています。",
+    "E-CFG": "「設定」シートの「設定ファイル」と、その中身を確認してください。",
+    "E-RUN": "「設定」シートのフォルダやファイルの指定を確認してください。",
+}
+
+
 def failure_message(action: str, exc: BaseException, log: Path | None) -> str:
     """The Japanese message box text for a failure: code, what happened, what to do; no traceback."""
     where = f"\n\n詳細はログファイルに記録しました:\n{log}" if log else ""
     if isinstance(exc, KpitoolError):
-        hint = {
-            "E-CFG": "「設定」シートの「設定ファイル」と、その中身を確認してください。",
-            "E-RUN": "「設定」シートのフォルダやファイルの指定を確認してください。",
-        }.get(exc.code.rsplit("-", 1)[0], "")
+        hint = _HINTS.get(exc.code) or _HINTS.get(exc.code.rsplit("-", 1)[0], "")
         return f"[{exc.code}] {action}を実行できませんでした。\n{exc.message_ja}" + (f"\n\n{hint}" if hint else "") + where
     if isinstance(exc, OSError):
         target = exc.filename or ""

@@ -144,6 +144,14 @@ def test_message_for_kpitool_error_has_code_text_and_what_to_do() -> None:
     assert "kpitool_error.log" in text
 
 
+def test_message_for_a_locked_master_says_to_close_it() -> None:
+    from kpitool.errors import MasterLocked
+
+    text = xl.failure_message("集約", MasterLocked("集約ファイル kpi_集約.xlsx を置き換えられません。"), None)
+    assert text.startswith("[E-RUN-002] 集約を実行できませんでした。")
+    assert "閉じてから" in text and "「設定」シート" not in text
+
+
 def test_message_for_unexpected_error_hides_the_exception() -> None:
     text = xl.failure_message("検証", KeyError("internal_key"), Path("/x/kpitool_error.log"))
     assert text.startswith("[E-XL-900]")
