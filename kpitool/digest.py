@@ -1,0 +1,148 @@
+"""The digest of the consolidated data: one canonical form that the writer and the audit share.
+
+The master records a sha256 of what it holds, so an auditor can prove months later that no
+value was edited after consolidation. The writer computes it from the values it writes; the
+audit recomputes it from the values it reads back. Both go through :func:`canonical_lines`,
+so the two cannot disagree about formatting: a value is canonicalised the way it survives an
+.xlsx round trip (numbers to 16 significant digits as XlsxWriter stores them, dates as ISO
+text, line breaks as ``\\n``, blank as ``None``).
+
+What is covered is decided by the caller (:mod:`kpitool.master_layout`): every written cell of
+the data tables (formula cells by their formula text), the header labels and the config, but
+not the run time, the tool version or file modification times, so consolidating the same inbox
+with the same config again gives the same digest.
+
+Besides the digest, each row gets a short :func:`row_hash` and each column a
+:func:`column_hash`; when the digest differs, the audit intersects the rows and columns whose
+hashes differ to name the edited cell. A digest without a signature detects edits, not a
+forger who recomputes it: keep the digest printed in the approval papers as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DIGEST_FORMAT = "kpitool-digest-1"
+ROW_HASH_LENGTH = 16  # hex digits: 64 bits are plenty to notice an accidental edit
+MAX_TEXT = 32_767  # Excel's limit for one cell; XlsxWriter truncates longer strings
+
+Canonical = None | bool | float | str
+
+# Characters XML 1.0 cannot hold; XlsxWriter would write them and Excel would "repair" the file.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Excel's escape for characters in strings (_x000D_); openpyxl unescapes it when reading.
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def clean_text(text: str) -> str:
+    """A string as a cell can hold it: no XML-illegal characters, ``\\n`` line breaks, at most
+    32,767 UTF-16 units (Excel's limit, where XlsxWriter would truncate).
+
+    The writer writes this form, so what the audit reads back is the same string.
+    """
+    if text.isprintable() and len(text) <= MAX_TEXT // 2:  # the common case, checked fast
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ILLEGAL_XML.sub("", text)
+    encoded = text.encode("utf-16-le")
+    if len(encoded) > 2 * MAX_TEXT:
+        text = encoded[: 2 * MAX_TEXT].decode("utf-16-le", errors="ignore")
+    return text
+
+
+def canonical_value(value: Any) -> Canonical:
+    """One cell value in the form both sides agree on.
+
+    Numbers become floats rounded to the 16 significant digits XlsxWriter stores (so 498 and
+    498.0 are equal, and the value read back equals the value written); ``-0.0`` is ``0.0``.
+    A date (or a midnight datetime, as openpyxl reads a date cell) is its ISO date.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        return float(f"{number:.16G}") + 0.0
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars from pandas
+        return canonical_value(value.item())
+    text = clean_text(str(value))
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text or None
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
+
+
+def _canonical_tree(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {str(k): _canonical_tree(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_canonical_tree(v) for v in data]
+    return canonical_value(data)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One covered table: its name, header labels and rows of canonical values.
+
+    Build the rows with :func:`canonical_row` (once per row: the digest, the row hash and the
+    column hashes all use the same canonical values).
+    """
+
+    name: str
+    labels: Sequence[Canonical]
+    rows: Sequence[Sequence[Canonical]]
+
+
+def canonical_row(values: Iterable[Any]) -> list[Canonical]:
+    """The canonical values of one row: the one canonicalisation of writer and audit."""
+    return [canonical_value(v) for v in values]
+
+
+def canonical_lines(config: Mapping[str, Any], tables: Iterable[Table]) -> Iterator[bytes]:
+    """The canonical serialisation: one JSON line for the format and config, then per table a
+    header line and one line per row. The writer and the audit both hash exactly these lines.
+    """
+    yield _dumps({"format": DIGEST_FORMAT, "config": _canonical_tree(config)}) + b"\n"
+    for table in tables:
+        yield _dumps({"table": table.name, "labels": list(table.labels)}) + b"\n"
+        for row in table.rows:
+            yield _dumps(list(row)) + b"\n"
+
+
+def data_digest(config: Mapping[str, Any], tables: Iterable[Table]) -> str:
+    """sha256 (hex) of :func:`canonical_lines`."""
+    digest = hashlib.sha256()
+    for line in canonical_lines(config, tables):
+        digest.update(line)
+    return digest.hexdigest()
+
+
+def row_hash(row: Sequence[Canonical]) -> str:
+    """A short hash of one canonical row, stored in the row's 行の検証値 cell."""
+    return hashlib.sha256(_dumps(list(row))).hexdigest()[:ROW_HASH_LENGTH]
+
+
+def column_hash(label: Canonical, values: Iterable[Canonical]) -> str:
+    """A short hash of one column (its label, then its canonical values in row order)."""
+    return hashlib.sha256(_dumps([label, *values])).hexdigest()[:ROW_HASH_LENGTH]

@@ -1,0 +1,347 @@
+"""Write the master workbook (集約ファイル) that auditors open, and its CSV twin.
+
+``write_master(consolidation, path)`` turns a :class:`~kpitool.model.Consolidation` into the
+seven sheets of DESIGN.md ("The master workbook") with XlsxWriter:
+
+- every figure as a number (△ only through number formats), markers and submitted text as
+  text written with ``write_string`` (a text starting with ``=`` never becomes a formula), one
+  value per cell, no merged cells, a header row, frozen panes and a filter on every table,
+  BIZ UDPゴシック, A4 landscape with repeated headers, fitted to the page width;
+- 増減 / 増減率 / 評価 / 達成率 as live formulas caching the values Python computed
+  (:mod:`kpitool.master_layout` decides where a formula fits);
+- on every data row its 出典 (``file!sheet!cell``) linked to that cell of the inbox file;
+- sheets protected against accidental edits (filtering stays possible);
+- 監査ログ with the digest of the data (:mod:`kpitool.digest`), so ``kpitool audit`` can prove
+  later that nothing changed.
+
+Output is deterministic: the workbook's ``created`` property is the run time, so the same
+consolidation gives the same bytes. XlsxWriter runs in ``constant_memory`` mode (rows go to
+disk as they are written); the rows themselves are built first because the digest in
+監査ログ must cover them, which costs about as much memory as the DataFrames already held.
+The master and the CSVs are replaced atomically (:mod:`kpitool.safe_write`): the master last,
+and if it cannot be replaced nothing is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kpitool import __version__
+from kpitool.config import config_to_dict
+from kpitool.digest import (
+    DIGEST_FORMAT,
+    Canonical,
+    Table,
+    canonical_row,
+    canonical_value,
+    column_hash,
+    data_digest,
+    row_hash,
+)
+from kpitool.master_layout import (
+    AUDIT_LOG,
+    DATA_SHEETS,
+    DATE_FORMAT,
+    FIGURES,
+    ROW_BUILDERS,
+    SHEET_ORDER,
+    SUMMARY,
+    SURVEY,
+    Cell,
+    Formula,
+    Link,
+    Number,
+    SheetLayout,
+    SourceLinks,
+    column_letter,
+    layouts,
+    written_value,
+)
+from kpitool.master_log import INPUTS_LAYOUT, INPUTS_TABLE, input_rows, log_grid
+from kpitool.master_summary import (
+    evaluation_counts,
+    run_at_text,
+    status_counts,
+    summary_grid,
+    tallies_of,
+    write_summary,
+)
+
+if TYPE_CHECKING:
+    from kpitool.model import Consolidation
+
+FONT = "BIZ UDPゴシック"
+FONT_SIZE = 11
+A4 = 9  # XlsxWriter's paper index
+MAX_LINKS = 65_530  # Excel's limit of hyperlinks per worksheet; further 出典 stay plain text
+PROTECT_OPTIONS = {"autofilter": True, "format_columns": True, "format_rows": True}
+
+
+@dataclass(frozen=True)
+class MasterOutputs:
+    """What :func:`write_master` wrote: the master, its CSV twin and the data digest."""
+
+    master: Path
+    csvs: tuple[Path, ...]
+    digest: str
+
+
+@dataclass
+class BuiltTable:
+    """One table covered by the digest: its layout, rows (row hash last) and canonical rows."""
+
+    name: str  # the digest's table name
+    layout: SheetLayout
+    rows: list[list[Cell]] = field(default_factory=list)
+    canonical: list[list[Canonical]] = field(default_factory=list)  # covered columns only
+
+    def add(self, row: list[Cell]) -> None:
+        values = canonical_row(written_value(row[i]) for i in self.layout.covered())
+        self.canonical.append(values)
+        self.rows.append([*row, row_hash(values)])
+
+    def digest_table(self) -> Table:
+        labels = [self.layout.columns[i].label for i in self.layout.covered()]
+        return Table(self.name, canonical_row(labels), self.canonical)
+
+    def column_hashes(self) -> list[tuple[str, str, str, str]]:
+        """(table, column letter, label, hash) for each covered column."""
+        out = []
+        for position, i in enumerate(self.layout.covered()):
+            label = self.layout.columns[i].label
+            values = (row[position] for row in self.canonical)
+            out.append((self.name, column_letter(i), label, column_hash(canonical_value(label), values)))
+        return out
+
+
+def _with_row_hashes(name: str, layout: SheetLayout, rows: Iterable[list[Cell]]) -> BuiltTable:
+    table = BuiltTable(name, layout)
+    for row in rows:
+        table.add(row)
+    return table
+
+
+def build_tables(consolidation: Consolidation, links: SourceLinks) -> dict[str, BuiltTable]:
+    """Every covered table in digest order: the data sheets, then 監査ログ's input files."""
+    sheets = layouts(consolidation.config.fiscal_years)
+    tables = {
+        name: _with_row_hashes(name, sheets[name], ROW_BUILDERS[name](consolidation, sheets[name], links))
+        for name in DATA_SHEETS
+    }
+    tables[INPUTS_TABLE] = _with_row_hashes(INPUTS_TABLE, INPUTS_LAYOUT, input_rows(consolidation, links))
+    return tables
+
+
+def digest_of(config_dict: dict[str, Any], tables: dict[str, BuiltTable]) -> str:
+    return data_digest(config_dict, (t.digest_table() for t in tables.values()))
+
+
+def csv_paths(master: Path) -> tuple[Path, Path]:
+    """The CSV twin beside the master: ``<stem>_実績数値.csv`` and ``<stem>_実績調査.csv``."""
+    return master.with_name(f"{master.stem}_{FIGURES}.csv"), master.with_name(f"{master.stem}_{SURVEY}.csv")
+
+
+class Formats:
+    """XlsxWriter formats, created once per distinct combination (Excel has a limit)."""
+
+    def __init__(self, workbook: Any, font: str = FONT) -> None:
+        self.workbook = workbook
+        self.font = font
+        self._cache: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, *, num_format: str | None = None, wrap: bool = False, bold: bool = False,
+            link: bool = False) -> Any:
+        key = (num_format, wrap, bold, link)
+        if key not in self._cache:
+            props: dict[str, Any] = {"valign": "top"}
+            if num_format:
+                props["num_format"] = num_format
+            if wrap:
+                props["text_wrap"] = True
+            if bold:
+                props["bold"] = True
+            if link:
+                props |= {"font_color": "#0563C1", "underline": 1}
+            self._cache[key] = self.workbook.add_format(props)
+        return self._cache[key]
+
+    def header(self) -> Any:
+        if "header" not in self._cache:
+            self._cache["header"] = self.workbook.add_format({  # type: ignore[index]
+                "bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#DDEBF7", "border": 1,
+            })
+        return self._cache["header"]  # type: ignore[index]
+
+
+class _Writer:
+    """Writes cells of the layout types; counts hyperlinks per sheet against Excel's limit."""
+
+    def __init__(self, formats: Formats) -> None:
+        self.formats = formats
+        self.links: dict[str, int] = {}
+
+    def cell(self, sheet: Any, r: int, c: int, cell: Cell, wrap: bool = False) -> None:
+        f = self.formats
+        if cell is None:
+            return
+        if isinstance(cell, Formula):
+            sheet.write_formula(r, c, cell.text, f.get(num_format=cell.num_format), cell.cached)
+        elif isinstance(cell, Number):
+            sheet.write_number(r, c, cell.value, f.get(num_format=cell.num_format))
+        elif isinstance(cell, Link):
+            used = self.links.get(sheet.name, 0)
+            if cell.url and used < MAX_LINKS:
+                self.links[sheet.name] = used + 1
+                sheet.write_url(r, c, cell.url, f.get(link=True), cell.text, cell.text[:255])
+            else:
+                sheet.write_string(r, c, cell.text, f.get())
+        elif isinstance(cell, dt.date):
+            sheet.write_datetime(r, c, dt.datetime.combine(cell, dt.time()), f.get(num_format=DATE_FORMAT))
+        elif isinstance(cell, int | float):
+            sheet.write_number(r, c, cell, f.get())
+        else:
+            sheet.write_string(r, c, str(cell), f.get(wrap=wrap))
+
+    def grid(self, sheet: Any, rows: list[list[Cell]], header_rows: list[int], caption_rows: list[int]) -> None:
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row):
+                if cell is not None and r in header_rows:
+                    sheet.write_string(r, c, str(cell), self.formats.header())
+                elif cell is not None and r in caption_rows:
+                    sheet.write_string(r, c, str(cell), self.formats.get(bold=True))
+                else:
+                    self.cell(sheet, r, c, cell, wrap=isinstance(cell, str) and len(cell) > 40)
+
+
+def _page_setup(sheet: Any, *, repeat_header: int | None = 0) -> None:
+    """A4 landscape, fitted to the page width, header row on every page, page numbers."""
+    sheet.set_paper(A4)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    if repeat_header is not None:
+        sheet.repeat_rows(repeat_header)
+    sheet.set_header("&L&A")
+    sheet.set_footer("&C&P / &N")
+    sheet.hide_gridlines(0)  # gridlines on screen and on paper: the tables have no borders
+
+
+def _protect(sheet: Any, password: str) -> None:
+    sheet.protect(password, PROTECT_OPTIONS)
+
+
+def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) -> None:
+    """A data sheet: header row, rows, widths, frozen header, filter, print setup, protection."""
+    layout = table.layout
+    header = writer.formats.header()
+    for c, column in enumerate(layout.columns):
+        sheet.write_string(0, c, column.label, header)
+        sheet.set_column(c, c, column.width)
+    wraps = [column.wrap for column in layout.columns]
+    for r, row in enumerate(table.rows, start=1):
+        for c, cell in enumerate(row):
+            writer.cell(sheet, r, c, cell, wrap=wraps[c])
+    last_row = max(len(table.rows), 1)
+    sheet.freeze_panes(1, 1)
+    sheet.autofilter(0, 0, last_row, len(layout.columns) - 1)
+    _page_setup(sheet)
+    if layout.name == SURVEY:  # the printed 実績調査: the text columns, without 出典 and hashes
+        sheet.print_area(0, 0, last_row, layout.index("curr"))
+    _protect(sheet, password)
+
+
+def write_workbook(
+    consolidation: Consolidation, path: Path, *, links: SourceLinks | None = None
+) -> tuple[str, dict[str, BuiltTable]]:
+    """Write the master to ``path`` directly (no atomic replacement); return digest and tables.
+
+    :func:`write_master` is the public entry; this is the part that only writes one file.
+    """
+    import xlsxwriter
+
+    c = consolidation
+    links = links or SourceLinks(Path(path).parent, c.inbox)
+    config_dict = config_to_dict(c.config)
+    tables = build_tables(c, links)
+    digest = digest_of(config_dict, tables)
+    hashes = [h for t in tables.values() for h in t.column_hashes()]
+    summary = summary_grid(
+        c.config,
+        run_at_text(c.run_at),
+        status_counts(c.submissions["status"]),
+        tallies_of(c.kpis, c.config),
+        evaluation_counts(zip(c.figures["department"], c.figures["evaluation"], strict=True)),
+    )
+    log = log_grid(
+        c, version=__version__, digest=digest, digest_format=DIGEST_FORMAT, config_dict=config_dict,
+        links=links, inputs=tables[INPUTS_TABLE].rows, column_hashes=hashes,
+    )
+
+    workbook = xlsxwriter.Workbook(str(path), {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
+    })
+    years = "・".join(str(y) for y in c.config.fiscal_years)
+    workbook.set_properties({
+        "title": f"{c.config.municipality} 実績調査 集約ファイル（{years}年度）",
+        "subject": "部局KPI・実績調査の集約",
+        "author": "kpitool",
+        "company": c.config.municipality,
+        "comments": f"kpitool {__version__} / データのダイジェスト（SHA-256） {digest}",
+        "created": c.run_at.astimezone(dt.UTC).replace(tzinfo=None),
+    })
+    formats = Formats(workbook)
+    writer = _Writer(formats)
+    sheets = {name: workbook.add_worksheet(name) for name in SHEET_ORDER}
+    password = c.config.protect_password
+
+    write_summary(workbook, sheets[SUMMARY], summary, formats, c.config)
+    _page_setup(sheets[SUMMARY], repeat_header=None)
+    _protect(sheets[SUMMARY], password)
+
+    for name in DATA_SHEETS:
+        _write_table(sheets[name], writer, tables[name], password)
+
+    audit = sheets[AUDIT_LOG]
+    writer.grid(audit, log.rows, log.header_rows, log.caption_rows)
+    for col, width in enumerate((30, 20, 8, 14, 66, 24, 18)):
+        audit.set_column(col, col, width)
+    audit.freeze_panes(1, 0)
+    _page_setup(audit)
+    _protect(audit, password)
+    sheets[SUMMARY].activate()
+    workbook.close()
+    return digest, tables
+
+
+def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
+    """Write the master workbook and its CSV twin, replacing the old ones atomically.
+
+    The previous master is kept as a dated backup when ``config.keep_backups``. If the master
+    cannot be replaced (open in Excel: :class:`~kpitool.errors.MasterLocked`), neither it nor
+    the CSVs change. The inbox is referenced relative to the master's folder in hyperlinks.
+    """
+    from kpitool.opendata import write_csv
+    from kpitool.safe_write import atomic_output
+
+    path = Path(path)
+    links = SourceLinks(path.parent, consolidation.inbox)
+    figures_csv, survey_csv = csv_paths(path)
+    with ExitStack() as stack:
+        # Entered first, left last: a CSV is only replaced after the master was.
+        figures_tmp = stack.enter_context(atomic_output(figures_csv, keep_backup=False))
+        survey_tmp = stack.enter_context(atomic_output(survey_csv, keep_backup=False))
+        master_tmp = stack.enter_context(
+            atomic_output(path, keep_backup=consolidation.config.keep_backups)
+        )
+        digest, tables = write_workbook(consolidation, master_tmp, links=links)
+        write_csv(tables[FIGURES].layout, tables[FIGURES].rows, figures_tmp)
+        write_csv(tables[SURVEY].layout, tables[SURVEY].rows, survey_tmp)
+    return MasterOutputs(path, (figures_csv, survey_csv), digest)

@@ -1,0 +1,487 @@
+"""The master workbook's tables: columns, cells and formulas, shared by writer, CSV and audit.
+
+One module decides what each data sheet holds, so that :mod:`kpitool.master` writes it,
+:mod:`kpitool.opendata` publishes it and :mod:`kpitool.audit` reads it back and checks it
+without repeating a column. Rows are built from a :class:`~kpitool.model.Consolidation` as
+lists of cells (:class:`Number`, :class:`Formula`, :class:`Link`, text, dates, blanks); the
+writer only decides formats and positions.
+
+Formulas: 増減 / 増減率 / 評価 / 達成率 are the Excel formulas of :mod:`kpitool.variance`,
+cached with the values the consolidation computed. A formula is used only where it computes
+what Python computed from the cells as written (:func:`variance_results`,
+:func:`achievement_result`); where it would not (a unit typed in a cell that differs from the
+row's unit, an invalid 方向 or value), the cell holds Python's result as a static value, so no
+formula in the master ever contradicts its cached value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kpitool.digest import clean_text
+from kpitool.findings import FINDING_COLUMNS
+from kpitool.model import LABELS
+from kpitool.spec import DIRECTIONS, fiscal_year_label
+from kpitool.variance import (
+    ACHIEVEMENT_FORMAT,
+    RATE_FORMAT,
+    Variance,
+    achievement_formula,
+    achievement_rate,
+    cached_achievement,
+    cached_change,
+    cached_evaluation,
+    cached_rate,
+    change_format,
+    change_formula,
+    decimals_shown,
+    evaluation_formula,
+    is_percent_unit,
+    rate_formula,
+    variance,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kpitool.model import Consolidation
+
+SUMMARY, SUBMISSIONS, SURVEY, FIGURES, KPIS, FINDINGS, AUDIT_LOG = (
+    "概要", "提出状況", "実績調査", "実績数値", "事業成果目標", "検証結果", "監査ログ",
+)
+SHEET_ORDER = (SUMMARY, SUBMISSIONS, SURVEY, FIGURES, KPIS, FINDINGS, AUDIT_LOG)
+DATA_SHEETS = (SUBMISSIONS, SURVEY, FIGURES, KPIS, FINDINGS)
+FIRST_DATA_ROW = 2  # Excel row of the first data row (row 1 is the header)
+ROW_HASH = "row_hash"
+YES, NO = "はい", "いいえ"
+TOLERANCE = 1e-9  # floats equal within this (relative and absolute), as the recalculation tests
+SIZE_FORMAT = "#,##0"
+COUNT_FORMAT = "#,##0"
+DATE_FORMAT = "yyyy/mm/dd"
+
+Cell = Any  # None | str | dt.date | Number | Formula | Link
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A number cell with its display format (△ for negatives comes from the format)."""
+
+    value: float
+    num_format: str
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A formula cell and the value Python computed for it (cached in the file)."""
+
+    text: str
+    cached: float | str
+    num_format: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A text cell that is also a hyperlink to a source file (``url`` "" means no link)."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class MasterColumn:
+    """One column of a data sheet: id, Japanese header, width, and whether the digest covers it."""
+
+    key: str
+    label: str
+    width: float = 12
+    formula: bool = False  # 増減 etc.: a formula (or a static value where no formula fits)
+    covered: bool = True  # part of the digest (False: informational, e.g. file times)
+    wrap: bool = False
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """The columns of one data sheet, in order; the last is always the row hash."""
+
+    name: str
+    columns: tuple[MasterColumn, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(c.label for c in self.columns)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.columns)
+
+    def index(self, key: str) -> int:
+        return self.keys.index(key)
+
+    def letter(self, key: str) -> str:
+        return column_letter(self.index(key))
+
+    def covered(self) -> list[int]:
+        """Indexes of the columns in the digest (everything but the row hash and uncovered)."""
+        return [i for i, c in enumerate(self.columns) if c.covered and c.key != ROW_HASH]
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _col(key: str, width: float = 12, label: str | None = None, **kw: Any) -> MasterColumn:
+    return MasterColumn(key, label or LABELS[key], width, **kw)
+
+
+_HASH = MasterColumn(ROW_HASH, "行の検証値", 18)
+
+
+def layouts(fiscal_years: tuple[int, int]) -> dict[str, SheetLayout]:
+    """The data sheets for a pair of fiscal years (their labels carry the year names)."""
+    prev, curr = (fiscal_year_label(y) for y in fiscal_years)
+    submissions = (
+        _col("department", 14), _col("status", 9), _col("included", 6), _col("file", 30),
+        _col("size", 12), _col("sha256", 20), _col("modified", 22, covered=False),
+        _col("created", 12), _col("created_wareki", 16, "作成日（和暦）"),
+        _col("errors", 7), _col("warnings", 7), _col("note", 40, wrap=True),
+    )
+    survey = (
+        _col("department", 12), _col("no", 6), _col("viewpoint", 20, wrap=True),
+        _col("initiative", 30, wrap=True), _col("plan", 18, wrap=True),
+        _col("prev", 50, f"{prev}実績", wrap=True), _col("curr", 50, f"{curr}実績", wrap=True),
+        _col("source", 30),
+    )
+    figures = (
+        _col("department", 12), _col("initiative_no", 8), _col("item", 30, wrap=True),
+        _col("unit", 8), _col("direction", 6), _col("prev", 14, prev), _col("curr", 14, curr),
+        _col("change", 14, formula=True), _col("change_unit", 10), _col("rate", 10, formula=True),
+        _col("evaluation", 8, formula=True), _col("reason", 24, wrap=True), _col("note", 24, wrap=True),
+        _col("prev_text", 16, f"{prev}（記入値）"), _col("curr_text", 16, f"{curr}（記入値）"),
+        _col("source", 30), _col("source_prev", 30), _col("source_curr", 30),
+    )
+    kpis = (
+        _col("department", 12), _col("no", 6), _col("policy", 24, wrap=True),
+        _col("indicator", 28, wrap=True), _col("unit", 8), _col("direction", 6),
+        _col("target", 12), _col("prev", 14, f"{prev}実績"), _col("curr", 14, f"{curr}実績"),
+        _col("achievement", 10, formula=True), _col("grade", 8), _col("suggested_grade", 10),
+        _col("change", 14, formula=True), _col("change_unit", 10), _col("rate", 10, formula=True),
+        _col("evaluation", 8, formula=True), _col("reason", 24, wrap=True),
+        _col("target_text", 14, "目標値（記入値）"), _col("prev_text", 16, f"{prev}実績（記入値）"),
+        _col("curr_text", 16, f"{curr}実績（記入値）"),
+        _col("source", 30), _col("source_target", 30), _col("source_prev", 30), _col("source_curr", 30),
+    )
+    findings = (
+        *(MasterColumn(key, label, 30 if key in ("message", "hint") else 12, wrap=key in ("message", "hint"))
+          for key, label in FINDING_COLUMNS),
+        _col("source", 30),
+    )
+    return {
+        name: SheetLayout(name, (*columns, _HASH))
+        for name, columns in (
+            (SUBMISSIONS, submissions), (SURVEY, survey), (FIGURES, figures), (KPIS, kpis), (FINDINGS, findings),
+        )
+    }
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def clean(value: Any) -> Any:
+    """A DataFrame value as plain Python: NaN, NA and None are None; numpy scalars unwrapped."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    return value
+
+
+def text(value: Any) -> str | None:
+    """Text from a submission or the consolidation, as the cell will hold it (blank is None)."""
+    value = clean(value)
+    if value is None:
+        return None
+    return clean_text(str(value)) or None
+
+
+def written_value(cell: Cell) -> Any:
+    """What a cell holds as read back without cached values: the formula text for formulas."""
+    if isinstance(cell, Formula):
+        return cell.text
+    if isinstance(cell, Number):
+        return cell.value
+    if isinstance(cell, Link):
+        return cell.text
+    return cell
+
+
+def shown_value(cell: Cell) -> Any:
+    """What a cell shows: the cached value for formulas (the CSV twin publishes this)."""
+    if isinstance(cell, Formula):
+        return cell.cached
+    return written_value(cell)
+
+
+def same(expected: Any, actual: Any) -> bool:
+    """Cell values equal for the audit: floats within :data:`TOLERANCE`, blank equals ""."""
+    expected = "" if expected is None else expected
+    actual = "" if actual is None else actual
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected == actual
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        return math.isclose(expected, actual, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return expected == actual
+
+
+def number_of(cell_value: Any) -> float | None:
+    """The number a formula's ISNUMBER sees in a cell, or None."""
+    if isinstance(cell_value, bool):
+        return None
+    if isinstance(cell_value, Number):
+        return cell_value.value
+    if isinstance(cell_value, int | float) and math.isfinite(cell_value):
+        return float(cell_value)
+    return None
+
+
+def variance_results(prev: Any, curr: Any, unit: str | None, direction: str | None) -> tuple[Any, Any, Any]:
+    """What the 増減 / 増減率 / 評価 formulas compute from these cells (via kpitool.variance).
+
+    The formulas see only the two cells: both numbers give a variance in the row's unit;
+    anything else (marker, text, blank) gives ``""``. 評価 needs a valid 方向.
+    """
+    p, c = number_of(prev), number_of(curr)
+    if p is None or c is None:
+        return "", "", ""
+    valid = direction in DIRECTIONS
+    v = variance(p, c, unit=unit, direction=direction if valid else DIRECTIONS[0])
+    return cached_change(v), cached_rate(v), cached_evaluation(v) if valid else ""
+
+
+def achievement_result(target: Any, curr: Any, direction: str | None) -> Any:
+    """What the 達成率 formula computes from these cells (via kpitool.variance)."""
+    t, c = number_of(target), number_of(curr)
+    if t is None or c is None or direction not in DIRECTIONS:
+        return ""
+    return cached_achievement(achievement_rate(t, c, direction))
+
+
+# --- links ----------------------------------------------------------------------------------
+
+
+MAX_URL = 2000  # Excel refuses hyperlinks longer than 2,079 characters
+
+
+class SourceLinks:
+    """Hyperlinks from the master to the cells of the inbox files.
+
+    Links are relative to the master's folder (``inbox/03_総務部.xlsx#'実績数値'!A7``), so the
+    master and the inbox folder can be moved or archived together and the links keep working.
+    When no relative path exists (another drive on Windows) the absolute path is used. A file
+    name with ``#`` cannot be linked (Excel reads ``#`` as the start of the cell address), so
+    its 出典 stays text only.
+    """
+
+    def __init__(self, master_dir: Path, inbox: Path) -> None:
+        inbox_abs = Path(os.path.abspath(inbox))
+        try:
+            base = os.path.relpath(inbox_abs, os.path.abspath(master_dir))
+        except ValueError:
+            base = str(inbox_abs)
+        self.base = base.replace(os.sep, "/")
+
+    def folder_url(self) -> str:
+        return self.base
+
+    def url(self, file: str, sheet: str = "", cell: str = "") -> str:
+        """``external:`` URL of a file (and cell), or "" when it cannot be a link."""
+        if not file or "#" in file or "#" in self.base:
+            return ""
+        path = file if self.base == "." else f"{self.base}/{file}"
+        url = f"external:{path}"
+        if sheet and cell:
+            url += f"#'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}"
+        return url if len(url) <= MAX_URL else ""
+
+    def source(self, source: Any) -> Link | None:
+        """The 出典 cell of ``file!sheet!cell`` (file names may contain ``!``)."""
+        value = text(source)
+        if value is None:
+            return None
+        parts = value.rsplit("!", 2)
+        if len(parts) == 3:
+            return Link(value, self.url(*parts))
+        return Link(value, self.url(value))
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+def _records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    columns = list(frame.columns)
+    for values in frame.itertuples(index=False, name=None):
+        yield {k: clean(v) for k, v in zip(columns, values, strict=True)}
+
+
+def _value_cell(number: Any, marker: Any, written: Any, num_format: str) -> Cell:
+    """A value as the formulas need it: a number, else the marker, else the text as written."""
+    number = clean(number)
+    if number is not None:
+        return Number(float(number), num_format)
+    return text(marker) or text(written)
+
+
+def _row_variance(row: Mapping[str, Any]) -> Variance:
+    return Variance(row["change"], row["change_unit"], row["rate"], row["rate_text"], row["evaluation"], row["reason"])
+
+
+def _variance_cells(
+    row: Mapping[str, Any], cells: Mapping[str, Cell], refs: Mapping[str, str], places: int
+) -> dict[str, Cell]:
+    """増減 / 増減率 / 評価 cells: formulas when they reproduce Python's values, else static."""
+    v = _row_variance(row)
+    python = (cached_change(v), cached_rate(v), cached_evaluation(v))
+    unit, direction = row["unit"], row["direction"]
+    percent = is_percent_unit(unit)
+    change_fmt = change_format(max(places, 1), points=True) if percent else change_format(places)
+    formulas = variance_results(cells["prev"], cells["curr"], unit, direction)
+    if all(same(a, b) for a, b in zip(python, formulas, strict=True)):
+        return {
+            "change": Formula(change_formula(refs["prev"], refs["curr"]), python[0], change_fmt),
+            "rate": Formula(rate_formula(refs["prev"], refs["curr"], percent), python[1], RATE_FORMAT),
+            "evaluation": Formula(evaluation_formula(refs["change"], refs["direction"]), python[2]),
+        }
+    change = Number(python[0], change_fmt) if isinstance(python[0], float) else (python[0] or None)
+    rate = Number(python[1], RATE_FORMAT) if isinstance(python[1], float) else (python[1] or None)
+    return {"change": change, "rate": rate, "evaluation": python[2] or None}
+
+
+def _reason(reason: Any) -> str | None:
+    from kpitool.survey import REASONS_JA
+
+    reason = clean(reason)
+    return REASONS_JA.get(reason, reason) if reason else None
+
+
+def _refs(layout: SheetLayout, excel_row: int, *keys: str) -> dict[str, str]:
+    return {k: f"{layout.letter(k)}{excel_row}" for k in keys}
+
+
+RowBuilder = Callable[["Consolidation", SheetLayout, SourceLinks], Iterator[list[Cell]]]
+
+
+def submission_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
+    """提出状況: one row per file (linked) and per department without a file."""
+    from kpitool.numbers import wareki
+
+    for row in _records(c.submissions):
+        file = text(row["file"])
+        created: Any = text(row["created"])
+        created_wareki = None
+        if created:
+            try:
+                created = dt.date.fromisoformat(created)
+                created_wareki = wareki(created)
+            except ValueError:
+                pass
+        cells = {
+            "department": text(row["department"]), "status": text(row["status"]),
+            "included": YES if row["included"] else NO,
+            "file": Link(file, links.url(file)) if file else None,
+            "size": Number(float(row["size"]), SIZE_FORMAT) if file and row["size"] is not None else None,
+            "sha256": text(row["sha256"]), "modified": text(row["modified"]),
+            "created": created, "created_wareki": created_wareki,
+            "errors": Number(float(row["errors"] or 0), COUNT_FORMAT),
+            "warnings": Number(float(row["warnings"] or 0), COUNT_FORMAT),
+            "note": text(row["note"]),
+        }
+        yield [cells[k] for k in layout.keys[:-1]]
+
+
+def survey_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
+    """実績調査: the texts of each 取り組み, exactly as submitted."""
+    for row in _records(c.survey):
+        cells = {k: text(row[k]) for k in layout.keys[:-1] if k != "source"}
+        cells["source"] = links.source(row["source"])
+        yield [cells[k] for k in layout.keys[:-1]]
+
+
+def figure_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
+    """実績数値: one row per figure with its 増減 / 増減率 / 評価."""
+    for excel_row, row in enumerate(_records(c.figures), start=FIRST_DATA_ROW):
+        places = decimals_shown(row["prev"], row["curr"])
+        fmt = change_format(places)
+        cells: dict[str, Cell] = {
+            "prev": _value_cell(row["prev"], row["prev_marker"], row["prev_text"], fmt),
+            "curr": _value_cell(row["curr"], row["curr_marker"], row["curr_text"], fmt),
+        }
+        refs = _refs(layout, excel_row, "prev", "curr", "change", "direction")
+        cells |= _variance_cells(row, cells, refs, places)
+        for key in ("department", "initiative_no", "item", "unit", "direction", "change_unit", "note",
+                    "prev_text", "curr_text", "source_prev", "source_curr"):
+            cells[key] = text(row[key])
+        cells["reason"] = _reason(row["reason"])
+        cells["source"] = links.source(row["source"])
+        yield [cells[k] for k in layout.keys[:-1]]
+
+
+def kpi_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
+    """事業成果目標: one row per KPI with 達成率 and the prev→curr variance."""
+    for excel_row, row in enumerate(_records(c.kpis), start=FIRST_DATA_ROW):
+        places = decimals_shown(row["target"], row["prev"], row["curr"])
+        fmt = change_format(places)
+        cells: dict[str, Cell] = {
+            key: _value_cell(row[key], row[f"{key}_marker"], row[f"{key}_text"], fmt)
+            for key in ("target", "prev", "curr")
+        }
+        refs = _refs(layout, excel_row, "target", "prev", "curr", "change", "direction")
+        cells |= _variance_cells(row, cells, refs, places)
+        python = cached_achievement(row["achievement"])
+        if same(python, achievement_result(cells["target"], cells["curr"], row["direction"])):
+            formula = achievement_formula(refs["target"], refs["curr"], refs["direction"])
+            cells["achievement"] = Formula(formula, python, ACHIEVEMENT_FORMAT)
+        else:
+            cells["achievement"] = Number(python, ACHIEVEMENT_FORMAT) if isinstance(python, float) else None
+        for key in ("department", "no", "policy", "indicator", "unit", "direction", "grade", "suggested_grade",
+                    "change_unit", "target_text", "prev_text", "curr_text",
+                    "source_target", "source_prev", "source_curr"):
+            cells[key] = text(row[key])
+        cells["reason"] = _reason(row["reason"])
+        cells["source"] = links.source(row["source"])
+        yield [cells[k] for k in layout.keys[:-1]]
+
+
+def finding_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
+    """検証結果: every finding, with a link to the cell it is about."""
+    for row in _records(c.findings):
+        cells = {k: text(row.get(k)) for k in layout.keys[:-2]}
+        file, sheet, cell = cells["file"], cells["sheet"], cells["cell"]
+        source = "!".join(p for p in (file, sheet, cell) if p) if file else None
+        cells["source"] = Link(source, links.url(file or "", sheet or "", cell or "")) if source else None
+        yield [cells[k] for k in layout.keys[:-1]]
+
+
+ROW_BUILDERS: dict[str, RowBuilder] = {
+    SUBMISSIONS: submission_rows, SURVEY: survey_rows, FIGURES: figure_rows, KPIS: kpi_rows,
+    FINDINGS: finding_rows,
+}

@@ -1,0 +1,227 @@
+"""The 監査ログ sheet: what an auditor needs to trust the master months later.
+
+Key-value rows (tool version, run time in JST with its 和暦, config as JSON, the inbox and
+the digest) and three tables: every input file with its size and sha256 (covered by the
+digest), the entries of the inbox that were not read and why (not covered: an Excel owner
+file may come and go without changing the data), and the hash of every covered column, which
+lets the audit name the cell that changed. The writer and the audit share the labels and the
+parser here, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kpitool.master_layout import (
+    AUDIT_LOG,
+    NO,
+    ROW_HASH,
+    SIZE_FORMAT,
+    YES,
+    Cell,
+    Link,
+    MasterColumn,
+    Number,
+    SheetLayout,
+    SourceLinks,
+    clean,
+    text,
+)
+from kpitool.model import JST
+
+if TYPE_CHECKING:
+    from kpitool.model import Consolidation
+
+INPUTS_TABLE = f"{AUDIT_LOG}:入力ファイル"
+INPUTS_CAPTION = "【入力ファイル】"
+IGNORED_CAPTION = "【読み込まなかったファイル】"
+HASHES_CAPTION = "【列の検証値】"
+
+KEY_TOOL, KEY_VERSION, KEY_RUN_AT, KEY_RUN_AT_WAREKI = "ツール", "バージョン", "実行日時", "実行日時（和暦）"
+KEY_MUNICIPALITY, KEY_YEARS = "自治体名", "対象年度"
+KEY_INBOX, KEY_INBOX_LINK = "受付フォルダ", "受付フォルダ（集約ファイルからの相対位置）"
+KEY_DIGEST, KEY_FORMAT, KEY_SCOPE = "データのダイジェスト（SHA-256）", "ダイジェストの方式", "ダイジェストの対象"
+KEY_CONFIG = "設定（JSON）"
+
+SCOPE_TEXT = (
+    "提出状況（更新日時を除く）・実績調査・実績数値・事業成果目標・検証結果の全セル（数式は数式の文字列）、"
+    "見出し、入力ファイルの一覧、設定。実行日時・バージョン・概要は含みません"
+    "（概要は監査の際にデータから計算し直して照合します）。"
+)
+
+INPUTS_LAYOUT = SheetLayout(
+    AUDIT_LOG,
+    (
+        MasterColumn("file", "ファイル", 30),
+        MasterColumn("status", "状況", 9),
+        MasterColumn("included", "集約", 6),
+        MasterColumn("size", "サイズ（バイト）", 12),
+        MasterColumn("sha256", "SHA-256", 66),
+        MasterColumn("modified", "更新日時", 22, covered=False),
+        MasterColumn(ROW_HASH, "行の検証値", 18),
+    ),
+)
+IGNORED_LABELS = ("ファイル", "読み込まなかった理由", "サイズ（バイト）", "SHA-256")
+HASH_LABELS = ("表", "列", "見出し", "検証値")
+
+
+def input_rows(c: Consolidation, links: SourceLinks) -> list[list[Cell]]:
+    """One row per file of 提出状況 (without the row hash, which the writer adds)."""
+    rows = []
+    for record in c.submissions.to_dict("records"):
+        file = text(record["file"])
+        if not file:
+            continue
+        rows.append([
+            Link(file, links.url(file)), text(record["status"]), YES if clean(record["included"]) else NO,
+            Number(float(record["size"]), SIZE_FORMAT), text(record["sha256"]), text(record["modified"]),
+        ])
+    return rows
+
+
+def ignored_rows(c: Consolidation) -> list[list[Cell]]:
+    """The ignored inbox entries with size and sha256 when they are readable files."""
+    from kpitool.inbox import file_sha256
+
+    rows: list[list[Cell]] = []
+    for name, reason in c.ignored:
+        path = Path(c.inbox) / name
+        size: Cell = None
+        digest = None
+        if path.is_file():
+            try:
+                size = Number(float(path.stat().st_size), SIZE_FORMAT)
+            except OSError:
+                size = None
+            digest = file_sha256(path)
+        rows.append([text(name), text(reason), size, digest])
+    return rows
+
+
+def config_json(config_dict: dict[str, Any]) -> str:
+    """The config as one JSON text (sorted keys, Japanese kept readable)."""
+    return json.dumps(config_dict, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass
+class LogGrid:
+    """The 監査ログ cells and where its tables start (0-based rows)."""
+
+    rows: list[list[Cell]] = field(default_factory=list)
+    header_rows: list[int] = field(default_factory=list)
+    caption_rows: list[int] = field(default_factory=list)
+    inputs_first: int = 0
+
+    def add(self, row: Sequence[Cell] = (), *, header: bool = False, caption: bool = False) -> int:
+        self.rows.append(list(row))
+        index = len(self.rows) - 1
+        if header:
+            self.header_rows.append(index)
+        if caption:
+            self.caption_rows.append(index)
+        return index
+
+
+def log_grid(
+    c: Consolidation,
+    *,
+    version: str,
+    digest: str,
+    digest_format: str,
+    config_dict: dict[str, Any],
+    links: SourceLinks,
+    inputs: list[list[Cell]],
+    column_hashes: Sequence[tuple[str, str, str, str]],
+) -> LogGrid:
+    """The 監査ログ cells: key-value rows, then the three tables."""
+    from kpitool.master_summary import years_text
+    from kpitool.numbers import wareki
+
+    run_at = c.run_at.astimezone(JST)
+    grid = LogGrid()
+    grid.add(("項目", "内容"), header=True)
+    for key, value in (
+        (KEY_TOOL, "kpitool"),
+        (KEY_VERSION, version),
+        (KEY_RUN_AT, run_at.isoformat(timespec="seconds")),
+        (KEY_RUN_AT_WAREKI, f"{wareki(run_at.date())} {run_at:%H:%M:%S}"),
+        (KEY_MUNICIPALITY, c.config.municipality),
+        (KEY_YEARS, years_text(c.config.fiscal_years)),
+        (KEY_INBOX, os.path.abspath(c.inbox)),
+        (KEY_INBOX_LINK, links.folder_url()),
+        (KEY_DIGEST, digest),
+        (KEY_FORMAT, digest_format),
+        (KEY_SCOPE, SCOPE_TEXT),
+        (KEY_CONFIG, config_json(config_dict)),
+    ):
+        grid.add((key, text(value)))
+    grid.add()
+    grid.add((INPUTS_CAPTION,), caption=True)
+    grid.add(INPUTS_LAYOUT.labels, header=True)
+    grid.inputs_first = len(grid.rows)
+    for row in inputs:
+        grid.add(row)
+    grid.add()
+    grid.add((IGNORED_CAPTION,), caption=True)
+    grid.add(IGNORED_LABELS, header=True)
+    for row in ignored_rows(c):
+        grid.add(row)
+    grid.add()
+    grid.add((HASHES_CAPTION,), caption=True)
+    grid.add(HASH_LABELS, header=True)
+    for row in column_hashes:
+        grid.add(row)
+    return grid
+
+
+@dataclass
+class LogContents:
+    """What the audit reads back from 監査ログ."""
+
+    values: dict[str, Any] = field(default_factory=dict)  # key -> value
+    key_rows: dict[str, int] = field(default_factory=dict)  # key -> 1-based Excel row
+    inputs: list[tuple[int, list[Any]]] = field(default_factory=list)  # (Excel row, values)
+    inputs_header: list[Any] = field(default_factory=list)
+    ignored: list[list[Any]] = field(default_factory=list)
+    column_hashes: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # -> (hash, row)
+
+
+def _section_rows(grid: Sequence[Sequence[Any]], start: int) -> list[tuple[int, list[Any]]]:
+    """Rows after a header row until the first blank one, with their 0-based index."""
+    out = []
+    for index in range(start, len(grid)):
+        row = list(grid[index])
+        if not row or all(v in (None, "") for v in row):
+            break
+        out.append((index, row))
+    return out
+
+
+def parse_log(grid: Sequence[Sequence[Any]]) -> LogContents:
+    """Read the 監査ログ values (``grid``: row-major cell values, as openpyxl gives them)."""
+    contents = LogContents()
+    captions: dict[str, int] = {}
+    for index, row in enumerate(grid):
+        first = row[0] if row else None
+        if first in (INPUTS_CAPTION, IGNORED_CAPTION, HASHES_CAPTION):
+            captions[first] = index
+        elif index > 0 and not captions and first:
+            contents.values[str(first)] = row[1] if len(row) > 1 else None
+            contents.key_rows[str(first)] = index + 1
+    if INPUTS_CAPTION in captions:
+        header = captions[INPUTS_CAPTION] + 1
+        contents.inputs_header = list(grid[header]) if header < len(grid) else []
+        contents.inputs = [(i + 1, row) for i, row in _section_rows(grid, header + 1)]
+    if IGNORED_CAPTION in captions:
+        contents.ignored = [row for _i, row in _section_rows(grid, captions[IGNORED_CAPTION] + 2)]
+    if HASHES_CAPTION in captions:
+        for i, row in _section_rows(grid, captions[HASHES_CAPTION] + 2):
+            table, _column, label, value = (list(row) + [None] * 4)[:4]
+            contents.column_hashes[(str(table), str(label))] = (str(value), i + 1)
+    return contents
+

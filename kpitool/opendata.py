@@ -1,0 +1,117 @@
+"""The CSV twin of the master: 実績数値 and 実績調査 as open data (UTF-8 with BOM).
+
+Municipalities publish these tables on their open-data pages, where people open them in
+Excel: the BOM makes Excel read UTF-8, CRLF and minimal quoting follow RFC 4180, the headers
+are the master's Japanese labels. Values are the master's: numbers as plain numbers (``-1972``,
+no △, no thousands separators), 増減率 as a percentage with the one decimal the master shows,
+皆増 / 皆減 / ― and statistical markers as written. Internal columns (出典, 記入値, 行の検証値)
+stay in the master.
+
+CSV injection: a text cell that starts with ``=``, ``+``, ``-``, ``@``, tab or CR would run
+as a formula when the file is opened in a spreadsheet, so it gets a leading ``'`` (OWASP).
+Numbers are never prefixed (a negative number stays numeric), and neither is a bare
+statistical marker ``-`` (one character cannot form a formula, and ``'-`` would misstate it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kpitool.master_layout import (
+    FIGURES,
+    SURVEY,
+    Cell,
+    SheetLayout,
+    SourceLinks,
+    layouts,
+    shown_value,
+)
+
+if TYPE_CHECKING:
+    from kpitool.model import Consolidation
+
+ENCODING = "utf-8-sig"
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MARKERS = ("-", "－", "…", "x", "X")
+CSV_COLUMNS = {
+    FIGURES: ("department", "initiative_no", "item", "unit", "direction", "prev", "curr", "change",
+              "change_unit", "rate", "evaluation", "reason", "note"),
+    SURVEY: ("department", "no", "viewpoint", "initiative", "plan", "prev", "curr"),
+}
+RATE_LABEL = "増減率（％）"
+
+
+def safe_text(value: str) -> str:
+    """Text a spreadsheet will not run as a formula: a leading ``'`` where needed."""
+    if value in MARKERS:
+        return value
+    if value.startswith(DANGEROUS_PREFIXES):
+        return "'" + value
+    return value
+
+
+def number_text(value: float) -> str:
+    """A number as plain text: 2158.7, -1972, 0.0001 (no exponent, no float noise)."""
+    if value == int(value) and abs(value) < 2**63:
+        return str(int(value))
+    return format(Decimal(repr(float(value))), "f")
+
+
+def percent_text(rate: float) -> str:
+    """A fraction as the master's 0.0% shows it, half away from zero: 0.0345 -> 3.5."""
+    shown = (Decimal(repr(float(rate))) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return format(shown + 0, "f")  # + 0 turns -0.0 into 0.0
+
+
+def csv_value(cell: Cell, *, percent: bool = False) -> str:
+    """One CSV field from a master cell (formulas give their cached value)."""
+    value = shown_value(cell)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return percent_text(value) if percent else number_text(value)
+    return safe_text(str(value))
+
+
+def csv_text(layout: SheetLayout, rows: Iterable[Sequence[Cell]]) -> str:
+    """The CSV of one sheet's published columns (CRLF line ends; the BOM is added on write)."""
+    keys = CSV_COLUMNS[layout.name]
+    indexes = [layout.index(k) for k in keys]
+    labels = [RATE_LABEL if k == "rate" else layout.columns[i].label for k, i in zip(keys, indexes, strict=True)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(labels)
+    for row in rows:
+        writer.writerow([csv_value(row[i], percent=k == "rate") for k, i in zip(keys, indexes, strict=True)])
+    return out.getvalue()
+
+
+def write_csv(layout: SheetLayout, rows: Iterable[Sequence[Cell]], path: Path) -> Path:
+    """Write one CSV to ``path`` as is (the caller decides about atomic replacement)."""
+    Path(path).write_bytes(csv_text(layout, rows).encode(ENCODING))
+    return Path(path)
+
+
+def write_open_data(consolidation: Consolidation, master: Path) -> tuple[Path, Path]:
+    """Write only the CSV twin beside ``master`` (atomically), e.g. to republish it.
+
+    :func:`kpitool.master.write_master` writes it together with the master.
+    """
+    from kpitool.master import csv_paths
+    from kpitool.master_layout import ROW_BUILDERS
+    from kpitool.safe_write import atomic_write_bytes
+
+    sheets = layouts(consolidation.config.fiscal_years)
+    links = SourceLinks(Path(master).parent, consolidation.inbox)
+    paths = csv_paths(Path(master))
+    for name, path in zip((FIGURES, SURVEY), paths, strict=True):
+        rows: list[list[Any]] = list(ROW_BUILDERS[name](consolidation, sheets[name], links))
+        atomic_write_bytes(path, csv_text(sheets[name], rows).encode(ENCODING))
+    return paths

@@ -1,0 +1,340 @@
+"""The master workbook as auditors open it, read back with openpyxl (issue 4, item 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from master_cases import FILES, INJECTION, RUN_AT, make_consolidation
+
+from kpitool import __version__
+from kpitool.errors import MasterLocked
+from kpitool.master import FONT, csv_paths, write_master
+from kpitool.master_layout import (
+    DATA_SHEETS,
+    FIGURES,
+    FINDINGS,
+    KPIS,
+    SHEET_ORDER,
+    SUBMISSIONS,
+    SUMMARY,
+    SURVEY,
+    layouts,
+)
+from kpitool.master_log import KEY_CONFIG, KEY_DIGEST, KEY_RUN_AT, KEY_VERSION, parse_log
+from kpitool.variance import (
+    POINTS,
+    RATE_FORMAT,
+    achievement_formula,
+    change_format,
+    change_formula,
+    evaluation_formula,
+    rate_formula,
+)
+
+SOURCE = re.compile(r"^[^!]+\.xlsx![^!]+![A-Z]+[0-9]+$")
+
+
+@pytest.fixture
+def written(tmp_path: Path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    consolidation = make_consolidation(inbox)
+    return consolidation, write_master(consolidation, tmp_path / "master.xlsx")
+
+
+@pytest.fixture
+def book(written):
+    return openpyxl.load_workbook(written[1].master)
+
+
+@pytest.fixture
+def values(written):
+    return openpyxl.load_workbook(written[1].master, data_only=True)
+
+
+def rows_of(sheet, key: str) -> list:
+    """The values of one column (by layout key) on every data row."""
+    layout = layouts((2022, 2023))[sheet.title]
+    col = layout.index(key) + 1
+    return [sheet.cell(r, col).value for r in range(2, sheet.max_row + 1)]
+
+
+def test_sheets_are_named_and_in_order(book):
+    assert book.sheetnames == list(SHEET_ORDER)
+
+
+def test_every_data_sheet_has_its_japanese_header_row(book):
+    expected = layouts((2022, 2023))
+    for name in DATA_SHEETS:
+        header = [c.value for c in book[name][1]]
+        assert header == list(expected[name].labels), name
+    assert [c.value for c in book[FIGURES][1]][5:11] == ["令和4年度", "令和5年度", "増減", "増減の単位", "増減率", "評価"]
+    assert [c.value for c in book[SURVEY][1]][5:7] == ["令和4年度実績", "令和5年度実績"]
+
+
+def test_year_labels_follow_the_configured_fiscal_years(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    consolidation = make_consolidation(tmp_path / "inbox", fiscal_years=(2023, 2024))
+    book = openpyxl.load_workbook(write_master(consolidation, tmp_path / "m.xlsx").master)
+    assert [c.value for c in book[FIGURES][1]][5:7] == ["令和5年度", "令和6年度"]
+    assert [c.value for c in book[KPIS][1]][7:9] == ["令和5年度実績", "令和6年度実績"]
+
+
+def test_numbers_are_numbers_and_negatives_show_triangle_by_format_only(book):
+    sheet = book[FIGURES]
+    row = rows_of(sheet, "item").index("△から△へ") + 2
+    prev = sheet[f"F{row}"]
+    assert prev.value == -1972 and prev.data_type == "n"
+    assert prev.number_format == change_format(0) == '#,##0;"△"#,##0;0'
+    assert sheet[f"H{row}"].number_format == change_format(0)
+    assert sheet[f"J{row}"].number_format == RATE_FORMAT
+    decimals = rows_of(sheet, "item").index("事務時間削減") + 2
+    assert sheet[f"F{decimals}"].number_format == change_format(1)
+    percent = rows_of(sheet, "item").index("割合") + 2
+    assert POINTS in sheet[f"H{percent}"].number_format and '"△"' in sheet[f"H{percent}"].number_format
+    for name in (FIGURES, KPIS):  # value columns hold numbers or markers, never a typed △
+        for key in ("prev", "curr", "change"):
+            assert not any(isinstance(v, str) and v.startswith(("△", "▲")) for v in rows_of(book[name], key))
+    for name in SHEET_ORDER:
+        for row_cells in book[name].iter_rows():
+            assert not any("[Red]" in cell.number_format for cell in row_cells)
+
+
+def test_markers_are_text_and_blanks_stay_blank(book):
+    sheet = book[FIGURES]
+    items = rows_of(sheet, "item")
+    secret = items.index("秘匿") + 2
+    assert sheet[f"F{secret}"].value == "x" and sheet[f"F{secret}"].data_type == "s"
+    missing = items.index(INJECTION) + 2
+    assert sheet[f"F{missing}"].value is None
+
+
+def test_variances_are_formulas_with_python_cached_values(book, values):
+    sheet, cached = book[FIGURES], values[FIGURES]
+    assert sheet["H2"].value == change_formula("F2", "G2")
+    assert sheet["J2"].value == rate_formula("F2", "G2", False)
+    assert sheet["K2"].value == evaluation_formula("H2", "E2")
+    assert (cached["H2"].value, cached["J2"].value, cached["K2"].value) == (17, pytest.approx(17 / 498), "改善")
+    items = rows_of(sheet, "item")
+    cases = {  # item -> (増減, 増減率, 評価) as cached
+        "事務時間削減": (2158.7, pytest.approx(2158.7 / 2459.3), "改善"),
+        "皆増の例": (8, "皆増", "改善"),
+        "皆減の例": (-4, "皆減", "改善"),
+        "割合": (0.3, "―", "改善"),
+        "順位": (-20, pytest.approx(-20 / 370), "改善"),
+        "△から△へ": (972, pytest.approx(972 / 1972), "改善"),
+    }
+    for item, expected in cases.items():
+        row = items.index(item) + 2
+        assert (cached[f"H{row}"].value, cached[f"J{row}"].value, cached[f"K{row}"].value) == expected, item
+    percent = items.index("割合") + 2
+    assert sheet[f"J{percent}"].value == rate_formula(f"F{percent}", f"G{percent}", True)
+    secret = items.index("秘匿") + 2
+    assert sheet[f"H{secret}"].value.startswith("=IF(")  # a marker: a formula that gives ""
+    assert cached[f"H{secret}"].value is None
+
+
+def test_a_unit_mismatch_gets_no_formula_that_would_subtract(book):
+    sheet = book[FIGURES]
+    row = rows_of(sheet, "item").index("単位違い") + 2
+    assert [sheet[f"{c}{row}"].value for c in "HJK"] == [None, None, None]  # Python's result: none
+    assert sheet[f"L{row}"].value == "単位が異なるため"
+
+
+def test_achievement_is_a_formula_with_its_cached_rate(book, values):
+    sheet, cached = book[KPIS], values[KPIS]
+    assert sheet["J2"].value == achievement_formula("G2", "I2", "F2")
+    assert cached["J2"].value == pytest.approx(52 / 60)
+    assert sheet["J2"].number_format == RATE_FORMAT
+    assert cached["J4"].value == pytest.approx(350 / 370)  # ↓: 目標 / 実績
+    assert cached["J5"].value is None  # no target: ""
+    assert sheet["M2"].value == change_formula("H2", "I2") and cached["M2"].value == 7
+
+
+def test_every_data_row_names_and_links_its_source(book, tmp_path):
+    for name in (SURVEY, FIGURES, KPIS):
+        sheet = book[name]
+        col = layouts((2022, 2023))[name].index("source") + 1
+        assert sheet.max_row > 1
+        for r in range(2, sheet.max_row + 1):
+            cell = sheet.cell(r, col)
+            assert SOURCE.match(cell.value or ""), (name, cell.coordinate, cell.value)
+            file, sheet_name, ref = cell.value.rsplit("!", 2)
+            assert cell.hyperlink is not None, (name, cell.coordinate)
+            assert cell.hyperlink.target.replace("\\", "/") == f"inbox/{file}"
+            assert cell.hyperlink.location == f"'{sheet_name}'!{ref}"
+    first = book[FIGURES]["P2"]
+    assert first.value == f"{FILES['総務部']}!実績数値!A5"
+
+
+def test_submission_files_link_to_the_file(book):
+    sheet = book[SUBMISSIONS]
+    assert sheet["D2"].value == FILES["総務部"]
+    assert sheet["D2"].hyperlink.target.replace("\\", "/") == f"inbox/{FILES['総務部']}"
+    assert sheet["D4"].value is None  # 未提出: no file
+    assert sheet["H2"].value == dt.datetime(2024, 4, 1) and sheet["I2"].value == "令和6年4月1日"
+
+
+def test_findings_link_to_the_cell_they_are_about(book):
+    sheet = book[FINDINGS]
+    source = sheet.cell(2, layouts((2022, 2023))[FINDINGS].index("source") + 1)
+    assert source.value == f"{FILES['財政部']}!実績数値!C9"
+    assert source.hyperlink.location == "'実績数値'!C9"
+    assert sheet.cell(3, layouts((2022, 2023))[FINDINGS].index("source") + 1).value is None  # no file
+
+
+def test_text_that_looks_like_a_formula_stays_text(book):
+    item = book[FIGURES].cell(12, 3)
+    assert item.value == INJECTION and item.data_type == "s"
+    note = book[FIGURES].cell(12, 13)
+    assert note.value == "+SUM(1,2)" and note.data_type == "s"
+    survey = book[SURVEY]
+    assert [survey.cell(3, c).value for c in (4, 5, 6, 7)] == ["@SUM(A1)", "-1+1", "=1+1", "\t先頭がタブ"]
+    assert all(survey.cell(3, c).data_type == "s" for c in (4, 5, 6, 7))
+    finding_value = book[FINDINGS].cell(2, 7)
+    assert finding_value.value == INJECTION and finding_value.data_type == "s"
+
+
+def test_no_merged_cells_frozen_headers_and_filters(book):
+    for name in SHEET_ORDER:
+        assert not book[name].merged_cells.ranges, name
+    for name in DATA_SHEETS:
+        sheet = book[name]
+        assert sheet.freeze_panes == "B2", name
+        last = openpyxl.utils.get_column_letter(len(layouts((2022, 2023))[name].columns))
+        assert sheet.auto_filter.ref == f"A1:{last}{max(sheet.max_row, 2)}", name
+
+
+def test_every_sheet_is_protected_without_password_by_default(book):
+    for name in SHEET_ORDER:
+        protection = book[name].protection
+        assert protection.sheet is True, name
+        assert not protection.password, name
+    assert book[FIGURES].protection.autoFilter is False  # filtering stays allowed
+
+
+def test_the_configured_password_protects_the_sheets(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    consolidation = make_consolidation(tmp_path / "inbox", protect_password="kikugawa")
+    book = openpyxl.load_workbook(write_master(consolidation, tmp_path / "m.xlsx").master)
+    assert all(book[name].protection.password for name in SHEET_ORDER)
+
+
+def test_print_setup_is_a4_landscape_fitted_to_width_with_repeated_headers(book):
+    for name in SHEET_ORDER:
+        sheet = book[name]
+        assert sheet.page_setup.orientation == "landscape", name
+        assert sheet.page_setup.paperSize == 9, name
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, name
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) in ((1, 0), (None, 0)), name
+    for name in (*DATA_SHEETS, "監査ログ"):
+        assert book[name].print_title_rows == "$1:$1", name
+    survey = book[SURVEY]
+    assert survey.print_area == "'実績調査'!$A$1:$G$3"  # the text columns, not 出典 and hashes
+    assert survey["F2"].alignment.wrap_text and survey["G2"].alignment.wrap_text
+
+
+def test_default_font_is_biz_ud_gothic(book, written):
+    assert book[FIGURES]["A2"].font.name == FONT
+    assert book[SUMMARY]["A1"].font.name == FONT
+    with zipfile.ZipFile(written[1].master) as z:
+        styles = z.read("xl/styles.xml").decode()
+    assert re.search(r"<fonts [^>]*><font>.*?<name val=\"BIZ UDPゴシック\"/>", styles)
+
+
+def test_summary_has_counts_tallies_sentence_and_two_charts(values, written):
+    sheet = values[SUMMARY]
+    cells = {(r, c): sheet.cell(r, c).value for r in range(1, sheet.max_row + 1) for c in range(1, 8)}
+    labels = {v: k for k, v in cells.items() if isinstance(v, str)}
+    r, _c = labels["提出済"]
+    assert cells[(r, 2)] == 2 and cells[(r + 1, 2)] == 1  # 未提出 1
+    assert "重点施策4件のうち、A（目標どおり達成）1件、B（達成したが課題が残る）1件、C（達成できなかった）1件、未評価1件" in cells[(5, 2)]
+    r, _c = next(k for k, v in cells.items() if v == "財政部" and cells.get((k[0], 2)) == 1)
+    assert [cells[(r, c)] for c in range(2, 7)] == [1, 0, 0, 1, 2]  # 全角 Ａ counts as A
+    with zipfile.ZipFile(written[1].master) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        assert len(charts) == 2
+        assert "<c:barDir val=\"col\"/>" in z.read(charts[0]).decode()
+        assert "<c:grouping val=\"stacked\"/>" in z.read(charts[1]).decode()
+
+
+def test_audit_log_records_version_run_time_config_inputs_and_digest(book, written):
+    _consolidation, outputs = written
+    log = parse_log([[c.value for c in row] for row in book["監査ログ"].iter_rows()])
+    assert log.values[KEY_VERSION] == __version__
+    assert log.values[KEY_RUN_AT] == "2024-05-01T10:00:00+09:00"
+    assert log.values[KEY_DIGEST] == outputs.digest and len(outputs.digest) == 64
+    assert json.loads(log.values[KEY_CONFIG])["municipality"] == "菊川市"
+    files = {row[0]: row for _r, row in log.inputs}
+    assert set(files) == set(FILES.values())
+    assert files[FILES["総務部"]][3] == 12345
+    assert files[FILES["総務部"]][4] == hashlib.sha256("総務部".encode()).hexdigest()
+    assert log.ignored[0][0] == "~$01_総務部.xlsx"
+    assert (SUBMISSIONS, "部局名") in log.column_hashes
+
+
+def test_created_is_pinned_to_the_run_time_and_output_is_deterministic(tmp_path, book):
+    assert book.properties.created == RUN_AT.astimezone(dt.UTC).replace(tzinfo=None)
+    first = write_master(make_consolidation(tmp_path / "inbox"), tmp_path / "a.xlsx")
+    second = write_master(make_consolidation(tmp_path / "inbox"), tmp_path / "b.xlsx")
+    assert first.master.read_bytes() == second.master.read_bytes()
+    assert first.digest == second.digest
+
+
+def test_digest_ignores_the_run_time_but_not_the_data(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    consolidation = make_consolidation(tmp_path / "inbox")
+    first = write_master(consolidation, tmp_path / "a.xlsx").digest
+    consolidation.run_at = RUN_AT + dt.timedelta(days=30)
+    assert write_master(consolidation, tmp_path / "b.xlsx").digest == first
+    consolidation.figures.loc[0, "note"] = "追記"
+    assert write_master(consolidation, tmp_path / "c.xlsx").digest != first
+
+
+def test_the_previous_master_is_kept_as_a_dated_backup(tmp_path, written):
+    _consolidation, outputs = written
+    old = outputs.master.read_bytes()
+    consolidation = make_consolidation(tmp_path / "inbox")
+    consolidation.run_at = RUN_AT + dt.timedelta(days=1)
+    write_master(consolidation, outputs.master)
+    backups = list((tmp_path / "backup").glob("master_*.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == old
+    assert not list((tmp_path / "backup").glob("*.csv"))  # the CSVs are regenerated, not kept
+
+
+def test_a_master_open_in_excel_is_left_intact_with_its_csvs(tmp_path, written):
+    consolidation, outputs = written
+    before = {p: p.read_bytes() for p in (outputs.master, *outputs.csvs)}
+    (tmp_path / f"~${outputs.master.name}").write_bytes(b"owner")
+    consolidation.figures.loc[0, "note"] = "変更"
+    with pytest.raises(MasterLocked, match="Excel"):
+        write_master(consolidation, outputs.master)
+    assert {p: p.read_bytes() for p in before} == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".~kpitool")) == []
+
+
+def test_csvs_are_written_beside_the_master(written):
+    _consolidation, outputs = written
+    assert outputs.csvs == csv_paths(outputs.master)
+    assert [p.name for p in outputs.csvs] == ["master_実績数値.csv", "master_実績調査.csv"]
+    assert all(p.is_file() for p in outputs.csvs)
+
+
+@pytest.mark.slow
+def test_a_thousand_figures_are_written_with_their_formulas(tmp_path):
+    from master_cases import many_figures
+
+    (tmp_path / "inbox").mkdir()
+    consolidation = make_consolidation(tmp_path / "inbox", figures=many_figures(1000))
+    outputs = write_master(consolidation, tmp_path / "big.xlsx")
+    sheet = openpyxl.load_workbook(outputs.master, read_only=True)[FIGURES]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 1000
+    assert rows[-1][7] == change_formula("F1001", "G1001") or rows[-1][7] is None

@@ -1,0 +1,93 @@
+"""LibreOffice recalculates the master and gets every value we cached (issue 4, done-when).
+
+The master is written (hand-built cases and the bundled demo), recalculated by LibreOffice
+with a profile that forces recalculation on load (tests/libreoffice.py), and every formula cell
+of every sheet is compared with the value the writer cached. A master with one cached value
+changed on purpose proves that the recalculation really happens and that the check can fail.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import openpyxl
+import pytest
+from libreoffice import recalculate, require_soffice
+from master_cases import make_consolidation, rewrite_cached_value
+
+from kpitool.master import write_master
+from kpitool.master_layout import FIGURES, SHEET_ORDER
+
+pytestmark = pytest.mark.libreoffice
+
+TOLERANCE = 1e-9
+Cell = tuple[str, str]
+
+
+def cached_formula_values(path: Path) -> dict[Cell, object]:
+    """Every formula cell of the workbook with the value stored for it ("" for a blank result)."""
+    formulas = openpyxl.load_workbook(path)
+    values = openpyxl.load_workbook(path, data_only=True)
+    out: dict[Cell, object] = {}
+    for sheet in formulas.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    value = values[sheet.title][cell.coordinate].value
+                    out[(sheet.title, cell.coordinate)] = "" if value is None else value
+    return out
+
+
+def same(expected: object, actual: object) -> bool:
+    if isinstance(expected, str) or isinstance(actual, str):
+        return expected == actual
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        return math.isclose(expected, actual, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return False
+
+
+def mismatches(original: Path, recalculated: Path) -> dict[Cell, tuple[object, object]]:
+    expected = cached_formula_values(original)
+    actual = cached_formula_values(recalculated)
+    assert set(actual) == set(expected), "LibreOffice must keep every formula"
+    return {cell: (v, actual[cell]) for cell, v in expected.items() if not same(v, actual[cell])}
+
+
+@pytest.fixture(scope="module")
+def soffice() -> str:
+    return require_soffice()
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    (tmp_path / "inbox").mkdir()
+    return write_master(make_consolidation(tmp_path / "inbox"), tmp_path / "master.xlsx").master
+
+
+def test_every_formula_of_the_master_recalculates_to_its_cached_value(soffice, master, tmp_path):
+    expected = cached_formula_values(master)
+    assert len(expected) >= 40
+    recalculated = recalculate(master, tmp_path)
+    assert mismatches(master, recalculated) == {}
+    assert openpyxl.load_workbook(recalculated).sheetnames == list(SHEET_ORDER)
+
+
+def test_the_demo_master_recalculates_to_its_cached_values(soffice, tmp_path):
+    pytest.importorskip("kpitool.consolidate")
+    from kpitool.consolidate import consolidate
+    from kpitool.demo import prepare
+
+    config, inbox = prepare(tmp_path / "demo")
+    master = write_master(consolidate(inbox, config), tmp_path / "demo" / "master.xlsx").master
+    assert len(cached_formula_values(master)) > 100
+    assert mismatches(master, recalculate(master, tmp_path)) == {}
+
+
+def test_a_wrong_cached_value_is_caught(soffice, master, tmp_path):
+    rewrite_cached_value(master, SHEET_ORDER.index(FIGURES) + 1, "H2", "18")  # 498 -> 515: 17
+    assert cached_formula_values(master)[(FIGURES, "H2")] == 18  # not recalculated: the lie
+
+    recalculated = recalculate(master, tmp_path)
+
+    assert mismatches(master, recalculated) == {(FIGURES, "H2"): (18, 17)}

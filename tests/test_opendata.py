@@ -1,0 +1,98 @@
+"""The CSV twin for open-data publishing (issue 4, item 4): UTF-8 BOM, safe against injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from master_cases import INJECTION, make_consolidation
+
+from kpitool.master import write_master
+from kpitool.opendata import csv_value, number_text, percent_text, safe_text, write_open_data
+
+
+@pytest.fixture
+def outputs(tmp_path: Path):
+    (tmp_path / "inbox").mkdir()
+    return write_master(make_consolidation(tmp_path / "inbox"), tmp_path / "master.xlsx")
+
+
+def read(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+
+
+def test_files_are_utf8_with_bom_and_crlf(outputs):
+    for path in outputs.csvs:
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf")
+        assert data.endswith(b"\r\n")
+    figures = outputs.csvs[0].read_bytes()
+    assert figures.count(b"\n") == figures.count(b"\r\n") == 12  # header + 11 rows
+
+
+def test_figures_have_japanese_headers_and_plain_numbers(outputs):
+    rows = read(outputs.csvs[0])
+    assert rows[0] == ["部局名", "取り組み番号", "項目", "単位", "方向", "令和4年度", "令和5年度", "増減",
+                       "増減の単位", "増減率（％）", "評価", "増減なしの理由", "備考"]
+    by_item = {row[2]: row for row in rows[1:]}
+    assert by_item["業務改善 提出件数"][5:11] == ["498", "515", "17", "件", "3.4", "改善"]
+    assert by_item["事務時間削減"][5:10] == ["2459.3", "4618", "2158.7", "時間", "87.8"]
+    assert by_item["合併特例債"][7] == "-819600"  # a negative number stays numeric: no ' and no △
+    assert by_item["△から△へ"][5:8] == ["-1972", "-1000", "972"]
+    assert by_item["皆増の例"][9] == "皆増" and by_item["皆減の例"][9] == "皆減"
+    assert by_item["割合"][7:10] == ["0.3", "ポイント", "―"]
+    assert by_item["秘匿"][5:8] == ["x", "12", ""]
+    assert by_item["単位違い"][11] == "単位が異なるため"
+
+
+def test_text_that_a_spreadsheet_would_run_gets_a_quote(outputs):
+    figures = read(outputs.csvs[0])
+    injected = next(row for row in figures if row[2].endswith(INJECTION))
+    assert injected[2] == "'" + INJECTION
+    assert injected[12] == "'+SUM(1,2)"
+    survey = read(outputs.csvs[1])
+    assert survey[2][3:7] == ["'@SUM(A1)", "'-1+1", "'=1+1", "'\t先頭がタブ"]
+
+
+def test_survey_keeps_line_breaks_inside_a_quoted_field(outputs):
+    survey = read(outputs.csvs[1])
+    assert survey[0] == ["部局名", "番号", "視点", "主な取り組み", "関連する計画・制度", "令和4年度実績", "令和5年度実績"]
+    assert survey[1][5] == "業務改善提案を募集し、498件の提出があった。\n事務時間を削減した。"
+
+
+def test_pandas_reads_the_numbers_back_as_numbers(outputs):
+    import pandas as pd
+
+    frame = pd.read_csv(outputs.csvs[0], encoding="utf-8-sig", dtype={"取り組み番号": str})
+    assert frame["増減"].dtype == "float64"  # every 増減 is a number or blank
+    assert frame["増減"].notna().sum() == 8
+    assert frame["増減"].min() == -819600
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+        ("-", "-"), ("…", "…"), ("x", "x"), ("業務改善", "業務改善"), ("1=1", "1=1"), ("", ""),
+    ],
+)
+def test_safe_text(text, expected):
+    assert safe_text(text) == expected
+
+
+def test_numbers_and_rates_as_text():
+    assert [number_text(v) for v in (498.0, -1972.0, 2158.7, 0.0001, 1e15)] == [
+        "498", "-1972", "2158.7", "0.0001", "1000000000000000"]
+    assert [percent_text(v) for v in (0.0345, -0.0345, 0.034136, 1.0, -0.00001)] == [
+        "3.5", "-3.5", "3.4", "100.0", "0.0"]
+    assert csv_value(None) == "" and csv_value("=x") == "'=x"
+
+
+def test_write_open_data_alone_gives_the_same_files(outputs, tmp_path):
+    consolidation = make_consolidation(tmp_path / "inbox")
+    before = [p.read_bytes() for p in outputs.csvs]
+    paths = write_open_data(consolidation, outputs.master)
+    assert paths == outputs.csvs
+    assert [p.read_bytes() for p in paths] == before
