@@ -259,6 +259,40 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.report.ok for r in results) else EXIT_FINDINGS
 
 
+# --- audit ------------------------------------------------------------------------------
+
+
+def _audit_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", metavar="MASTER", help="監査する集約ファイル（.xlsx）")
+    p.add_argument("--inbox", metavar="DIR",
+                   help="受付フォルダ。指定すると、入力ファイルを読み直してハッシュを照合します")
+
+
+@command(
+    "audit",
+    "集約ファイルが集約時のままかを確かめます（ダイジェスト・数式の表示値・概要、--inbox で入力ファイル）。"
+    "問題がなければ終了コード 0、不一致があれば 1、確かめられなければ 2 を返します。",
+    _audit_args,
+)
+def _audit(args: argparse.Namespace) -> int:
+    from kpitool.audit import audit_master
+
+    report = audit_master(Path(args.master), Path(args.inbox) if args.inbox else None)
+    say(f"監査: {report.master}")
+    state = "一致" if report.recorded_digest == report.computed_digest else "不一致"
+    say(f"  データのダイジェスト: {report.recorded_digest}（{state}）")
+    say(f"  数式: {report.formulas_checked:,} 個の表示値を計算し直して照合しました。")
+    if args.inbox:
+        say(f"  入力ファイル: {report.files_checked:,} 件のハッシュを照合しました（{args.inbox}）。")
+    for discrepancy in report.discrepancies:
+        say(f"  {discrepancy}")
+    if report.ok:
+        say("問題はありません。集約時から変更されていません。")
+        return EXIT_OK
+    say(f"{len(report.discrepancies):,} 件の不一致があります。")
+    return EXIT_FINDINGS
+
+
 # --- entry point ------------------------------------------------------------------------
 
 

@@ -1,0 +1,416 @@
+"""``kpitool audit``: prove that a master workbook is as consolidated, and its sources unchanged.
+
+An auditor reopens the master months later. :func:`audit_master` re-reads its data sheets,
+recomputes the digest with the writer's own canonical form (:mod:`kpitool.digest`) and
+compares it with the one in 監査ログ; when they differ, the row and column hashes name the
+edited cells. Every formula's cached value (what Excel shows with macros disabled) is checked
+against a recomputation with :mod:`kpitool.variance`, and 概要 is rebuilt from the data
+sheets. With an inbox, every source file is hashed again: a missing, swapped or extra file is
+named.
+
+Data problems are :class:`Discrepancy` records in the report (exit 1); a file that is not a
+kpitool master or cannot be read raises :class:`~kpitool.errors.InputError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpitool.digest import (
+    DIGEST_FORMAT,
+    Canonical,
+    Table,
+    canonical_row,
+    canonical_value,
+    column_hash,
+    data_digest,
+    row_hash,
+)
+from kpitool.errors import InputError
+from kpitool.master_layout import (
+    AUDIT_LOG,
+    DATA_SHEETS,
+    FIGURES,
+    KPIS,
+    SUBMISSIONS,
+    SUMMARY,
+    SheetLayout,
+    achievement_result,
+    column_letter,
+    layouts,
+    same,
+    variance_results,
+)
+from kpitool.master_log import (
+    INPUTS_LAYOUT,
+    INPUTS_TABLE,
+    KEY_CONFIG,
+    KEY_DIGEST,
+    KEY_FORMAT,
+    KEY_RUN_AT,
+    parse_log,
+)
+
+Grid = list[list[Any]]
+
+DIGEST_MISMATCH = "E-AUD-001"
+CELL_CHANGED = "E-AUD-002"
+ROWS_CHANGED = "E-AUD-003"
+HEADER_CHANGED = "E-AUD-004"
+FORMULA_VALUE = "E-AUD-005"
+FORMULA_UNCACHED = "E-AUD-006"
+SUMMARY_CHANGED = "E-AUD-007"
+SOURCE_MISSING = "E-AUD-010"
+SOURCE_CHANGED = "E-AUD-011"
+SOURCE_EXTRA = "E-AUD-012"
+
+CODES: dict[str, str] = {
+    DIGEST_MISMATCH: "データのダイジェストが一致しない",
+    CELL_CHANGED: "集約後に変更されたセル",
+    ROWS_CHANGED: "行の追加・削除・並べ替え",
+    HEADER_CHANGED: "見出しの変更",
+    FORMULA_VALUE: "数式の表示値が計算結果と一致しない",
+    FORMULA_UNCACHED: "数式の計算結果が保存されていない",
+    SUMMARY_CHANGED: "概要の値がデータと一致しない",
+    SOURCE_MISSING: "受付フォルダにない入力ファイル",
+    SOURCE_CHANGED: "集約時と内容が異なる入力ファイル",
+    SOURCE_EXTRA: "集約時になかったファイル",
+}
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """One thing that is not as consolidated, with where it is."""
+
+    code: str
+    message: str  # Japanese
+    sheet: str = ""
+    cell: str = ""
+    file: str = ""
+
+    @property
+    def location(self) -> str:
+        if self.file:
+            return self.file
+        return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+
+    def compact(self) -> tuple[str, str, str]:
+        """``(sheet or file, cell, code)`` — the shape tests compare."""
+        return (self.sheet or self.file, self.cell, self.code)
+
+    def __str__(self) -> str:
+        where = f" {self.location}" if self.location else ""
+        return f"[{self.code}]{where}: {self.message}"
+
+
+@dataclass
+class AuditReport:
+    """The result of :func:`audit_master`."""
+
+    master: Path
+    recorded_digest: str = ""
+    computed_digest: str = ""
+    formulas_checked: int = 0
+    files_checked: int = 0
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.discrepancies
+
+    def flatten(self) -> list[tuple[str, str, str]]:
+        return [d.compact() for d in self.discrepancies]
+
+    def add(self, code: str, message: str, **where: str) -> None:
+        self.discrepancies.append(Discrepancy(code, message, **where))
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _grids(master: Path) -> tuple[dict[str, Grid], dict[str, Grid]]:
+    """Every sheet as rows of values: formulas as text, and the cached values."""
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    def load(data_only: bool) -> dict[str, Grid]:
+        workbook = openpyxl.load_workbook(master, read_only=True, data_only=data_only)
+        try:
+            return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets}
+        finally:
+            workbook.close()
+
+    if not master.is_file():
+        raise InputError(f"集約ファイルが見つかりません: {master}")
+    try:
+        return load(False), load(True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"{master} を Excel ファイルとして読めません（{exc}）。") from None
+
+
+def _at(grid: Grid, row: int, col: int) -> Any:
+    """Cell value by 0-based position; rows of a read-only sheet may be ragged."""
+    if row >= len(grid):
+        return None
+    values = grid[row]
+    return values[col] if col < len(values) else None
+
+
+def _data_rows(grid: Grid, start: int = 1) -> list[int]:
+    """0-based indexes of the data rows below the header, trailing blank rows dropped."""
+    rows = [i for i in range(start, len(grid)) if any(v not in (None, "") for v in grid[i])]
+    return list(range(start, rows[-1] + 1)) if rows else []
+
+
+def _config_from_log(data: dict[str, Any]) -> Any:
+    """The Config recorded in 監査ログ (config_to_dict's shape) as a Config again."""
+    from kpitool.config import config_from_dict
+
+    return config_from_dict({
+        "municipality": data["municipality"],
+        "fiscal_years": data["fiscal_years"],
+        "departments": data["departments"],
+        "grades": data["grades"],
+        "validation": data["validation"],
+        "master": {"keep_backups": data["master"]["keep_backups"]},
+    })
+
+
+@dataclass
+class _Read:
+    """One covered table as read back, with the canonical values of its covered columns."""
+
+    name: str
+    sheet: str
+    layout: SheetLayout
+    header: list[Any]
+    rows: list[tuple[int, list[Any]]]  # (Excel row, formula-view values)
+    canonical: list[list[Canonical]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        width = len(self.layout.columns)
+        self.header = (self.header + [None] * width)[:width]
+        self.rows = [(r, (values + [None] * width)[:width]) for r, values in self.rows]
+        covered = self.layout.covered()
+        self.canonical = [canonical_row(values[i] for i in covered) for _r, values in self.rows]
+
+    def table(self) -> Table:
+        return Table(self.name, canonical_row(self.header[i] for i in self.layout.covered()), self.canonical)
+
+
+# --- checks -----------------------------------------------------------------------------
+
+
+def _check_header(report: AuditReport, read: _Read, header_row: int) -> None:
+    for i, label in enumerate(read.layout.labels):
+        actual = read.header[i] if i < len(read.header) else None
+        if actual != label:
+            report.add(HEADER_CHANGED, f"見出しが「{label}」ではなく「{actual or ''}」になっています。",
+                       sheet=read.sheet, cell=f"{column_letter(i)}{header_row}")
+
+
+def _localise(report: AuditReport, read: _Read, column_hashes: dict[tuple[str, str], tuple[str, int]]) -> None:
+    """Name the cells whose row hash and column hash both differ from the recorded ones."""
+    layout = read.layout
+    covered = layout.covered()
+    hash_index = len(layout.columns) - 1
+    bad_rows = [
+        (excel_row, values)
+        for (excel_row, values), canonical in zip(read.rows, read.canonical, strict=True)
+        if values[hash_index] != row_hash(canonical)
+    ]
+    bad_columns = []
+    for position, i in enumerate(covered):
+        recorded = column_hashes.get((read.name, layout.columns[i].label))
+        computed = column_hash(canonical_value(read.header[i]), (row[position] for row in read.canonical))
+        if recorded is None or recorded[0] != computed:
+            bad_columns.append(i)
+    for excel_row, values in bad_rows:
+        for i in bad_columns:
+            report.add(CELL_CHANGED, f"集約後に値が変更されています（現在の値: {_show(values[i])}）。",
+                       sheet=read.sheet, cell=f"{column_letter(i)}{excel_row}")
+        if not bad_columns:
+            report.add(ROWS_CHANGED, "この行の内容（または行の検証値）が集約時と一致しません。",
+                       sheet=read.sheet, cell=f"{column_letter(hash_index)}{excel_row}")
+    if bad_columns and not bad_rows:
+        header_row = read.rows[0][0] - 1 if read.rows else 1
+        for i in bad_columns:
+            report.add(ROWS_CHANGED, "この列の内容が集約時と一致しません（行の追加・削除・並べ替えの可能性）。",
+                       sheet=read.sheet, cell=f"{column_letter(i)}{header_row}")
+
+
+def _show(value: Any) -> str:
+    text = "（空欄）" if value in (None, "") else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _check_formulas(report: AuditReport, sheet: str, layout: SheetLayout, formulas: Grid, values: Grid) -> None:
+    """Each formula's cached value against a recomputation from the cells it reads."""
+    col = {key: layout.index(key) for key in layout.keys}
+    uncached: list[str] = []
+    for r in _data_rows(formulas):
+        def formula(key: str, row: int = r) -> bool:
+            text = _at(formulas, row, col[key])
+            return isinstance(text, str) and text.startswith("=")
+
+        def value(key: str, row: int = r) -> Any:
+            return _at(values, row, col[key])
+
+        expected: dict[str, Any] = {}
+        change, rate, evaluation = variance_results(value("prev"), value("curr"), value("unit"), value("direction"))
+        expected |= {"change": change, "rate": rate, "evaluation": evaluation}
+        if "achievement" in col:
+            expected["achievement"] = achievement_result(value("target"), value("curr"), value("direction"))
+        for key, wanted in expected.items():
+            if not formula(key):
+                continue
+            report.formulas_checked += 1
+            cached = value(key)
+            ref = f"{column_letter(col[key])}{r + 1}"
+            if cached is None and wanted not in (None, ""):
+                uncached.append(ref)
+            elif not same(wanted, cached):
+                report.add(FORMULA_VALUE, f"表示値 {_show(cached)} が計算結果 {_show(wanted)} と一致しません。",
+                           sheet=sheet, cell=ref)
+    if uncached:
+        more = f" ほか {len(uncached) - 1} セル" if len(uncached) > 1 else ""
+        report.add(FORMULA_UNCACHED, f"数式の計算結果が保存されていません（{uncached[0]}{more}）。"
+                   "Excel 以外のツールで保存された可能性があります。", sheet=sheet, cell=uncached[0])
+
+
+def _evaluations(layout: SheetLayout, formulas: Grid, values: Grid) -> list[Any]:
+    """評価 of each 実績数値 row as the data give it: recomputed where the cell is a formula
+    (so a file saved without cached values is not reported twice), else the static value."""
+    col = {key: layout.index(key) for key in ("prev", "curr", "unit", "direction", "evaluation")}
+    out = []
+    for r in _data_rows(formulas):
+        text = _at(formulas, r, col["evaluation"])
+        if isinstance(text, str) and text.startswith("="):
+            cells = [_at(values, r, col[k]) for k in ("prev", "curr", "unit", "direction")]
+            out.append(variance_results(*cells)[2])
+        else:
+            out.append(_at(values, r, col["evaluation"]))
+    return out
+
+
+def _check_summary(report: AuditReport, config: Any, run_at: str, sheets: dict[str, SheetLayout],
+                   values: dict[str, Grid], evaluations: list[Any]) -> None:
+    """Rebuild 概要 from the data sheets and compare every cell."""
+    import pandas as pd
+
+    from kpitool.master_summary import evaluation_counts, status_counts, summary_grid, tallies_of
+
+    def column(sheet: str, key: str) -> list[Any]:
+        index = sheets[sheet].index(key)
+        return [_at(values[sheet], r, index) for r in _data_rows(values[sheet])]
+
+    kpis = pd.DataFrame({"department": column(KPIS, "department"), "grade": column(KPIS, "grade")},
+                        dtype="object")
+    expected = summary_grid(
+        config, run_at, status_counts(column(SUBMISSIONS, "status")), tallies_of(kpis, config),
+        evaluation_counts(zip(column(FIGURES, "department"), evaluations, strict=True)),
+    )
+    actual = values.get(SUMMARY, [])
+    height = max(len(expected.rows), len(_data_rows(actual, 0)) and _data_rows(actual, 0)[-1] + 1)
+    for r in range(height):
+        width = max(len(expected.rows[r]) if r < len(expected.rows) else 0, len(actual[r]) if r < len(actual) else 0)
+        for c in range(width):
+            wanted = expected.rows[r][c] if r < len(expected.rows) and c < len(expected.rows[r]) else None
+            if not same(wanted, _at(actual, r, c)):
+                report.add(SUMMARY_CHANGED, f"値 {_show(_at(actual, r, c))} がデータからの集計 {_show(wanted)} "
+                           "と一致しません。", sheet=SUMMARY, cell=f"{column_letter(c)}{r + 1}")
+
+
+def _check_inbox(report: AuditReport, inbox: Path, inputs: list[tuple[int, list[Any]]]) -> None:
+    """Hash every recorded input again; name missing, changed and extra files."""
+    from kpitool.inbox import file_sha256, scan_inbox
+
+    if not inbox.is_dir():
+        raise InputError(f"受付フォルダが見つかりません: {inbox}")
+    file_col, sha_col = INPUTS_LAYOUT.index("file"), INPUTS_LAYOUT.index("sha256")
+    recorded = set()
+    for excel_row, values in inputs:
+        name = str(values[file_col])
+        recorded.add(name)
+        path = inbox / name
+        report.files_checked += 1
+        where = {"file": name, "sheet": AUDIT_LOG, "cell": f"{column_letter(sha_col)}{excel_row}"}
+        if not path.is_file():
+            report.add(SOURCE_MISSING, f"受付フォルダに {name} がありません（移動・削除・名前の変更の可能性）。", **where)
+            continue
+        current = file_sha256(path)
+        if current != values[sha_col]:
+            report.add(SOURCE_CHANGED, f"{name} の内容が集約時と異なります（差し替えまたは変更の可能性）。"
+                       f"記録 {values[sha_col]}、現在 {current or '読めません'}。", **where)
+    for candidate in scan_inbox(inbox).files:
+        if candidate.name not in recorded:
+            report.add(SOURCE_EXTRA, f"{candidate.name} は集約時の受付フォルダになかったファイルです。",
+                       file=candidate.name)
+
+
+# --- entry ------------------------------------------------------------------------------
+
+
+def audit_master(master: Path, inbox: Path | None = None) -> AuditReport:
+    """Check ``master`` against its own 監査ログ and, with ``inbox``, against the source files.
+
+    Raises :class:`InputError` when the master (or inbox) cannot be used at all: missing,
+    not a workbook, not written by kpitool, or with an unreadable 監査ログ.
+    """
+    master = Path(master)
+    formulas, values = _grids(master)
+    if AUDIT_LOG not in formulas or any(name not in formulas for name in DATA_SHEETS):
+        raise InputError(f"{master.name} は kpitool の集約ファイルではありません（監査ログまたはデータのシートがありません）。")
+    log = parse_log(formulas[AUDIT_LOG])
+    report = AuditReport(master, recorded_digest=str(log.values.get(KEY_DIGEST) or ""))
+    if log.values.get(KEY_FORMAT) != DIGEST_FORMAT:
+        raise InputError(f"{master.name} のダイジェストの方式「{log.values.get(KEY_FORMAT)}」には対応していません。")
+    try:
+        config_dict = json.loads(str(log.values[KEY_CONFIG]))
+        config = _config_from_log(config_dict)
+        run_at = dt.datetime.fromisoformat(str(log.values[KEY_RUN_AT])).isoformat(timespec="seconds")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{master.name} の監査ログ（設定・実行日時）を読めません（{exc}）。改変された可能性があります。") from None
+    except Exception as exc:  # ConfigError: an edited config no longer validates
+        raise InputError(f"{master.name} の監査ログの設定を読めません（{exc}）。改変された可能性があります。") from None
+
+    sheets = layouts(config.fiscal_years)
+    reads = [
+        _Read(name, name, sheets[name], list(formulas[name][0]) if formulas[name] else [],
+              [(r + 1, list(formulas[name][r])) for r in _data_rows(formulas[name])])
+        for name in DATA_SHEETS
+    ]
+    reads.append(_Read(INPUTS_TABLE, AUDIT_LOG, INPUTS_LAYOUT, log.inputs_header, log.inputs))
+    for read in reads:
+        header_row = 1 if read.sheet != AUDIT_LOG else (read.rows[0][0] - 1 if read.rows else 0)
+        _check_header(report, read, header_row)
+
+    report.computed_digest = data_digest(config_dict, (read.table() for read in reads))
+    if report.computed_digest != report.recorded_digest:
+        row = log.key_rows.get(KEY_DIGEST, 0)
+        report.add(DIGEST_MISMATCH, f"データのダイジェストが記録（{report.recorded_digest}）と一致しません"
+                   f"（再計算 {report.computed_digest}）。集約後に内容が変更されています。",
+                   sheet=AUDIT_LOG, cell=f"B{row}" if row else "")
+        for read in reads:
+            _localise(report, read, log.column_hashes)
+
+    for name in (FIGURES, KPIS):
+        _check_formulas(report, name, sheets[name], formulas[name], values[name])
+    evaluations = _evaluations(sheets[FIGURES], formulas[FIGURES], values[FIGURES])
+    _check_summary(report, config, _run_at_text(run_at), sheets, values, evaluations)
+    if inbox is not None:
+        _check_inbox(report, Path(inbox), log.inputs)
+    return report
+
+
+def _run_at_text(iso: str) -> str:
+    from kpitool.master_summary import run_at_text
+
+    return run_at_text(dt.datetime.fromisoformat(iso))
+
