@@ -170,10 +170,11 @@ class _Formats:
 
 def _write_panel_sheet(ws: Any, f: _Formats) -> None:
     ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
     ws.set_column(0, 0, 2)
-    ws.set_column(1, 1, 24)
-    ws.set_column(2, 2, 2)
-    ws.set_column(3, 3, 80)
+    ws.set_column(1, 1, 26)
+    ws.set_column(2, 2, 100)
     ws.write_string(0, 1, "kpitool 操作パネル", f.title)
     ws.write_string(1, 1, "ボタンを押すと「設定」シートの内容で処理し、結果を「実行結果」シートに書き出して、"
                           "最後にメッセージでお知らせします。", f.plain)
@@ -182,7 +183,7 @@ def _write_panel_sheet(ws: Any, f: _Formats) -> None:
         ws.set_row(row, 42)
         ws.insert_button(row, 1, {"macro": button.macro, "caption": button.caption,
                                   "width": 160, "height": 48, "x_offset": 2, "y_offset": 4})
-        ws.write_string(row, 3, button.description, f.text)
+        ws.write_string(row, 2, button.description, f.text)
         row += 2
     ws.write_string(row, 1, "はじめて使うとき", f.heading)
     steps = (
@@ -196,6 +197,8 @@ def _write_panel_sheet(ws: Any, f: _Formats) -> None:
 
 
 def _write_settings_sheet(ws: Any, f: _Formats) -> None:
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 40)
     ws.set_column(2, 2, 90)
