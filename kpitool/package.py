@@ -24,7 +24,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -180,6 +180,26 @@ def inspect_package(
     recorded. Reads workbook.xml, its rels and the zip directory, plus (see
     :attr:`Limits.verify_members`) one bounded streaming pass over the members.
     """
+    return inspect_and_keep(path, limits, data=data)[0]
+
+
+def inspect_and_keep(
+    path: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    data: bytes | None = None,
+    keep: Callable[[str], bool] | None = None,
+) -> tuple[PackageInfo, dict[str, bytes], frozenset[str]]:
+    """:func:`inspect_package`, also returning the inflated bytes of the members ``keep`` names
+    and the names of all members.
+
+    The check inflates every member anyway; a reader that needs some parts (sheet XML,
+    styles) takes them from here instead of inflating them a second time. A member is kept
+    only when its size is within :attr:`Limits.max_part_bytes` (what :func:`read_part` would
+    refuse is left to :func:`read_part`); the bytes are CRC-checked as they are inflated.
+    Keys are the member names as stored in the zip.
+    """
+    kept: dict[str, bytes] = {}
     path = Path(path)
     if data is None:
         data = _read_file(path, limits)
@@ -203,7 +223,10 @@ def inspect_package(
         if WORKBOOK_PART not in members:
             raise PackageError(FileProblem.NOT_SPREADSHEET, _guess_other_package(zf, members))
         for info in infos:
-            _scan_member(zf, info, limits)
+            if keep is not None and info.file_size <= limits.max_part_bytes and keep(info.filename):
+                kept[info.filename] = _read_member(zf, info)
+            else:
+                _scan_member(zf, info, limits)
         workbook = parse_xml_safely(read_part(zf, WORKBOOK_PART, limits))
         if workbook.tag.startswith("{" + STRICT_PREFIX):
             raise PackageError(
@@ -218,7 +241,7 @@ def inspect_package(
         rels = parse_xml_safely(read_part(zf, WORKBOOK_RELS_PART, limits))
         sheets = _sheets(workbook, _relationship_targets(rels), members)
         names = list(members)
-    return PackageInfo(
+    info = PackageInfo(
         path=path,
         size=len(data),
         sha256=sha256,
@@ -230,6 +253,7 @@ def inspect_package(
         defined_names=_defined_names(workbook, sheets),
         uncompressed_size=sum(info.file_size for info in infos),
     )
+    return info, kept, frozenset(i.filename for i in infos)
 
 
 def read_part(data_or_zip: bytes | zipfile.ZipFile, name: str, limits: Limits) -> bytes:
@@ -488,6 +512,27 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> 
                 return
         if parser is not None:
             _feed_prolog(parser, b"", info.filename, final=True)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Inflate one member whole (its size already checked), with the checks of :func:`_scan_member`.
+
+    zipfile stops at the directory's size and verifies the CRC at the end, as the streaming
+    pass does; an XML part must still have no DTD before its root.
+    """
+    with _member_errors(info.filename), zf.open(info) as stream:
+        data = stream.read()
+    if info.filename.lower().endswith(_XML_SUFFIXES) and not info.is_dir():
+        parser = expat.ParserCreate()
+        parser.StartDoctypeDeclHandler = _raise_doctype
+        parser.StartElementHandler = _raise_root
+        rest = _feed_prolog(parser, data[:_PROLOG_SCAN_BYTES], info.filename, final=len(data) <= _PROLOG_SCAN_BYTES)
+        if rest is not None and len(data) > _PROLOG_SCAN_BYTES:
+            raise PackageError(
+                FileProblem.XML_ATTACK,
+                f"{info.filename}: no root element in the first {_PROLOG_SCAN_BYTES} bytes",
+            )
+    return data
 
 
 def _feed_prolog(

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpitool.package import Limits, PackageInfo, inspect_package, parse_xml_safely, read_part
+from kpitool.package import Limits, PackageInfo, inspect_and_keep, parse_xml_safely, read_part
 from kpitool.spec import META_SHEET, SheetSpec, TemplateSpec, template_spec
 from kpitool.template import read_meta_rows
 
 MAX_HEADER_SEARCH_ROWS = 50  # a header row further down than this is "not found"
 MAX_ROWS = 20_000  # rows per table read; more is reported as a structure problem
+SHARED_STRINGS_PART = "xl/sharedStrings.xml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +240,39 @@ def _scan_sheet(xml: bytes, percent_styles: frozenset[int]) -> dict[tuple[int, i
     return notes
 
 
+def _needed_part(name: str) -> bool:
+    """Members the reader parses itself: kept by the package check, not inflated twice."""
+    return name in ("xl/styles.xml", SHARED_STRINGS_PART) or (
+        name.startswith("xl/worksheets/") and name.endswith(".xml")
+    )
+
+
+class _Parts:
+    """The zip members the reader needs: those kept by the package check, others on demand."""
+
+    def __init__(self, data: bytes, kept: dict[str, bytes], limits: Limits) -> None:
+        self._data = data
+        self._kept = kept
+        self._limits = limits
+        self._zip: zipfile.ZipFile | None = None
+
+    def read(self, name: str) -> bytes:
+        """A member's bytes, bounded like :func:`kpitool.package.read_part`."""
+        kept = self._kept.get(name)
+        if kept is not None:
+            return kept
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(io.BytesIO(self._data))
+        return read_part(self._zip, name, self._limits)
+
+    def __enter__(self) -> _Parts:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+
 _KEY_CELL_RE = re.compile(rb'r="([AB])(\d+)"')  # the meta sheet's keys (A) and values (B)
 _SHARED_STRING_RE = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
 _PLAIN_TEXT_RE = re.compile(rb'<(?:\w+:)?t(?: xml:space="preserve")?>([^<&]*)</(?:\w+:)?t>')
@@ -246,10 +280,9 @@ _INLINE_TEXT_RE = re.compile(
     rb'\s*<(?:\w+:)?is>\s*<(?:\w+:)?t(?: xml:space="preserve")?>([^<&]*)</(?:\w+:)?t>\s*</(?:\w+:)?is>\s*'
 )
 _NUMBER_RE = re.compile(rb"\s*<(?:\w+:)?v>(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)</(?:\w+:)?v>\s*")
-SHARED_STRINGS_PART = "xl/sharedStrings.xml"
 
 
-def _meta_rows_from_xml(zf: zipfile.ZipFile, part: str, names: set[str], limits: Limits) -> list[list[Any]] | None:
+def _meta_rows_from_xml(zf: _Parts, part: str, names: frozenset[str]) -> list[list[Any]] | None:
     """The key/value rows (columns A and B) of the hidden meta sheet, read from its XML.
 
     The meta sheet also holds the roster (column D): a national roll-up has 1,741 names in
@@ -258,7 +291,7 @@ def _meta_rows_from_xml(zf: zipfile.ZipFile, part: str, names: set[str], limits:
     string of plain text, or an unstyled number. Anything else returns None and the caller reads the
     sheet with calamine, so the result never differs from calamine's.
     """
-    xml = read_part(zf, part, limits)
+    xml = zf.read(part)
     cells: dict[tuple[int, int], tuple[bytes, bytes]] = {}  # (row, col) -> (type, body)
     for match in _KEY_CELL_RE.finditer(xml):
         start = xml.rfind(b"<", 0, match.start())
@@ -281,7 +314,7 @@ def _meta_rows_from_xml(zf: zipfile.ZipFile, part: str, names: set[str], limits:
             if index is None or not index.group(1).isdigit():
                 return None
             wanted.add(int(index.group(1)))
-    strings = _shared_strings(zf, names, wanted, limits) if wanted else {}
+    strings = _shared_strings(zf, names, wanted) if wanted else {}
     if strings is None:
         return None
     rows: dict[int, list[Any]] = {}
@@ -304,11 +337,11 @@ def _meta_rows_from_xml(zf: zipfile.ZipFile, part: str, names: set[str], limits:
     return [rows[r] for r in sorted(rows)]
 
 
-def _shared_strings(zf: zipfile.ZipFile, names: set[str], wanted: set[int], limits: Limits) -> dict[int, str] | None:
+def _shared_strings(zf: _Parts, names: frozenset[str], wanted: set[int]) -> dict[int, str] | None:
     """The shared strings at ``wanted`` indexes, when each is one run of plain text; else None."""
     if SHARED_STRINGS_PART not in names:
         return None
-    sst = read_part(zf, SHARED_STRINGS_PART, limits)
+    sst = zf.read(SHARED_STRINGS_PART)
     found: dict[int, str] = {}
     last = max(wanted)
     for index, item in enumerate(_SHARED_STRING_RE.finditer(sst)):
@@ -477,11 +510,9 @@ def read_submission(
     limits = limits or Limits()
     if data is None:
         data = path.read_bytes()
-    info = inspect_package(path, limits, data=data)
-    zf_bytes = io.BytesIO(data)
-    with zipfile.ZipFile(zf_bytes) as zf:
-        names = set(zf.namelist())
-        styles = read_part(zf, "xl/styles.xml", limits) if "xl/styles.xml" in names else None
+    info, kept, names = inspect_and_keep(path, limits, data=data, keep=_needed_part)
+    with _Parts(data, kept, limits) as zf:
+        styles = zf.read("xl/styles.xml") if "xl/styles.xml" in names else None
         percent_styles = _percent_styles(styles)
         parts = {name: part for name, _state, part in info.sheets}
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -489,13 +520,13 @@ def read_submission(
         def grid(name: str) -> _Grid:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             part = parts.get(name)
-            xml = read_part(zf, part, limits) if part and part in names else b""
+            xml = zf.read(part) if part and part in names else b""
             return _Grid(name, rows, _scan_sheet(xml, percent_styles))
 
         meta: dict[str, Any] = {}
         if META_SHEET in parts:
             part = parts[META_SHEET]
-            rows = _meta_rows_from_xml(zf, part, names, limits) if part in names else None
+            rows = _meta_rows_from_xml(zf, part, names) if part in names else None
             if rows is None:  # anything unusual: let calamine read the whole sheet
                 rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
             meta = read_meta_rows(rows)
