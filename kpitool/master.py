@@ -218,6 +218,33 @@ class _Writer:
                     self.cell(sheet, r, c, cell, wrap=isinstance(cell, str) and len(cell) > 40)
 
 
+LINE_HEIGHT = 16.5  # points per line of 11 pt BIZ UDPゴシック
+MAX_ROW_HEIGHT = 409  # Excel's maximum row height in points
+
+
+def _display_width(text: str) -> int:
+    """Width in column units: 全角 characters take two (East Asian width W/F)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def row_height(row: list[Cell], widths: list[float], wraps: list[bool]) -> float | None:
+    """The height a row of wrapped text needs, or None for the default height.
+
+    Neither LibreOffice nor Excel grows rows of a generated file to fit wrapped text
+    reliably, so the printed 実績調査 would overlap; the estimate errs on the tall side.
+    """
+    lines = 1
+    for cell, width, wrap in zip(row, widths, wraps, strict=False):
+        if not wrap or not isinstance(cell, str):
+            continue
+        usable = max(width - 1, 1)
+        count = sum(max(1, -(-_display_width(part) // int(usable))) for part in cell.split("\n"))
+        lines = max(lines, count)
+    return None if lines == 1 else min(lines * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
+
+
 def _page_setup(sheet: Any, *, repeat_header: int | None = 0) -> None:
     """A4 landscape, fitted to the page width, header row on every page, page numbers."""
     sheet.set_paper(A4)
@@ -242,7 +269,11 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
         sheet.write_string(0, c, column.label, header)
         sheet.set_column(c, c, column.width)
     wraps = [column.wrap for column in layout.columns]
+    widths = [column.width for column in layout.columns]
     for r, row in enumerate(table.rows, start=1):
+        height = row_height(row, widths, wraps)
+        if height is not None:
+            sheet.set_row(r, height)
         for c, cell in enumerate(row):
             writer.cell(sheet, r, c, cell, wrap=wraps[c])
     last_row = max(len(table.rows), 1)

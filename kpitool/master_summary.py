@@ -158,7 +158,14 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
     wrap = formats.get(wrap=True)
     count = formats.get(num_format="#,##0")
     sentence_column = len(config.grades.letters) + 3  # まとめ of the tally table
+    from kpitool.master import row_height
+
+    widths = [22.0] + [10.0] * (sentence_column - 1) + [60.0]
+    wraps = [c == sentence_column for c in range(len(widths))]
     for r, row in enumerate(grid.rows):
+        height = row_height(row, widths, wraps)
+        if height is not None:
+            sheet.set_row(r, height)
         for c, value in enumerate(row):
             if value is None:
                 continue
@@ -204,7 +211,11 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
 
 
 def _style(chart: Any, font: dict[str, str], *, reverse_categories: bool = False) -> None:
-    """Fonts and legend; XlsxWriter's x axis is the category axis also in bar charts."""
+    """Fonts, legend and value gridlines. In XlsxWriter's bar charts the x axis is the
+    (horizontal) value axis and the y axis holds the categories."""
+    bar = reverse_categories
     chart.set_legend({"position": "bottom", "font": font})
-    chart.set_x_axis({"num_font": font, "reverse": reverse_categories})
-    chart.set_y_axis({"num_font": font, "major_gridlines": {"visible": True}})
+    value = {"num_font": font, "major_gridlines": {"visible": True}}
+    category = {"num_font": font, "reverse": reverse_categories}
+    chart.set_x_axis(value if bar else category)
+    chart.set_y_axis(category if bar else value)

@@ -241,6 +241,12 @@ def test_print_setup_is_a4_landscape_fitted_to_width_with_repeated_headers(book)
     assert survey["F2"].alignment.wrap_text and survey["G2"].alignment.wrap_text
 
 
+def test_rows_of_wrapped_text_are_tall_enough_to_print(book):
+    survey = book[SURVEY]
+    assert survey.row_dimensions[2].height >= 2 * 16  # two paragraphs in 令和4年度実績
+    assert survey.row_dimensions[1].height is None  # the header keeps Excel's default
+
+
 def test_default_font_is_biz_ud_gothic(book, written):
     assert book[FIGURES]["A2"].font.name == FONT
     assert book[SUMMARY]["A1"].font.name == FONT
