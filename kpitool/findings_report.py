@@ -100,7 +100,16 @@ def build_findings_report(results: Sequence[FileResult]) -> bytes:
     return out.getvalue()
 
 
-def _table(ws, headers: list[str], rows: list[list[Any]], header, text, severity_formats, *, severity_column: int) -> None:
+def _table(
+    ws: Any,
+    headers: list[str],
+    rows: list[list[Any]],
+    header: Any,
+    text: Any,
+    severity_formats: dict[str, Any],
+    *,
+    severity_column: int,
+) -> None:
     """Headers, rows (numbers as numbers, everything else as text), fitted widths, filter, freeze."""
     ws.write_row(0, 0, headers, header)
     widths = [display_width(h) for h in headers]

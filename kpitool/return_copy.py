@@ -22,6 +22,8 @@ from kpitool.errors import KpitoolError
 from kpitool.findings import FINDING_COLUMNS, Finding, Severity
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
+
     from kpitool.validate import FileResult
 
 RESULT_SHEET = "検証結果"
@@ -98,7 +100,7 @@ def _comment_text(findings: Sequence[Finding]) -> str:
     return "\n\n".join(parts)
 
 
-def _mark_cells(wb, findings: Sequence[Finding]) -> None:
+def _mark_cells(wb: Workbook, findings: Sequence[Finding]) -> None:
     """Fill and comment every cell that has findings; the department's own comments stay."""
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
@@ -119,7 +121,7 @@ def _mark_cells(wb, findings: Sequence[Finding]) -> None:
         cell.comment = comment
 
 
-def _write_results_sheet(wb, findings: Sequence[Finding]) -> None:
+def _write_results_sheet(wb: Workbook, findings: Sequence[Finding]) -> None:
     """The 検証結果 sheet, first and active: a summary and one row per finding with a link."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
@@ -170,7 +172,7 @@ def _write_results_sheet(wb, findings: Sequence[Finding]) -> None:
     wb.active = 0
 
 
-def _link_target(wb, finding: Finding) -> str:
+def _link_target(wb: Workbook, finding: Finding) -> str:
     """``'実績数値'!F7`` for a finding on a cell (A1 of its sheet without one), "" for none."""
     if finding.sheet not in wb.sheetnames:
         return ""

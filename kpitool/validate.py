@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kpitool import codes
 from kpitool.codes import CATALOGUE
 from kpitool.config import Config
+from kpitool.errors import InputError
 from kpitool.findings import Finding, Report
 from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
 from kpitool.reader import Submission, read_submission
@@ -89,7 +91,7 @@ def validate_submission(sub: Submission, config: Config) -> Report:
     return Report(_sorted(ctx.findings, sub))
 
 
-def _guarded(ctx: Context, title: str, rule: Callable[..., object], *args: object, default: object = None):
+def _guarded(ctx: Context, title: str, rule: Callable[..., Any], *args: object, default: Any = None) -> Any:
     """Run one rule; an unexpected exception becomes an E-RUN finding instead of stopping."""
     try:
         return rule(*args)
@@ -172,12 +174,19 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
     A directory holds what departments sent plus what Excel leaves beside an open file
     (``~$name.xlsx``) and hidden files of sync clients; only the workbooks count. A file named
     explicitly is kept whatever its name, so that a wrong file gives a finding, not silence.
+    A folder that cannot be listed raises :class:`~kpitool.errors.InputError`.
     """
     out: list[Path] = []
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
-        found = sorted(p for p in path.iterdir() if p.is_file() and is_workbook_name(p)) if path.is_dir() else [path]
+        if path.is_dir():
+            try:
+                found = sorted(p for p in path.iterdir() if p.is_file() and is_workbook_name(p))
+            except OSError as exc:
+                raise InputError(f"フォルダの中を読めません: {path}（{exc.strerror}）") from None
+        else:
+            found = [path]
         for p in found:
             if p not in seen:
                 seen.add(p)
