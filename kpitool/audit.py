@@ -133,25 +133,51 @@ class AuditReport:
 
 
 def _grids(master: Path) -> tuple[dict[str, Grid], dict[str, Grid]]:
-    """Every sheet as rows of values: formulas as text, and the cached values."""
+    """Every sheet as rows of values: the formula view (formula text where a cell holds a
+    formula, else its value) and the value view (cached results of formulas).
+
+    Values come from python-calamine, which unescapes text exactly as Excel shows it
+    (``_x000D_`` is CR); openpyxl leaves such escapes in inline strings, which would make a
+    fresh master look edited. openpyxl supplies only which cells are formulas, and their text.
+    """
     import zipfile
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
-
-    def load(data_only: bool) -> dict[str, Grid]:
-        workbook = openpyxl.load_workbook(master, read_only=True, data_only=data_only)
-        try:
-            return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets}
-        finally:
-            workbook.close()
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
 
     if not master.is_file():
         raise InputError(f"集約ファイルが見つかりません: {master}")
     try:
-        return load(False), load(True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        calamine = CalamineWorkbook.from_path(str(master))
+        values = {
+            name: [list(row) for row in calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+            for name in calamine.sheet_names
+        }
+        book = openpyxl.load_workbook(master, read_only=True)
+        try:
+            formulas: dict[str, dict[tuple[int, int], str]] = {}
+            for ws in book.worksheets:
+                found = formulas.setdefault(ws.title, {})
+                for r, row in enumerate(ws.iter_rows()):
+                    for c, cell in enumerate(row):
+                        if getattr(cell, "data_type", None) == "f":
+                            found[(r, c)] = str(cell.value)
+        finally:
+            book.close()
+    except (zipfile.BadZipFile, InvalidFileException, CalamineError, PasswordError, XmlError, ZipError, KeyError,
+            OSError, ValueError) as exc:
         raise InputError(f"{master} を Excel ファイルとして読めません（{exc}）。") from None
+    views: dict[str, Grid] = {}
+    for name, grid in values.items():
+        view = [list(row) for row in grid]
+        for (r, c), text in formulas.get(name, {}).items():
+            while len(view) <= r:
+                view.append([])
+            view[r].extend([None] * (c + 1 - len(view[r])))
+            view[r][c] = text if text.startswith("=") else f"={text}"
+        views[name] = view
+    return views, values
 
 
 def _at(grid: Grid, row: int, col: int) -> Any:
@@ -246,6 +272,10 @@ def _localise(report: AuditReport, read: _Read, column_hashes: dict[tuple[str, s
 
 
 def _show(value: Any) -> str:
+    from kpitool.numbers import format_number
+
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value)
     text = "（空欄）" if value in (None, "") else str(value)
     return text if len(text) <= 60 else text[:57] + "…"
 
@@ -273,7 +303,7 @@ def _check_formulas(report: AuditReport, sheet: str, layout: SheetLayout, formul
             report.formulas_checked += 1
             cached = value(key)
             ref = f"{column_letter(col[key])}{r + 1}"
-            if cached is None and wanted not in (None, ""):
+            if cached in (None, "") and wanted not in (None, ""):  # no cached result at all
                 uncached.append(ref)
             elif not same(wanted, cached):
                 report.add(FORMULA_VALUE, f"表示値 {_show(cached)} が計算結果 {_show(wanted)} と一致しません。",

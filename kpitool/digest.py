@@ -5,7 +5,7 @@ value was edited after consolidation. The writer computes it from the values it 
 audit recomputes it from the values it reads back. Both go through :func:`canonical_lines`,
 so the two cannot disagree about formatting: a value is canonicalised the way it survives an
 .xlsx round trip (numbers to 16 significant digits as XlsxWriter stores them, dates as ISO
-text, line breaks as ``\\n``, blank as ``None``).
+text, blank as ``None``).
 
 What is covered is decided by the caller (:mod:`kpitool.master_layout`): every written cell of
 the data tables (formula cells by their formula text), the header labels and the config, but
@@ -35,22 +35,21 @@ MAX_TEXT = 32_767  # Excel's limit for one cell; XlsxWriter truncates longer str
 
 Canonical = None | bool | float | str
 
-# Characters XML 1.0 cannot hold; XlsxWriter would write them and Excel would "repair" the file.
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-# Excel's escape for characters in strings (_x000D_); openpyxl unescapes it when reading.
-_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# Characters XlsxWriter cannot store (it escapes control characters as _x0001_, but not these).
+_UNSTORABLE = re.compile("[\ufffe\uffff\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
-    """A string as a cell can hold it: no XML-illegal characters, ``\\n`` line breaks, at most
+    """A string as a cell can hold it: without U+FFFE/U+FFFF and lone surrogates, and at most
     32,767 UTF-16 units (Excel's limit, where XlsxWriter would truncate).
 
-    The writer writes this form, so what the audit reads back is the same string.
+    Control characters, tabs and CR stay: XlsxWriter escapes them (``_x000D_``) and
+    python-calamine, which the audit reads with, unescapes them as Excel does. The writer
+    writes this form, so what the audit reads back is the same string.
     """
-    if text.isprintable() and len(text) <= MAX_TEXT // 2:  # the common case, checked fast
+    if len(text) <= MAX_TEXT // 2 and text.isprintable():  # the common case, checked fast
         return text
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ILLEGAL_XML.sub("", text)
+    text = _UNSTORABLE.sub("", text)
     encoded = text.encode("utf-16-le")
     if len(encoded) > 2 * MAX_TEXT:
         text = encoded[: 2 * MAX_TEXT].decode("utf-16-le", errors="ignore")
@@ -81,10 +80,7 @@ def canonical_value(value: Any) -> Canonical:
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars from pandas
         return canonical_value(value.item())
-    text = clean_text(str(value))
-    if "_x" in text:
-        text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    return text or None
+    return clean_text(str(value)) or None
 
 
 def _dumps(data: Any) -> bytes:

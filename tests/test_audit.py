@@ -62,7 +62,7 @@ def test_an_edited_value_is_named_by_its_cell(master):
     assert [d for d in report.discrepancies if d.code == CELL_CHANGED] == [
         next(d for d in report.discrepancies if d.cell == "G3")]
     assert DIGEST_MISMATCH in codes(report)
-    assert "4619" in str(next(d for d in report.discrepancies if d.cell == "G3"))
+    assert "4,619" in str(next(d for d in report.discrepancies if d.cell == "G3"))
 
 
 def test_an_edited_text_is_named_by_its_cell(master):
@@ -179,7 +179,7 @@ def test_cli_exit_codes_and_messages(master, capsys):
     edited = edit(master, FIGURES, "G3", 4619)
     assert main(["audit", str(edited)]) == 1
     out = capsys.readouterr().out
-    assert f"[{CELL_CHANGED}] {FIGURES}!G3: 集約後に値が変更されています（現在の値: 4619）。" in out
+    assert f"[{CELL_CHANGED}] {FIGURES}!G3: 集約後に値が変更されています（現在の値: 4,619）。" in out
     assert "件の不一致があります。" in out
 
     assert main(["audit", str(master.with_name("none.xlsx"))]) == 2
@@ -191,3 +191,47 @@ def test_cli_with_inbox(demo, capsys):
     assert main(["audit", str(outputs.master), "--inbox", str(inbox)]) == 0
     assert "入力ファイル: 7 件のハッシュを照合しました" in capsys.readouterr().out
     assert main(["audit", str(outputs.master), "--inbox", str(inbox / "none")]) == 2
+
+
+# --- hostile and empty input: a fresh master must always pass ---------------------------
+
+
+def test_hostile_text_and_odd_rows_round_trip_through_the_digest(tmp_path):
+    from master_cases import FIGURES as CASES
+    from master_cases import figure
+
+    hostile = [
+        figure("総務部", "9", "制御\x01文字\x0bと\r\n改行", "件", "↑", 1, 2, excel_row=20, note="_x0041_ のような並び"),
+        figure("総務部", "9", "長い" * 20_000, "件", "↑", 1.1, 2.2, excel_row=21, note="🙂" * 17_000),
+        figure("総務部", "9", "  前後の空白  ", "件", "↑", 0.1, 0.30000000000000004, excel_row=22),
+    ]
+    invalid = figure("総務部", "9", "方向が不正", "件", "↑", 5, 7, excel_row=23)
+    invalid |= {"direction": "→", "change": None, "change_unit": None, "rate": None, "rate_text": "―",
+                "evaluation": None, "reason": "invalid"}
+    (tmp_path / "inbox").mkdir()
+    consolidation = make_consolidation(tmp_path / "inbox", figures=[*CASES, *hostile, invalid])
+    consolidation.kpis.loc[0, "achievement"] = float("nan")  # e.g. a 目標値 typed in another unit
+    consolidation.kpis.loc[0, "suggested_grade"] = None
+    master = write_master(consolidation, tmp_path / "master.xlsx").master
+
+    report = audit_master(master)
+    assert report.ok, [str(d) for d in report.discrepancies]
+    book = openpyxl.load_workbook(master)
+    row = 2 + len(CASES) + len(hostile)
+    assert book[FIGURES][f"H{row}"].value is None  # no formula that would subtract with 方向 →
+    assert book["事業成果目標"]["J2"].value is None  # no 達成率 formula that Python did not compute
+
+
+def test_an_inbox_without_submissions_gives_a_master_that_passes(tmp_path):
+    import pandas as pd
+
+    (tmp_path / "inbox").mkdir()
+    consolidation = make_consolidation(tmp_path / "inbox", figures=[])
+    consolidation.kpis = consolidation.kpis.iloc[0:0]
+    consolidation.survey = consolidation.survey.iloc[0:0]
+    consolidation.findings = consolidation.findings.iloc[0:0]
+    consolidation.submissions = pd.DataFrame(
+        [{**row, "status": "未提出", "included": False, "file": "", "size": 0, "sha256": "", "modified": "",
+          "created": ""} for row in consolidation.submissions.to_dict("records")])
+    master = write_master(consolidation, tmp_path / "master.xlsx").master
+    assert audit_master(master, tmp_path / "inbox").ok
