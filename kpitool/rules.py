@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from kpitool import codes
+from kpitool import codes, reader
 from kpitool.checks import (
     EXPECTED_CODES,
     UNIQUE_CODES,
@@ -43,7 +43,7 @@ from kpitool.codes import CATALOGUE
 from kpitool.model import JST
 from kpitool.numbers import parse_date, unit_key
 from kpitool.package import FileProblem
-from kpitool.reader import MAX_ROWS, CellValue, Record
+from kpitool.reader import CellValue, Record
 from kpitool.rule_context import Context, is_blank
 from kpitool.spec import (
     DIRECTIONS,
@@ -141,7 +141,7 @@ def check_structure(ctx: Context) -> None:
                 cell=problem.cell,
                 label=problem.detail if as_label else "",
                 value="" if as_label else problem.detail,
-                limit=f"{MAX_ROWS:,}",
+                limit=f"{reader.MAX_ROWS:,}",
             )
         )
 

@@ -188,8 +188,6 @@ _ANY_VALUE = st.one_of(
 
 def _synthetic(values: list[object]) -> Submission:
     """A read file whose every input cell holds the next value: no workbook needed."""
-    from kpitool.reader import _text_of
-
     info = PackageInfo(Path("x.xlsx"), 1, "0" * 64, (), False, False, 0, {}, 1)
     sub = Submission(path=Path("x.xlsx"), info=info, spec=SPEC,
                      meta={"template_id": "kpitool-department-template", "template_version": 1,
@@ -198,7 +196,7 @@ def _synthetic(values: list[object]) -> Submission:
 
     def cell(sheet: str, ref: str) -> CellValue:
         value = next(it, None)
-        return CellValue(sheet, ref, value, _text_of(value))
+        return CellValue(sheet, ref, value, "" if value is None else str(value))
 
     basic = SPEC.sheet("basic")
     sub.basic = {c.key: cell(basic.name, f"B{3 + i}") for i, c in enumerate(basic.columns)}

@@ -31,8 +31,22 @@ def test_every_bad_file_gives_one_file_finding(tmp_path: Path, case: str) -> Non
     assert finding.file == path.name and finding.is_error
 
 
-def test_every_file_problem_has_a_code() -> None:
-    assert set(FILE_PROBLEM_CODES) == set(FileProblem)
+def test_every_file_problem_has_its_stable_code() -> None:
+    assert FILE_PROBLEM_CODES == {
+        FileProblem.NOT_FOUND: "E-FILE-001",
+        FileProblem.EMPTY: "E-FILE-002",
+        FileProblem.LEGACY_XLS: "E-FILE-003",
+        FileProblem.ENCRYPTED: "E-FILE-004",
+        FileProblem.XLSB: "E-FILE-005",
+        FileProblem.CSV_OR_TEXT: "E-FILE-006",
+        FileProblem.NOT_A_ZIP: "E-FILE-007",
+        FileProblem.TRUNCATED_ZIP: "E-FILE-008",
+        FileProblem.NOT_SPREADSHEET: "E-FILE-009",
+        FileProblem.STRICT_OOXML: "E-FILE-010",
+        FileProblem.ZIP_BOMB: "E-FILE-011",
+        FileProblem.XML_ATTACK: "E-FILE-012",
+        FileProblem.TOO_LARGE: "E-FILE-013",
+    }
 
 
 def test_encrypted_file_message(tmp_path: Path) -> None:
@@ -140,6 +154,19 @@ def test_missing_form_label(tmp_path: Path) -> None:
     wb["基本情報"]["A5"] = "部長名"
     wb.save(path)
     assert rows(path) == [("基本情報", "", codes.STRUCT_MISSING_LABEL)]
+
+
+def test_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kpitool.reader
+
+    monkeypatch.setattr(kpitool.reader, "MAX_ROWS", 10)
+    kpis = [{"no": str(i), "indicator": f"指標{i}", "unit": "件", "direction": "↑"} for i in range(12)]
+    path = filled(tmp_path, kpis=kpis)
+    result = validate_file(path, make_config())
+    (finding,) = result.report.findings
+    assert finding.compact() == ("事業成果目標", "", codes.STRUCT_TOO_MANY_ROWS)
+    assert finding.message == "表の行数（12行）が上限の10行を超えています。上限までの行だけを読み取りました。"
+    assert len(result.submission.kpis) == 10
 
 
 def test_empty_tables_are_warnings(tmp_path: Path) -> None:
