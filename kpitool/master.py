@@ -25,6 +25,7 @@ and if it cannot be replaced nothing is.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from kpitool.digest import (
     data_digest,
     row_hash,
 )
+from kpitool.errors import InputError
 from kpitool.master_layout import (
     AUDIT_LOG,
     DATA_SHEETS,
@@ -357,12 +359,19 @@ def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
 
     The previous master is kept as a dated backup when ``config.keep_backups``. If the master
     cannot be replaced (open in Excel: :class:`~kpitool.errors.MasterLocked`), neither it nor
-    the CSVs change. The inbox is referenced relative to the master's folder in hyperlinks.
+    the CSVs change. The inbox is referenced relative to the master's folder in hyperlinks
+    (:class:`~kpitool.master_layout.SourceLinks`); a master inside the inbox itself is refused
+    with :class:`~kpitool.errors.InputError`, as the next run would read it as a submission.
     """
     from kpitool.opendata import write_csv
     from kpitool.safe_write import atomic_output
 
     path = Path(path)
+    if Path(os.path.abspath(path.parent)) == Path(os.path.abspath(consolidation.inbox)):
+        raise InputError(
+            f"集約ファイルを受付フォルダ（{consolidation.inbox}）の中には作成できません。"
+            "次の集約で提出ファイルとして読み込まれてしまうため、別のフォルダを指定してください。"
+        )
     links = SourceLinks(path.parent, consolidation.inbox)
     figures_csv, survey_csv = csv_paths(path)
     with ExitStack() as stack:

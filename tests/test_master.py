@@ -14,7 +14,7 @@ import pytest
 from master_cases import FILES, INJECTION, RUN_AT, make_consolidation
 
 from kpitool import __version__
-from kpitool.errors import MasterLocked
+from kpitool.errors import InputError, MasterLocked
 from kpitool.master import FONT, csv_paths, write_master
 from kpitool.master_layout import (
     DATA_SHEETS,
@@ -324,6 +324,13 @@ def test_a_master_open_in_excel_is_left_intact_with_its_csvs(tmp_path, written):
         write_master(consolidation, outputs.master)
     assert {p: p.read_bytes() for p in before} == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".~kpitool")) == []
+
+
+def test_a_master_inside_the_inbox_is_refused(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    with pytest.raises(InputError, match="受付フォルダ"):
+        write_master(make_consolidation(tmp_path / "inbox"), tmp_path / "inbox" / "master.xlsx")
+    assert list((tmp_path / "inbox").iterdir()) == []
 
 
 def test_csvs_are_written_beside_the_master(written):
