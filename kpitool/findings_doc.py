@@ -29,6 +29,8 @@ PLACEHOLDERS = {
     "numbers": "実績調査の番号", "initiative": "取り組み番号", "typed": "セルの単位", "unit": "単位列の単位",
     "prev": "前年度の値", "curr": "当年度の値", "ratio": "倍率", "cause": "推定される原因", "date": "日付",
     "reason": "理由", "detail": "補足", "limit": "上限",
+    # consolidation codes (kpitool.consolidate)
+    "department": "部局名", "files": "ファイル名", "chosen": "集約したファイル", "scale": "補足",
 }
 _FIELD_RE = re.compile(r"\{(\w+)\}")
 
