@@ -31,6 +31,7 @@ class Context:
         self.findings: list[Finding] = []
         self.thresholds = GradeThresholds(config.grades.letters, config.grades.minimum_rates)
         self._numbers: dict[tuple[str, str], ParsedNumber] = {}
+        self.failed_rules: set[str] = set()  # titles of rules that raised (reported once each)
 
     def add(
         self,

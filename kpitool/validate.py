@@ -92,11 +92,16 @@ def validate_submission(sub: Submission, config: Config) -> Report:
 
 
 def _guarded(ctx: Context, title: str, rule: Callable[..., Any], *args: object, default: Any = None) -> Any:
-    """Run one rule; an unexpected exception becomes an E-RUN finding instead of stopping."""
+    """Run one rule; an unexpected exception becomes an E-RUN finding instead of stopping.
+
+    A rule that fails on one cell usually fails on every cell, so each rule is reported once.
+    """
     try:
         return rule(*args)
     except Exception as exc:  # a bug in one rule must not hide the other findings
-        ctx.add(codes.RUN_RULE_FAILED, rule=title, error=type(exc).__name__)
+        if title not in ctx.failed_rules:
+            ctx.failed_rules.add(title)
+            ctx.add(codes.RUN_RULE_FAILED, rule=title, error=type(exc).__name__)
         return default
 
 

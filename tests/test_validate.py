@@ -105,12 +105,24 @@ def test_a_failing_rule_becomes_a_finding_and_the_rest_still_runs(tmp_path: Path
     path = filled(tmp_path, figures={0: {"prev": "約60"}})
     report = validate_file(path, make_config()).report
     run = [f for f in report.findings if f.code == codes.RUN_RULE_FAILED]
-    assert len(run) == 2  # 事業成果目標 and 実績調査 both name the check
+    assert len(run) == 1  # 事業成果目標 and 実績調査 both name the check: reported once
     assert run[0].message == (
         "検証規則「番号の重複」の実行中に内部エラー（ZeroDivisionError）が起きました。この規則の結果は含まれていません。"
     )
     assert ("実績数値", "E4", codes.NUM_APPROXIMATE) in report.flatten()
     assert not report.ok
+
+
+def test_a_cell_rule_failing_on_every_cell_is_reported_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpitool.rules import KIND_RULES, KindRule
+    from kpitool.spec import Kind
+
+    def boom(*_args: object) -> None:
+        raise ValueError("every number")
+
+    monkeypatch.setitem(KIND_RULES, Kind.NUMBER, KindRule("数値の読み取り", boom))
+    report = validate_file(filled(tmp_path, kpis={0: {"indicator": " 件数"}}), make_config()).report
+    assert report.flatten() == [("", "", codes.RUN_RULE_FAILED), ("事業成果目標", "C4", codes.CELL_SPACES)]
 
 
 @pytest.mark.parametrize(
