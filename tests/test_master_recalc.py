@@ -91,3 +91,19 @@ def test_a_wrong_cached_value_is_caught(soffice, master, tmp_path):
     recalculated = recalculate(master, tmp_path)
 
     assert mismatches(master, recalculated) == {(FIGURES, "H2"): (18, 17)}
+
+
+def test_a_master_saved_again_by_another_program_still_passes_the_audit(soffice, tmp_path):
+    """LibreOffice rewrites the whole file (shared strings, its own number text) but not the
+    data: the digest, the formulas and 概要 must still check out."""
+    from kpitool.audit import audit_master
+
+    pytest.importorskip("kpitool.consolidate")
+    from kpitool.consolidate import consolidate
+    from kpitool.demo import prepare
+
+    config, inbox = prepare(tmp_path / "demo")
+    master = write_master(consolidate(inbox, config), tmp_path / "demo" / "master.xlsx").master
+    report = audit_master(recalculate(master, tmp_path), inbox)
+    assert report.ok, [str(d) for d in report.discrepancies]
+    assert report.recorded_digest == report.computed_digest
