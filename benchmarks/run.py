@@ -280,13 +280,7 @@ def _fmt(value: Any, spec: str) -> str:
 
 def table(result: dict[str, Any]) -> str:
     """The figures of one N as a fixed-width table."""
-    labels = {
-        "floor": "(a) floor: calamine, 1 process",
-        "floor_parallel": "    floor: calamine, all cores",
-        "naive": "(b) naive: pandas+openpyxl",
-        "read_validate": "    kpitool read+validate",
-        "kpitool": "(c) kpitool consolidate+master",
-    }
+    labels = {k: v if v.startswith("(") else "    " + v for k, v in STAGE_LABELS.items()}
     lines = [
         f"N = {result['files']} files (roster {result['roster']}, mean file {result['mean_file_bytes'] / 1024:.1f} KiB)",
         f"{'stage':<34} {'wall s':>9} {'files/s':>9} {'peak RSS MiB':>13}",
@@ -329,6 +323,83 @@ def goals(results: list[dict[str, Any]], startup: dict[str, Any]) -> dict[str, A
     }
 
 
+STAGE_LABELS = {
+    "floor": "(a) floor: calamine, 1 process",
+    "floor_parallel": "floor: calamine, all cores",
+    "naive": "(b) naive: pandas + openpyxl",
+    "read_validate": "kpitool read + validate",
+    "kpitool": "(c) kpitool consolidate + master + CSV",
+}
+
+
+def markdown(info: dict[str, Any], results: list[dict[str, Any]], startup: dict[str, Any],
+             verdict: dict[str, Any], command: str) -> str:
+    """The whole run as Markdown, for benchmarks/RESULTS.md."""
+    v = info["versions"]
+    lines = [
+        f"Command: `{command}`",
+        "",
+        "| CPU | cores | RAM | OS | Python | load average at start (1/5/15 min) |",
+        "|---|---|---|---|---|---|",
+        f"| {info['cpu']} | {info['cores']} | {info['ram_gb']} GiB | {info['os']} | {info['python']} | "
+        f"{' / '.join(map(str, info.get('load_average_at_start') or []))} |",
+        "",
+        "Libraries: " + ", ".join(f"{name} {version}" for name, version in v.items() if version),
+        "",
+        "| N | (a) floor s | all-core floor s | (b) naive s | read+validate s | (c) kpitool s | "
+        "c/a | b/c | read+validate / floor | kpitool peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        st, ra = r["stages"], r["ratios"]
+
+        def sec(name: str, stages: dict[str, Any] = st) -> str:
+            return _fmt(stages[name].get("seconds"), ".3f")
+
+        lines.append(
+            f"| {r['files']} | {sec('floor')} | {sec('floor_parallel')} | {sec('naive')} | {sec('read_validate')} | "
+            f"{sec('kpitool')} | {_fmt(ra['kpitool_over_floor'], '.1f')} | {_fmt(ra['naive_over_kpitool'], '.2f')} | "
+            f"{_fmt(ra['read_validate_over_floor'], '.2f')} | {_fmt(st['kpitool'].get('peak_rss_mb'), '.0f')} |"
+        )
+    for r in results:
+        lines += [
+            "",
+            f"### N = {r['files']} (roster {r['roster']}, mean file {r['mean_file_bytes'] / 1024:.1f} KiB, "
+            f"generated in {r['generate_seconds']} s or cached)",
+            "",
+            "| stage | wall s | files/s | peak RSS MiB (process tree) | runs (s) | load before |",
+            "|---|---|---|---|---|---|",
+        ]
+        for stage, label in STAGE_LABELS.items():
+            s = r["stages"][stage]
+            if "error" in s:
+                lines.append(f"| {label} | {s['error']} | | | | |")
+                continue
+            runs = ", ".join(f"{x:.3f}" for x in s.get("runs_seconds", [s["seconds"]]))
+            lines.append(f"| {label} | {s['seconds']:.3f} | {_fmt(s['files_per_s'], '.1f')} | "
+                         f"{s['peak_rss_mb']:.1f} | {runs} | {_fmt(s.get('load_before'), '.2f')} |")
+        detail = r["stages"]["kpitool"].get("detail")
+        if detail:
+            counts = ", ".join(f"{k} {v}" for k, v in detail["counts"].items() if v)
+            lines.append("")
+            lines.append(f"kpitool: consolidate {detail['consolidate_seconds']:.3f} s + write master and CSV "
+                         f"{detail['write_seconds']:.3f} s; {counts}; {detail['findings']} findings; "
+                         f"master {detail['outputs'].get('master.xlsx', 0) / 2**20:.1f} MiB.")
+    lines += ["", "### One-file validation from process start", ""]
+    if "error" in startup:
+        lines.append(f"Not measured: {startup['error']}")
+    else:
+        lines.append(f"`{startup['command']}`: median {startup['median_s']:.3f} s of {startup['runs']} runs "
+                     f"(min {startup['min_s']:.3f}, max {startup['max_s']:.3f}); a bare `python -c pass` takes "
+                     f"{startup['python_bare_start_s']:.3f} s.")
+    lines += ["", f"### Goals (at N = {verdict['at_files']})", "", "| goal | measured | target | met |", "|---|---|---|---|"]
+    for name, goal in verdict.items():
+        if isinstance(goal, dict):
+            target = f"≤ {goal['max']}" if "max" in goal else f"≥ {goal['min']}"
+            lines.append(f"| {name} | {goal['value']} | {target} | {'yes' if goal['met'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="kpitool benchmark (issue 6)")
     parser.add_argument("--files", type=int, action="append", metavar="N",
@@ -340,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated stages to run (default: all; for profiling one stage)")
     parser.add_argument("--repeat", type=int, default=1, metavar="K",
                         help="run each stage but the naive loop K times and keep the fastest (default 1)")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the results as Markdown")
     parser.add_argument("--no-startup", action="store_true", help="skip the one-file start-up measurement")
     args = parser.parse_args(argv)
     quiet = args.json_only
@@ -374,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, goal in verdict.items():
         if isinstance(goal, dict):
             _say(f"goal {name}: {goal['value']} ({'met' if goal['met'] else 'MISSED'})", quiet=quiet)
+    if args.markdown:
+        command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        args.markdown.write_text(markdown(info, results, startup, verdict, command), encoding="utf-8")
     print(json.dumps({"machine": info, "results": results, "startup": startup, "goals": verdict},
                      ensure_ascii=False), flush=True)
     return 0
