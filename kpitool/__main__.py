@@ -4,4 +4,5 @@ import sys
 
 from kpitool.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # guard: worker processes on Windows re-import this module
+    sys.exit(main())
