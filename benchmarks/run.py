@@ -283,14 +283,14 @@ def table(result: dict[str, Any]) -> str:
     labels = {k: v if v.startswith("(") else "    " + v for k, v in STAGE_LABELS.items()}
     lines = [
         f"N = {result['files']} files (roster {result['roster']}, mean file {result['mean_file_bytes'] / 1024:.1f} KiB)",
-        f"{'stage':<34} {'wall s':>9} {'files/s':>9} {'peak RSS MiB':>13}",
+        f"{'stage':<40} {'wall s':>9} {'files/s':>9} {'peak RSS MiB':>13}",
     ]
     for stage, label in labels.items():
         r = result["stages"][stage]
         if "error" in r:
-            lines.append(f"{label:<34} {r['error']}")
+            lines.append(f"{label:<40} {r['error']}")
             continue
-        lines.append(f"{label:<34} {r['seconds']:>9.3f} {_fmt(r['files_per_s'], '9.1f')} {r['peak_rss_mb']:>13.1f}")
+        lines.append(f"{label:<40} {r['seconds']:>9.3f} {_fmt(r['files_per_s'], '9.1f')} {r['peak_rss_mb']:>13.1f}")
     ratios = result["ratios"]
     lines.append(
         f"c/a = {_fmt(ratios['kpitool_over_floor'], '.2f')}   b/c = {_fmt(ratios['naive_over_kpitool'], '.2f')}   "
