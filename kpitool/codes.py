@@ -125,6 +125,12 @@ FILE_UNREADABLE = CATALOGUE.add(
     _REOPEN,
     "FILE",
 )
+FILE_DUPLICATE_SHEET_NAMES = CATALOGUE.add(
+    "E-FILE-015", E, "同じ名前のシートがあります",
+    "シート名「{value}」が、大文字・小文字の違いだけでほかのシートと同じです。Excelは同じ名前として扱うため、どちらのシートを読むべきか決められません。",
+    _USE_TEMPLATE,
+    "FILE",
+)
 FILE_HAS_MACROS = CATALOGUE.add(
     "W-FILE-001", W, "マクロを含むファイル",
     "マクロ（VBA）を含んでいます。マクロは実行せず、セルの値だけを読み取ります。",
@@ -359,6 +365,13 @@ NUM_BAD_RANK = CATALOGUE.add(
     "NUM",
 )
 
+NUM_OUT_OF_RANGE = CATALOGUE.add(
+    "E-NUM-006", E, "数値が大きすぎます",
+    "「{value}」は扱える範囲（絶対値{limit}以下）を超えています。",
+    "桁や単位に誤りがないか確認し、正しい数値を入力してください。",
+    "NUM",
+)
+
 # --- UNIT: units and orders of magnitude -------------------------------------------------
 
 UNIT_MISMATCH = CATALOGUE.add(
@@ -425,6 +438,12 @@ CELL_ID_AS_DATE = CATALOGUE.add(
     "E-CELL-004", E, "番号が日付に変わっています",
     "番号が日付（{value}）として保存されています。Excelが 1-1 などを日付に自動変換した可能性があります。",
     "セルの書式を「文字列」にしてから番号（例: 1-1）を入力し直してください。",
+    "CELL",
+)
+CELL_TEXT_TOO_LONG = CATALOGUE.add(
+    "E-CELL-005", E, "文字数が多すぎます",
+    "{count}文字あります。Excelの1つのセルに入るのは{limit}文字までです。",
+    "{limit}文字以内に短くしてください。詳しい内容は別の資料にしてください。",
     "CELL",
 )
 CELL_SPACES = CATALOGUE.add(

@@ -75,8 +75,17 @@ FILE_PROBLEM_CODES: dict[FileProblem, str] = {
 
 
 def check_package(ctx: Context) -> None:
-    """Macros and links to other workbooks: read as values only, but the sender should know."""
+    """Macros and links to other workbooks: read as values only, but the sender should know.
+
+    Sheet names that differ only by case are one name to Excel (it repairs such a file), so
+    which of them is the template's sheet cannot be told: an error, not a guess (issue 7).
+    """
     info = ctx.sub.info
+    seen: set[str] = set()
+    for name, _state, _part in info.sheets:
+        if name.casefold() in seen:
+            ctx.add(codes.FILE_DUPLICATE_SHEET_NAMES, value=name)
+        seen.add(name.casefold())
     if info.has_macros:
         ctx.add(codes.FILE_HAS_MACROS)
     if info.external_links:
@@ -167,11 +176,17 @@ REQUIRED_CODES: dict[str, str] = {
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab and line breaks are fine
 _SPACES = " \t\r\n\u3000\u00a0\u200b\ufeff"
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+EXCEL_CELL_CHARS = 32_767  # Excel's limit per cell, counted in UTF-16 units as Excel does
 
 
 def check_required(ctx: Context, sheet: SheetSpec, column: Column, cell: CellValue | None) -> None:
     if column.required and is_blank(cell):
         ctx.add(REQUIRED_CODES[sheet.key], cell, label=column.label, prompt=column.prompt)
+
+
+def _excel_length(text: str) -> int:
+    """Characters as Excel counts them (UTF-16 units: 𠮷 is two); cheap for short text."""
+    return len(text) if len(text) <= EXCEL_CELL_CHARS // 2 else len(text.encode("utf-16-le")) // 2
 
 
 def check_cell(ctx: Context, column: Column, cell: CellValue) -> bool:
@@ -187,6 +202,10 @@ def check_cell(ctx: Context, column: Column, cell: CellValue) -> bool:
     text = cell.value
     if not isinstance(text, str):
         return True
+    length = _excel_length(text)
+    if length > EXCEL_CELL_CHARS:  # the master could keep only a cut copy (issue 7)
+        ctx.add(codes.CELL_TEXT_TOO_LONG, cell, label=column.label, value=text[:40] + "…",
+                count=f"{length:,}", limit=f"{EXCEL_CELL_CHARS:,}")
     if _CONTROL_RE.search(text):
         ctx.add(codes.CELL_CONTROL_CHARS, cell, label=column.label, value=_CONTROL_RE.sub("?", text))
     if column.kind is Kind.NUMBER:
@@ -212,6 +231,7 @@ NUMBER_REASON_CODES: dict[str, str] = {
     "excel_error": codes.CELL_FORMULA_ERROR,
 }
 RANK_UNIT = "位"
+NUMBER_LIMIT = 1e15  # the range the template's data validation allows (kpitool.template)
 
 
 def check_number(ctx: Context, sheet: SheetSpec, record: Record, column: Column, cell: CellValue) -> None:
@@ -222,6 +242,9 @@ def check_number(ctx: Context, sheet: SheetSpec, record: Record, column: Column,
     parsed = ctx.number(cell)
     if parsed.kind == "invalid":
         ctx.add(NUMBER_REASON_CODES.get(parsed.reason or "", codes.NUM_NOT_A_NUMBER), cell, label=column.label)
+    elif parsed.kind == "number" and abs(parsed.value or 0.0) > NUMBER_LIMIT:
+        # 1.8e308 is a valid double, but its 増減 overflows to infinity (issue 7)
+        ctx.add(codes.NUM_OUT_OF_RANGE, cell, label=column.label, limit=f"{NUMBER_LIMIT:,.0f}")
     elif parsed.kind == "number" and RANK_UNIT in (parsed.unit, unit_key(record.text("unit"))):
         value = parsed.value or 0.0
         if value < 1 or not value.is_integer():
