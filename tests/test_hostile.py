@@ -398,6 +398,65 @@ def test_gap_case_in_a_run(case: HostileCase, tmp_path: Path, config: Config) ->
     assert_outcome(case, findings, ok)
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: " + hostile.KNOWN_GAPS[0][1])
+def test_included_file_with_errors_does_not_break_the_master(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from kpitool.consolidate import consolidate
+    from kpitool.master import write_master
+
+    config = replace(make_config(), consolidate_with_errors=True)
+    folder = tmp_path / "inbox"
+    hostile.huge_finite_numbers(folder, hostile._DEPARTMENTS["huge_finite_numbers"])
+    write_master(consolidate(folder, config, workers=1), tmp_path / "集約.xlsx")
+
+
+# -- the handling added for the issue-7 gaps, at its boundaries --------------------------------
+
+
+def _codes(path: Path, config: Config) -> list[tuple[str, str, str]]:
+    return validate_file(path, config).report.flatten()
+
+
+def _with_cell(tmp_path: Path, sheet: str, ref: str, cell_xml: str) -> Path:
+    parts = hostile.template_parts("総務部")
+    hostile.set_cell(parts, sheet, ref, cell_xml)
+    return hostile.save(tmp_path, f"{ref}.xlsx", parts)
+
+
+@pytest.mark.parametrize(
+    ("text", "too_long"),
+    [("あ" * 32_767, False), ("あ" * 32_768, True), ("\U00020BB7" * 16_383 + "a", False),
+     ("\U00020BB7" * 16_384, True)],  # 𠮷 is two UTF-16 units, as Excel counts
+    ids=["32767", "32768", "32767-utf16-units", "32768-utf16-units"],
+)
+def test_text_longer_than_an_excel_cell(tmp_path: Path, config: Config, text: str, too_long: bool) -> None:
+    ref = f"F{hostile.FIRST_ROW}"
+    path = _with_cell(tmp_path, hostile.SURVEY, ref, hostile.text_cell(ref, text))
+    want = [(hostile.SURVEY, ref, codes.CELL_TEXT_TOO_LONG)] if too_long else []
+    assert _codes(path, config) == want
+
+
+@pytest.mark.parametrize(
+    ("raw", "out_of_range"),
+    [("1E+15", False), ("-1E+15", False), ("1.0000000001E+15", True), ("-3E+16", True),
+     ("1.7976931348623157E+308", True)],
+)
+def test_numbers_beyond_the_template_range(
+    tmp_path: Path, config: Config, raw: str, out_of_range: bool
+) -> None:
+    ref = f"E{hostile.FIRST_ROW}"
+    path = _with_cell(tmp_path, hostile.FIGURES, ref, hostile.number_cell(ref, raw, 10))
+    got = [c for c in _codes(path, config) if c[2] != codes.UNIT_YEAR_JUMP]
+    assert got == ([(hostile.FIGURES, ref, codes.NUM_OUT_OF_RANGE)] if out_of_range else [])
+
+
+def test_sheet_names_equal_but_for_case(inbox: Inbox, config: Config) -> None:
+    findings = validate_file(inbox.paths["sheet_names_case"], config).report.findings
+    [finding] = [f for f in findings if f.code == codes.FILE_DUPLICATE_SHEET_NAMES]
+    assert (finding.sheet, finding.cell, finding.value) == ("", "", "_KPITOOL")
+
+
 # -- a file changed while the run reads it ---------------------------------------------------------
 
 
@@ -435,14 +494,14 @@ def test_hostile_templates_start_from_the_shared_sample_data() -> None:
     assert hostile.filled_data("総務部") == sample_data()
 
 
-def test_fault_rows_name_tests_that_exist() -> None:
-    for fault in FAULTS:
-        for ref in fault.tests:
-            module, _, name = ref.partition("::")
-            source = TESTS.parent / module
-            if not source.exists():
-                pytest.skip(f"{module} is not in this checkout")
-            assert re.search(rf"^def {name}\(", source.read_text(), re.M), ref
+def test_fault_and_gap_rows_name_tests_that_exist() -> None:
+    refs = [ref for fault in FAULTS for ref in fault.tests]
+    for ref in [*refs, *(test for _name, _gap, test in hostile.KNOWN_GAPS)]:
+        module, _, name = ref.partition("::")
+        source = TESTS.parent / module
+        if not source.exists():
+            pytest.skip(f"{module} is not in this checkout")
+        assert re.search(rf"^def {name}\(", source.read_text(), re.M), ref
 
 
 def test_every_real_file_is_a_case() -> None:
