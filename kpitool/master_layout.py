@@ -17,6 +17,7 @@ formula in the master ever contradicts its cached value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -116,15 +117,29 @@ class SheetLayout:
     def labels(self) -> tuple[str, ...]:
         return tuple(c.label for c in self.columns)
 
-    @property
+    @functools.cached_property
     def keys(self) -> tuple[str, ...]:
         return tuple(c.key for c in self.columns)
 
+    @functools.cached_property
+    def _letters(self) -> dict[str, tuple[int, str]]:
+        """Each key's first position and column letter, computed once (rows look them up often)."""
+        positions: dict[str, tuple[int, str]] = {}
+        for i, key in enumerate(self.keys):
+            positions.setdefault(key, (i, column_letter(i)))
+        return positions
+
     def index(self, key: str) -> int:
-        return self.keys.index(key)
+        try:
+            return self._letters[key][0]
+        except KeyError:
+            raise ValueError(f"{key!r} is not a column of {self.name}") from None
 
     def letter(self, key: str) -> str:
-        return column_letter(self.index(key))
+        try:
+            return self._letters[key][1]
+        except KeyError:
+            raise ValueError(f"{key!r} is not a column of {self.name}") from None
 
     def covered(self) -> list[int]:
         """Indexes of the columns in the digest (everything but the row hash and uncovered)."""
