@@ -71,7 +71,8 @@ def canonical_value(value: Any) -> Canonical:
         number = float(value)
         if math.isnan(number):
             return None
-        return float(f"{number:.16G}") + 0.0
+        rounded = float(f"{number:.16G}") + 0.0
+        return rounded if math.isfinite(rounded) else number  # 1.797…e308 rounds past the max
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()

@@ -57,6 +57,9 @@ class ParsedNumber:
 
 # Canonical statistical marker -> its meaning in Japanese statistical tables.
 MARKER_MEANINGS = {"-": "該当なし", "…": "不詳", "x": "秘匿"}
+# The largest magnitude kpitool accepts: the range of the template's data validation. Beyond
+# it a 増減 can overflow to infinity, which no spreadsheet can store (issue 7).
+NUMBER_LIMIT = 1e15
 
 # Marker spellings after NFKC (which turns … into ... and ･ into ・).
 _MARKERS = {

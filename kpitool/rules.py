@@ -41,7 +41,7 @@ from kpitool.checks import (
 )
 from kpitool.codes import CATALOGUE
 from kpitool.model import JST
-from kpitool.numbers import parse_date, unit_key
+from kpitool.numbers import NUMBER_LIMIT, parse_date, unit_key
 from kpitool.package import FileProblem
 from kpitool.reader import CellValue, Record
 from kpitool.rule_context import Context, is_blank
@@ -231,7 +231,6 @@ NUMBER_REASON_CODES: dict[str, str] = {
     "excel_error": codes.CELL_FORMULA_ERROR,
 }
 RANK_UNIT = "位"
-NUMBER_LIMIT = 1e15  # the range the template's data validation allows (kpitool.template)
 
 
 def check_number(ctx: Context, sheet: SheetSpec, record: Record, column: Column, cell: CellValue) -> None:

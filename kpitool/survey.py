@@ -51,6 +51,7 @@ REASONS_JA = {
     "missing": "数値が入力されていないため",
     "unit_mismatch": "単位が異なるため",
     "invalid": "数値または方向が正しくないため",
+    "out_of_range": "数値が大きすぎる（または基準が小さすぎる）ため",
 }
 INVALID = "invalid"  # a value or 方向 the validator rejects: no variance, no guess
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpitool.numbers import NUMBER_LIMIT
 from kpitool.spec import (
     DEPARTMENT_LIST_NAME,
     DIRECTIONS,
@@ -151,7 +152,7 @@ def _validation(column: Column, grades: Sequence[str]) -> dict[str, Any]:
                 "error_title": "部局名", "error_message": "一覧にある部局名を選んでください。"}
     elif column.kind is Kind.NUMBER:
         # Markers (-, …, x) and units typed in the cell are legitimate, so only warn.
-        rule = {"validate": "decimal", "criteria": "between", "minimum": -1e15, "maximum": 1e15,
+        rule = {"validate": "decimal", "criteria": "between", "minimum": -NUMBER_LIMIT, "maximum": NUMBER_LIMIT,
                 "error_type": "warning", "error_title": "数値の入力",
                 "error_message": "数値を入力してください。該当なし（-）・不詳（…）・秘匿（x）は「はい」でそのまま入力できます。"}
     elif column.kind is Kind.DATE:

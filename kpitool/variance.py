@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kpitool.numbers import NUMBER_LIMIT
 from kpitool.spec import DIRECTIONS, GRADE_MEANINGS
 
 PERCENT = "%"
@@ -154,6 +155,8 @@ def variance(
         return _no_variance("missing")
     if not (math.isfinite(prev) and math.isfinite(curr)):
         raise ValueError(f"values must be finite, not {prev!r} and {curr!r}")
+    if abs(prev) > NUMBER_LIMIT or abs(curr) > NUMBER_LIMIT:
+        return _no_variance("out_of_range")  # the validator refuses these (E-NUM-006)
     row_unit = normalize_unit(unit)
     for typed in (prev_unit, curr_unit):
         if typed is not None and normalize_unit(typed) != row_unit:
@@ -177,6 +180,8 @@ def variance(
         rate_text = DECREASE_TO_ZERO
     else:
         rate = change / abs(prev)
+        if not math.isfinite(rate):  # a base like 2e-224: no rate Excel could show
+            return _no_variance("out_of_range")
     return Variance(change, unit, rate, rate_text, evaluation, None)
 
 
@@ -195,7 +200,8 @@ def achievement_rate(
     numerator, divisor = (actual, target) if direction == "↑" else (target, actual)
     if divisor == 0:
         return None
-    return numerator / divisor
+    rate = numerator / divisor
+    return rate if math.isfinite(rate) else None
 
 
 @dataclass(frozen=True)

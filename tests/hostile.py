@@ -780,17 +780,7 @@ def cases() -> list[HostileCase]:
 
 # Gaps that are not one file's outcome: each has a strict expected-failure test, and
 # docs/reliability.md lists them. (name, what goes wrong, the test)
-KNOWN_GAPS: tuple[tuple[str, str, str], ...] = (
-    ("variance_overflow_with_errors_included",
-     "with consolidate_with_errors = true, a 要修正 file is consolidated anyway: survey.py "
-     "parses its cells again, and ±1.8e308 (refused by E-NUM-006) gives a 増減 of -inf, so "
-     "write_master raises ValueError and the run fails for everyone. Wanted: finite "
-     "arithmetic in variance.py, or survey.py honouring the validator's refusals.",
-     "tests/test_hostile.py::test_included_file_with_errors_does_not_break_the_master"),
-    ("variance_overflow_property",
-     "variance() turns finite inputs into ±inf (2.1e-224 -> 3.8e84 overflows 増減率).",
-     "tests/test_properties.py::test_any_two_numbers_the_parser_accepts_have_a_finite_variance"),
-)
+KNOWN_GAPS: tuple[tuple[str, str, str], ...] = ()  # (case, what goes wrong, the test showing it)
 
 
 # -- the corpus of unreadable files (tests/corpus.py): codes and the limits that bound them ------
