@@ -384,8 +384,10 @@ def _undecidable(files: list[FileOutcome]) -> list[tuple[FileOutcome, _Decision]
 def _department_order(outcomes: Sequence[FileOutcome], config: Config) -> list[str]:
     """Roster order first, then departments not on the roster by name, then unknown ("")."""
     seen = {o.department for o in outcomes}
-    off = sorted(d for d in seen if d and d not in config.roster)
-    return [*config.roster, *off, *([""] if "" in seen else [])]
+    roster = config.roster
+    on_roster = set(roster)
+    off = sorted(d for d in seen if d and d not in on_roster)
+    return [*roster, *off, *([""] if "" in seen else [])]
 
 
 # --- building the frames ------------------------------------------------------------------
@@ -398,8 +400,8 @@ def _frame(
     import pandas as pd
 
     data: dict[str, pd.Series] = {}
-    for i, column in enumerate(columns):
-        values = [row[i] for row in rows]
+    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    for column, values in zip(columns, by_column, strict=True):
         if column in floats:
             series = pd.Series([float("nan") if v is None else v for v in values], dtype="float64")
         elif column in INT_COLUMNS:
