@@ -491,7 +491,8 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> 
     strings, sheets) that we never parse ourselves.
     """
     is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
-    if info.is_dir() or (not is_xml and not limits.verify_members):
+    is_dir = info.filename.endswith("/")  # ZipInfo.is_dir() raises IndexError on an empty name
+    if is_dir or (not is_xml and not limits.verify_members):
         return
     parser = expat.ParserCreate() if is_xml else None
     if parser is not None:
@@ -522,7 +523,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """
     with _member_errors(info.filename), zf.open(info) as stream:
         data = stream.read()
-    if info.filename.lower().endswith(_XML_SUFFIXES) and not info.is_dir():
+    if info.filename.lower().endswith(_XML_SUFFIXES) and not info.filename.endswith("/"):
         parser = expat.ParserCreate()
         parser.StartDoctypeDeclHandler = _raise_doctype
         parser.StartElementHandler = _raise_root

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from kpitool.config import Config, Department
 from kpitool.template import FilledData, write_template
@@ -14,6 +15,13 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL_XLSX = SHARED / "real_xlsx"
 ROSTER = ("総務部", "財政部", "企画政策部")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# CI must be repeatable: the same examples every run, so a green main stays green. Developers
+# get fresh random examples (and the database of past failures) to keep finding new bugs.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.register_profile("fuzz", deadline=None, max_examples=5000)  # --hypothesis-profile=fuzz
+settings.load_profile("ci" if IN_CI else "dev")
 
 
 @pytest.fixture
