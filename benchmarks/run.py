@@ -1,11 +1,15 @@
 """Benchmark kpitool against the calamine floor and a naive pandas loop (issue 6).
 
     python benchmarks/run.py [--files N ...] [--quick] [--out DIR] [--json-only]
+                             [--repeat K] [--stages a,b] [--no-startup] [--markdown FILE]
 
-For each N it generates (or reuses) an inbox of N realistic filled templates, then runs each
-stage in a fresh subprocess (see ``stages.py``) while sampling the RSS of that process tree,
-and measures process start → finished validation of one file (``python -m kpitool validate``).
-It prints a table per N and, last, one JSON line with every figure.
+For each N (default 50, 500 and 1,741; ``--quick``: 50) it generates or reuses an inbox of N
+realistic filled templates (``generate.py``), then runs each stage in a fresh subprocess
+(``stages.py``) while sampling the RSS of that process tree, and measures process start →
+finished validation of one file (``python -m kpitool validate``). It prints a table per N and,
+last, one JSON line with every figure; ``--markdown`` also writes them for RESULTS.md.
+``--repeat K`` keeps the fastest of K runs of each stage but the naive loop (a shared machine
+is noisy; the load average before each run is recorded).
 """
 
 from __future__ import annotations
