@@ -193,9 +193,9 @@ def best_of(runs: int, stage: str, inbox: Path, work: Path, config: Path) -> dic
     """The fastest of ``runs`` runs (the least disturbed by other load), with every run's time
     and the highest peak RSS of all runs."""
     results = []
-    for _ in range(runs):
+    for i in range(runs):
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-        result = run_stage(stage, inbox, work, config)
+        result = run_stage(stage, inbox, work / f"run{i + 1}", config)  # fresh: no master to back up
         result["load_before"] = round(load, 2) if load is not None else None
         results.append(result)
         if "error" in result:
