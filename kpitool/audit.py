@@ -30,7 +30,7 @@ from kpitool.digest import (
     data_digest,
     row_hash,
 )
-from kpitool.errors import InputError
+from kpitool.errors import CodeTable, InputError
 from kpitool.master_layout import (
     AUDIT_LOG,
     DATA_SHEETS,
@@ -57,29 +57,54 @@ from kpitool.master_log import (
 
 Grid = list[list[Any]]
 
-DIGEST_MISMATCH = "E-AUD-001"
-CELL_CHANGED = "E-AUD-002"
-ROWS_CHANGED = "E-AUD-003"
-HEADER_CHANGED = "E-AUD-004"
-FORMULA_VALUE = "E-AUD-005"
-FORMULA_UNCACHED = "E-AUD-006"
-SUMMARY_CHANGED = "E-AUD-007"
-SOURCE_MISSING = "E-AUD-010"
-SOURCE_CHANGED = "E-AUD-011"
-SOURCE_EXTRA = "E-AUD-012"
+# Each discrepancy code, declared once with its title and what to do (docs/findings.md lists
+# them); the message of each discrepancy is written where it is found.
+AUDIT_CODES = CodeTable()
 
-CODES: dict[str, str] = {
-    DIGEST_MISMATCH: "データのダイジェストが一致しない",
-    CELL_CHANGED: "集約後に変更されたセル",
-    ROWS_CHANGED: "行の追加・削除・並べ替え",
-    HEADER_CHANGED: "見出しの変更",
-    FORMULA_VALUE: "数式の表示値が計算結果と一致しない",
-    FORMULA_UNCACHED: "数式の計算結果が保存されていない",
-    SUMMARY_CHANGED: "概要の値がデータと一致しない",
-    SOURCE_MISSING: "受付フォルダにない入力ファイル",
-    SOURCE_CHANGED: "集約時と内容が異なる入力ファイル",
-    SOURCE_EXTRA: "集約時になかったファイル",
-}
+DIGEST_MISMATCH = AUDIT_CODES.add(
+    "E-AUD-001", "データのダイジェストが一致しない",
+    "集約後にデータのシートが変更されています。続く指摘で変更されたセル・行を確かめ、"
+    "意図しない変更なら受付フォルダから集約し直してください。",
+)
+CELL_CHANGED = AUDIT_CODES.add(
+    "E-AUD-002", "集約後に変更されたセル",
+    "変更が正しいか確かめてください。集約時の値に戻すには、受付フォルダから集約し直してください。",
+)
+ROWS_CHANGED = AUDIT_CODES.add(
+    "E-AUD-003", "行の追加・削除・並べ替え",
+    "集約ファイルの行は追加・削除・並べ替えをしないでください。元に戻すには、受付フォルダから集約し直してください。",
+)
+HEADER_CHANGED = AUDIT_CODES.add(
+    "E-AUD-004", "見出しの変更",
+    "見出しを元に戻すか、受付フォルダから集約し直してください。",
+)
+FORMULA_VALUE = AUDIT_CODES.add(
+    "E-AUD-005", "数式の表示値が計算結果と一致しない",
+    "数式や参照先のセルが変更されていないか確かめ、受付フォルダから集約し直してください。",
+)
+FORMULA_UNCACHED = AUDIT_CODES.add(
+    "E-AUD-006", "数式の計算結果が保存されていない",
+    "Excel で開いて保存し直すと計算結果が保存されます。集約ファイルは Excel 以外のツールで保存しないでください。",
+)
+SUMMARY_CHANGED = AUDIT_CODES.add(
+    "E-AUD-007", "概要の値がデータと一致しない",
+    "概要シートは編集しないでください。集約し直すと作り直されます。",
+)
+SOURCE_MISSING = AUDIT_CODES.add(
+    "E-AUD-010", "受付フォルダにない入力ファイル",
+    "移動・削除・名前の変更をしたファイルを、集約時の名前で受付フォルダに戻してください。",
+)
+SOURCE_CHANGED = AUDIT_CODES.add(
+    "E-AUD-011", "集約時と内容が異なる入力ファイル",
+    "差し替えが正しい提出なら、検証してから集約し直してください。そうでなければ集約時のファイルに戻してください。",
+)
+SOURCE_EXTRA = AUDIT_CODES.add(
+    "E-AUD-012", "集約時になかったファイル",
+    "集約の後に届いたファイルなら、検証してから集約し直してください。",
+)
+
+# Code -> title, as before the codes were declared as data.
+CODES: dict[str, str] = {info.code: info.title for info in AUDIT_CODES}
 
 
 @dataclass(frozen=True)

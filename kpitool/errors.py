@@ -1,17 +1,114 @@
-"""The small exception family of kpitool.
+"""The small exception family of kpitool, and the codes users see that are not findings.
 
 Data problems in a submission are *findings* (see :mod:`kpitool.findings`), never exceptions.
 Exceptions are for misuse and for situations where a run cannot go on; each carries a
 Japanese message for the user and, where it fits, a stable code.
+
+Every such code — the run codes of these exceptions, of the return copy and of the Excel
+buttons — is declared once in :data:`RUN_CODES` with a Japanese title and what to do, so that
+``docs/findings.md`` lists it (``python -m kpitool.findings_doc``). This module stays free of
+heavy imports: :mod:`kpitool.xl` and the page generator read the codes from here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """One user-visible code that is not a finding: its Japanese title and what to do."""
+
+    code: str
+    title: str
+    hint: str = ""
+
+
+class CodeTable:
+    """Codes declared as data, each once; iterated in code order for the generated page."""
+
+    def __init__(self) -> None:
+        self._infos: dict[str, CodeInfo] = {}
+
+    def add(self, code: str, title: str, hint: str = "") -> str:
+        if code in self._infos:
+            raise ValueError(f"duplicate code {code}")
+        self._infos[code] = CodeInfo(code, title, hint)
+        return code
+
+    def __getitem__(self, code: str) -> CodeInfo:
+        return self._infos[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._infos
+
+    def __iter__(self) -> Iterator[CodeInfo]:
+        return iter(sorted(self._infos.values(), key=lambda info: info.code))
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+
+# The run codes: configuration, files written, the Excel buttons (kpitool.xl).
+RUN_CODES = CodeTable()
+
+RUN_FAILED = RUN_CODES.add(
+    "E-RUN-000", "kpitool の実行エラー（ほかのコードに当たらないもの）",
+    "メッセージの内容を確認してください。解決しない場合は、コードとメッセージを担当者に伝えてください。",
+)
+CONFIG_INVALID = RUN_CODES.add(
+    "E-CFG-001", "設定ファイルがないか、書式や値が正しくありません",
+    "設定ファイル（kpitool.toml）の場所と中身を確認してください。"
+    "Excel のパネルでは「設定」シートの「設定ファイル」を確認します。",
+)
+INPUT_UNUSABLE = RUN_CODES.add(
+    "E-RUN-001", "指定したフォルダ・ファイルが見つからないか、使えません（提出ファイルがない・集約ファイルではない など）",
+    "受付フォルダ・集約ファイル・出力先など、指定したパスを確認してください（パネルでは「設定」シート）。",
+)
+MASTER_LOCKED = RUN_CODES.add(
+    "E-RUN-002", "集約ファイルを置き換えられません（Excel で開いている・読み取り専用・権限なし）",
+    "集約ファイルを Excel で開いている場合は閉じてから、もう一度実行してください。",
+)
+RUN_IN_PROGRESS = RUN_CODES.add(
+    "E-RUN-003", "同じ集約ファイルをほかの人が作成中です",
+    "ほかの人が同じ集約ファイルを作成中です。終わってから、もう一度実行してください。",
+)
+WRITE_FAILED = RUN_CODES.add(
+    "E-RUN-004", "出力ファイルを書き込めません（空き容量・権限）",
+    "保存先の空き容量と書き込みの権限を確認してください。前のファイルはそのまま残っています。",
+)
+RETURN_COPY_FAILED = RUN_CODES.add(
+    "E-RUN-005", "差し戻し用のコピーを作成できません（ほかのファイルの処理は続けます）",
+    "検証の後でファイルが変更された場合は、もう一度検証してください。"
+    "Excel のブックとして読めないファイルは、指摘の一覧を添えて部局に再提出を依頼してください。",
+)
+XL_SHEET_MISSING = RUN_CODES.add(
+    "E-XL-001", "パネルのシート、または「設定」シートの項目名が見つかりません",
+    "配布された kpitool_panel.xlsm を使うか、シート名と「設定」シートA列の項目名を元に戻してください。",
+)
+XL_SETTING_INVALID = RUN_CODES.add(
+    "E-XL-002", "「設定」シートの値が空欄か、読めません",
+    "「設定」シートのパスを入力し、当年度は 2023 や 令和5 のように書くか空欄にしてください。",
+)
+XL_LOCATION_UNKNOWN = RUN_CODES.add(
+    "E-XL-003", "パネルの保存場所のフォルダが分かりません（未保存・OneDrive/SharePoint 上）",
+    "パネルを PC またはファイルサーバーのフォルダに保存してから実行してください。",
+)
+XL_ACCESS_FAILED = RUN_CODES.add(
+    "E-XL-004", "ファイル・フォルダにアクセスできません（ネットワーク切断・他の人が開いている・権限なし）",
+    "ネットワークのフォルダなら接続を確かめ、ファイルを Excel で開いていれば閉じてから、もう一度実行してください。",
+)
+XL_UNEXPECTED = RUN_CODES.add(
+    "E-XL-900", "予期しないエラー",
+    "パネルと同じフォルダの kpitool_error.log（書けない場所では %TEMP% のもの）を kpitool の担当者に送ってください。",
+)
 
 
 class KpitoolError(Exception):
     """Base of every error kpitool raises on purpose; ``str()`` is the Japanese message."""
 
-    code = "E-RUN-000"
+    code = RUN_FAILED
 
     def __init__(self, message_ja: str, *, code: str | None = None) -> None:
         super().__init__(message_ja)
@@ -23,28 +120,28 @@ class KpitoolError(Exception):
 class ConfigError(KpitoolError):
     """The config file is missing, unreadable or has a bad key."""
 
-    code = "E-CFG-001"
+    code = CONFIG_INVALID
 
 
 class InputError(KpitoolError):
     """An input path given by the user does not exist or cannot be used."""
 
-    code = "E-RUN-001"
+    code = INPUT_UNUSABLE
 
 
 class MasterLocked(KpitoolError):
     """The master workbook cannot be replaced (open in Excel, read-only, no permission)."""
 
-    code = "E-RUN-002"
+    code = MASTER_LOCKED
 
 
 class RunInProgress(KpitoolError):
     """Another consolidation holds the lock file of this master."""
 
-    code = "E-RUN-003"
+    code = RUN_IN_PROGRESS
 
 
 class WriteFailed(KpitoolError):
     """Writing an output failed (disk full, permission); the previous file is left intact."""
 
-    code = "E-RUN-004"
+    code = WRITE_FAILED

@@ -1,7 +1,8 @@
-"""Generate ``docs/findings.md``: every finding code, and which rule checks which column.
+"""Generate ``docs/findings.md``: every code a user can see, and which rule checks which column.
 
-The page is generated from :mod:`kpitool.codes` and :mod:`kpitool.rules` so that it cannot
-drift from the code; a test fails when the committed file is not current. Regenerate with
+The page is generated from :mod:`kpitool.codes` (findings), :data:`kpitool.errors.RUN_CODES`
+(run errors, Excel buttons), :data:`kpitool.audit.AUDIT_CODES` (audit discrepancies) and
+:mod:`kpitool.rules` so that it cannot drift from the code; a test fails when the committed file is not current. Regenerate with
 ``python -m kpitool.findings_doc`` (``--check`` only compares).
 """
 
@@ -13,7 +14,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kpitool.audit import AUDIT_CODES
 from kpitool.codes import CATALOGUE, GROUP_TITLES
+from kpitool.errors import RUN_CODES, CodeTable
 from kpitool.findings import Severity
 from kpitool.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
 from kpitool.spec import template_spec
@@ -32,6 +35,17 @@ PLACEHOLDERS = {
     # consolidation codes (kpitool.consolidate)
     "department": "部局名", "files": "ファイル名", "chosen": "集約したファイル", "scale": "補足",
 }
+RUN_TITLE = "実行時のエラー（設定・ファイル書き込み・Excel ボタン）"
+RUN_INTRO = (
+    "検証の指摘とは別に、処理を続けられないときのコードです。コマンドは `エラー [コード]: …` と表示して"
+    "終了コード 2 で終わり、Excel のボタンはメッセージ ボックスの先頭に `[コード]` を表示します"
+    "（E-XL はボタンだけのコードです）。"
+)
+AUDIT_TITLE = "監査（kpitool audit）の不一致"
+AUDIT_INTRO = (
+    "`kpitool audit`（パネルの［監査］）が、集約ファイルと受付フォルダについて報告する不一致です。"
+    "不一致があると終了コードは 1 です。"
+)
 _FIELD_RE = re.compile(r"\{(\w+)\}")
 
 
@@ -45,12 +59,13 @@ def render() -> str:
     lines = [
         "# 検証の指摘コード一覧",
         "",
-        "<!-- 自動生成: `python -m kpitool.findings_doc`（kpitool/codes.py と kpitool/rules.py から）。"
+        "<!-- 自動生成: `python -m kpitool.findings_doc`（kpitool/codes.py・errors.py・audit.py・rules.py から）。"
         "手で編集しないでください。 -->",
         "",
         "kpitool の検証（`kpitool validate`）が出す指摘の一覧です。コードは変わりません。",
         f"**{Severity.ERROR}** のあるファイルは要修正（集約に含めません）、**{Severity.WARNING}** は確認のお願いです。",
         "〈 〉は、指摘ごとに実際の値が入る部分です。",
+        f"指摘のあとに、{RUN_TITLE}と{AUDIT_TITLE}のコードも載せています。",
         "",
     ]
     groups: dict[str, list] = {}
@@ -66,8 +81,16 @@ def render() -> str:
                 f"{_readable(kind.message)} | {_readable(kind.hint)} |"
             )
         lines.append("")
+    lines += _code_section(RUN_TITLE, RUN_INTRO, RUN_CODES)
+    lines += _code_section(AUDIT_TITLE, AUDIT_INTRO, AUDIT_CODES)
     lines += _rules_section()
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _code_section(title: str, intro: str, table: CodeTable) -> list[str]:
+    lines = [f"## {title}", "", intro, "", "| コード | 内容 | 直し方 |", "|---|---|---|"]
+    lines += [f"| `{info.code}` | {_readable(info.title)} | {_readable(info.hint)} |" for info in table]
+    return [*lines, ""]
 
 
 def _rules_section() -> list[str]:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kpitool.errors import KpitoolError
+from kpitool.errors import RETURN_COPY_FAILED, KpitoolError
 from kpitool.findings import FINDING_COLUMNS, Finding, Severity
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ WIDTHS = {"severity": 8, "code": 13, "sheet": 14, "cell": 8, "label": 16, "value
 class ReturnCopyError(KpitoolError):
     """A return copy could not be made for one file (the run goes on with the others)."""
 
-    code = "E-RUN-005"
+    code = RETURN_COPY_FAILED
 
 
 def return_copy_name(path: Path) -> str:

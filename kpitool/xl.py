@@ -23,7 +23,19 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from kpitool import __version__
-from kpitool.errors import InputError, KpitoolError
+from kpitool.errors import (
+    MASTER_LOCKED,
+    RUN_CODES,
+    RUN_IN_PROGRESS,
+    WRITE_FAILED,
+    XL_ACCESS_FAILED,
+    XL_LOCATION_UNKNOWN,
+    XL_SETTING_INVALID,
+    XL_SHEET_MISSING,
+    XL_UNEXPECTED,
+    InputError,
+    KpitoolError,
+)
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -42,18 +54,19 @@ SUBMISSION_SUMMARY_COLUMNS = ("department", "status", "included", "file", "error
 DISCREPANCY_LABELS = {"code": "コード", "file": "ファイル", "sheet": "シート", "cell": "セル", "message": "内容"}
 
 
+# Codes shown in the message box for problems found here (the library has its own); they
+# are declared with their titles in kpitool.errors.RUN_CODES, which docs/findings.md lists.
+SHEET_MISSING = XL_SHEET_MISSING
+SETTING_INVALID = XL_SETTING_INVALID
+LOCATION_UNKNOWN = XL_LOCATION_UNKNOWN
+ACCESS_FAILED = XL_ACCESS_FAILED
+UNEXPECTED = XL_UNEXPECTED
+
+
 class PanelError(KpitoolError):
     """The control panel itself is unusable: a sheet, a setting or its location is wrong."""
 
-    code = "E-XL-001"
-
-
-# Codes shown in the message box for problems found here (the library has its own).
-SHEET_MISSING = "E-XL-001"
-SETTING_INVALID = "E-XL-002"
-LOCATION_UNKNOWN = "E-XL-003"
-ACCESS_FAILED = "E-XL-004"
-UNEXPECTED = "E-XL-900"
+    code = SHEET_MISSING
 
 
 @dataclass(frozen=True)
@@ -344,9 +357,7 @@ def _run(action: str, body: Body, book: xw.Book | None) -> None:
 
 # What to do, by code (or by group); the exception's own message says what happened.
 _HINTS = {
-    "E-RUN-002": "集約ファイルを Excel で開いている場合は閉じてから、もう一度実行してください。",
-    "E-RUN-003": "ほかの人が同じ集約ファイルを作成中です。終わってから、もう一度実行してください。",
-    "E-RUN-004": "保存先の空き容量と書き込みの権限を確認してください。前のファイルはそのまま残っています。",
+    **{code: RUN_CODES[code].hint for code in (MASTER_LOCKED, RUN_IN_PROGRESS, WRITE_FAILED)},
     "E-CFG": "「設定」シートの「設定ファイル」と、その中身を確認してください。",
     "E-RUN": "「設定」シートのフォルダやファイルの指定を確認してください。",
 }
@@ -367,8 +378,7 @@ def failure_message(action: str, exc: BaseException, log: Path | None) -> str:
         return (
             f"[{ACCESS_FAILED}] {action}を実行できませんでした。\n"
             f"ファイルまたはフォルダ {target} に{reason}。\n\n"
-            "ネットワークのフォルダなら接続を確かめ、ファイルを Excel で開いていれば閉じてから、"
-            "もう一度実行してください。" + where
+            + RUN_CODES[ACCESS_FAILED].hint + where
         )
     return (
         f"[{UNEXPECTED}] 予期しないエラーのため、{action}を中止しました。\n"

@@ -1,4 +1,4 @@
-"""The catalogue of finding codes, its generated page, and the rules declared on the spec."""
+"""The catalogue of codes (findings, run errors, audit), its generated page, and the rules on the spec."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 import kpitool
-from kpitool import codes
+from kpitool import audit, codes, errors, xl
+from kpitool.audit import AUDIT_CODES
 from kpitool.codes import CATALOGUE, GROUP_TITLES
+from kpitool.errors import RUN_CODES, KpitoolError
 from kpitool.findings import Severity
 from kpitool.findings_doc import DOC_PATH, main, render
 from kpitool.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
@@ -17,6 +19,9 @@ from kpitool.spec import Kind, template_spec
 
 CODE_RE = re.compile(r"(?P<sev>[EW])-(?P<group>[A-Z]+)-\d{3}")
 PACKAGE = Path(kpitool.__file__).parent
+CODE_IN_TEXT = re.compile(r"\b[EW]-[A-Z]+-\d{3}\b")
+DOC_ROW = re.compile(r"^\| `([EW]-[A-Z]+-\d{3})` \|", re.MULTILINE)
+JAPANESE = re.compile(r"[ぁ-んァ-ン一-龥]")
 
 
 def test_codes_are_well_formed() -> None:
@@ -83,3 +88,76 @@ def test_docs_page_shows_placeholders_in_japanese() -> None:
     page = render()
     assert "| `E-NUM-001` | エラー | 数値として読めません | 「〈入力値〉」は数値として読めません。 |" in page
     assert "{value}" not in page
+
+
+# --- every user-visible code, one page -------------------------------------------------------
+
+
+def _all_codes() -> list[str]:
+    return [kind.code for kind in CATALOGUE] + [info.code for info in RUN_CODES] + [info.code for info in AUDIT_CODES]
+
+
+def _code_constants(module: object) -> dict[str, str]:
+    return {name: value for name, value in vars(module).items()
+            if name.isupper() and isinstance(value, str) and CODE_RE.fullmatch(value)}
+
+
+def test_codes_are_unique_across_registries() -> None:
+    every = _all_codes()
+    assert len(every) == len(set(every)), sorted(c for c in set(every) if every.count(c) > 1)
+
+
+def test_run_and_audit_codes_are_well_formed() -> None:
+    for table, groups in ((RUN_CODES, {"CFG", "RUN", "XL"}), (AUDIT_CODES, {"AUD"})):
+        assert len(table) >= 10
+        for info in table:
+            m = CODE_RE.fullmatch(info.code)
+            assert m and m["sev"] == "E" and m["group"] in groups, info.code
+            assert info.title and info.hint, info.code
+            assert JAPANESE.search(info.title) and JAPANESE.search(info.hint), info.code
+
+
+def test_a_code_is_declared_only_once() -> None:
+    table = errors.CodeTable()
+    table.add("E-RUN-001", "一", "二")
+    with pytest.raises(ValueError, match="duplicate code E-RUN-001"):
+        table.add("E-RUN-001", "三", "四")
+
+
+def test_every_exception_code_is_declared() -> None:
+    """Each exception class, the return copy's and the panel's included, has a declared code."""
+    import kpitool.return_copy  # noqa: F401  (defines ReturnCopyError)
+
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(sub for direct in cls.__subclasses__() for sub in subclasses(direct))]
+
+    classes = subclasses(KpitoolError)
+    assert {c.__name__ for c in classes} >= {"ConfigError", "ReturnCopyError", "PanelError", "WriteFailed"}
+    assert [c.__name__ for c in classes if c.code not in RUN_CODES] == []
+
+
+def test_code_constants_of_errors_xl_and_audit_are_declared() -> None:
+    assert set(_code_constants(errors).values()) == {info.code for info in RUN_CODES}
+    assert set(_code_constants(xl).values()) <= {info.code for info in RUN_CODES}
+    assert set(_code_constants(audit).values()) == {info.code for info in AUDIT_CODES}
+    assert {info.code: info.title for info in AUDIT_CODES} == audit.CODES
+
+
+def test_every_code_in_the_source_is_documented() -> None:
+    """Scan kpitool/*.py: any code a module writes must be in docs/findings.md."""
+    documented = set(DOC_ROW.findall(DOC_PATH.read_text(encoding="utf-8")))
+    in_source = {code: path.name for path in sorted(PACKAGE.glob("*.py"))
+                 for code in CODE_IN_TEXT.findall(path.read_text(encoding="utf-8"))}
+    assert {"E-CFG-001", "E-RUN-005", "E-XL-900", "E-AUD-012", "E-NUM-001"} <= set(in_source)
+    assert {code: name for code, name in in_source.items() if code not in documented} == {}
+    assert documented == set(_all_codes())
+
+
+def test_docs_page_has_the_run_and_audit_sections() -> None:
+    page = render()
+    run = page.index("## 実行時のエラー（設定・ファイル書き込み・Excel ボタン）")
+    aud = page.index("## 監査（kpitool audit）の不一致")
+    assert page.index("## 集約（CONS）") < run < aud < page.index("## 列ごとの規則")
+    assert page.count("| コード | 内容 | 直し方 |") == 2
+    assert f"| `E-RUN-002` | {RUN_CODES['E-RUN-002'].title} | {xl._HINTS['E-RUN-002']} |" in page
+    assert f"| `E-AUD-002` | {audit.CODES['E-AUD-002']} |" in page
