@@ -184,8 +184,8 @@ def measure_startup(file: Path, config: Path, runs: int) -> dict[str, Any]:
     }
 
 
-def _ratio(numerator: dict[str, Any], denominator: dict[str, Any]) -> float | None:
-    a, b = numerator.get("seconds"), denominator.get("seconds")
+def _ratio(numerator: dict[str, Any], denominator: dict[str, Any], key: str = "seconds") -> float | None:
+    a, b = numerator.get(key), denominator.get(key)
     return round(a / b, 2) if a and b else None
 
 
@@ -241,6 +241,11 @@ def bench_n(
             "read_validate_over_floor": _ratio(stages["read_validate"], floor),
             "read_validate_over_floor_parallel": _ratio(stages["read_validate"], stages["floor_parallel"]),
         },
+        "cpu_ratios": {  # the same ratios in CPU time, which other load on the machine disturbs less
+            "kpitool_over_floor": _ratio(kpitool, floor, "cpu_seconds"),
+            "naive_over_kpitool": _ratio(naive, kpitool, "cpu_seconds"),
+            "read_validate_over_floor": _ratio(stages["read_validate"], floor, "cpu_seconds"),
+        },
         "config": str(config),
     }
 
@@ -287,19 +292,25 @@ def table(result: dict[str, Any]) -> str:
     labels = {k: v if v.startswith("(") else "    " + v for k, v in STAGE_LABELS.items()}
     lines = [
         f"N = {result['files']} files (roster {result['roster']}, mean file {result['mean_file_bytes'] / 1024:.1f} KiB)",
-        f"{'stage':<40} {'wall s':>9} {'files/s':>9} {'peak RSS MiB':>13}",
+        f"{'stage':<40} {'wall s':>9} {'CPU s':>9} {'files/s':>9} {'peak RSS MiB':>13}",
     ]
     for stage, label in labels.items():
         r = result["stages"][stage]
         if "error" in r:
             lines.append(f"{label:<40} {r['error']}")
             continue
-        lines.append(f"{label:<40} {r['seconds']:>9.3f} {_fmt(r['files_per_s'], '9.1f')} {r['peak_rss_mb']:>13.1f}")
+        lines.append(f"{label:<40} {r['seconds']:>9.3f} {_fmt(r.get('cpu_seconds'), '9.3f')} "
+                     f"{_fmt(r['files_per_s'], '9.1f')} {r['peak_rss_mb']:>13.1f}")
     ratios = result["ratios"]
     lines.append(
         f"c/a = {_fmt(ratios['kpitool_over_floor'], '.2f')}   b/c = {_fmt(ratios['naive_over_kpitool'], '.2f')}   "
         f"read+validate/floor = {_fmt(ratios['read_validate_over_floor'], '.2f')} "
         f"(vs all-core floor {_fmt(ratios['read_validate_over_floor_parallel'], '.2f')})"
+    )
+    cpu = result["cpu_ratios"]
+    lines.append(
+        f"in CPU time: c/a = {_fmt(cpu['kpitool_over_floor'], '.2f')}   b/c = {_fmt(cpu['naive_over_kpitool'], '.2f')}   "
+        f"read+validate/floor = {_fmt(cpu['read_validate_over_floor'], '.2f')}"
     )
     detail = result["stages"]["kpitool"].get("detail")
     if detail:
@@ -371,17 +382,21 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]], startup: dict[
             f"### N = {r['files']} (roster {r['roster']}, mean file {r['mean_file_bytes'] / 1024:.1f} KiB, "
             f"generated in {r['generate_seconds']} s or cached)",
             "",
-            "| stage | wall s | files/s | peak RSS MiB (process tree) | runs (s) | load before |",
-            "|---|---|---|---|---|---|",
+            "| stage | wall s | CPU s | files/s | peak RSS MiB (process tree) | runs, wall (s) | load before |",
+            "|---|---|---|---|---|---|---|",
         ]
         for stage, label in STAGE_LABELS.items():
             s = r["stages"][stage]
             if "error" in s:
-                lines.append(f"| {label} | {s['error']} | | | | |")
+                lines.append(f"| {label} | {s['error']} | | | | | |")
                 continue
             runs = ", ".join(f"{x:.3f}" for x in s.get("runs_seconds", [s["seconds"]]))
-            lines.append(f"| {label} | {s['seconds']:.3f} | {_fmt(s['files_per_s'], '.1f')} | "
+            lines.append(f"| {label} | {s['seconds']:.3f} | {_fmt(s.get('cpu_seconds'), '.3f')} | {_fmt(s['files_per_s'], '.1f')} | "
                          f"{s['peak_rss_mb']:.1f} | {runs} | {_fmt(s.get('load_before'), '.2f')} |")
+        cpu = r["cpu_ratios"]
+        lines += ["", f"In CPU time: c/a = {_fmt(cpu['kpitool_over_floor'], '.2f')}, "
+                      f"b/c = {_fmt(cpu['naive_over_kpitool'], '.2f')}, "
+                      f"read+validate / floor = {_fmt(cpu['read_validate_over_floor'], '.2f')}."]
         detail = r["stages"]["kpitool"].get("detail")
         if detail:
             counts = ", ".join(f"{k} {v}" for k, v in detail["counts"].items() if v)

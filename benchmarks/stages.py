@@ -2,8 +2,9 @@
 
 ``python benchmarks/stages.py STAGE --inbox DIR --work DIR --config kpitool.toml`` does the work
 of one stage over every file of the inbox and prints one JSON line: the wall time of the work
-(imports of the stage's libraries excluded and reported apart), files/s and the process's own
-peak RSS (``VmHWM``) and that of its largest child (``RUSAGE_CHILDREN``). The parent
+(imports of the stage's libraries excluded and reported apart), files/s, the CPU time of the
+stage's processes, and the process's own peak RSS (``VmHWM``) and that of its largest child
+(``RUSAGE_CHILDREN``). The parent
 (``run.py``) also samples the RSS of the whole process tree while the stage runs.
 
 Stages:
@@ -50,6 +51,16 @@ def peak_rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (pool workers).
+
+    On a shared machine wall time depends on the other load; CPU time much less so.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def children_peak_rss_mb() -> float:
@@ -199,6 +210,7 @@ def run_stage(stage: str, inbox: Path, work: Path, config: Path) -> dict[str, An
     try:
         _preload(stage)
         imported = time.perf_counter()
+        cpu_before = cpu_seconds()
         detail = RUNNERS[stage](files, work, config)
     except ImportError as exc:
         result["error"] = f"unavailable: {exc}"
@@ -212,6 +224,7 @@ def run_stage(stage: str, inbox: Path, work: Path, config: Path) -> dict[str, An
         seconds=round(seconds, 3),
         import_seconds=round(imported - started, 3),
         files_per_s=round(len(files) / seconds, 1) if seconds > 0 else None,
+        cpu_seconds=round(cpu_seconds() - cpu_before, 3),
         self_peak_rss_mb=round(peak_rss_mb(), 1),
         children_peak_rss_mb=round(children_peak_rss_mb(), 1),
         detail=detail,
