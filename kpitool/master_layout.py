@@ -20,14 +20,15 @@ import datetime as dt
 import functools
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpitool.digest import clean_text
 from kpitool.findings import FINDING_COLUMNS
 from kpitool.model import LABELS
+from kpitool.reader import column_letter
 from kpitool.spec import DIRECTIONS, fiscal_year_label
 from kpitool.variance import (
     ACHIEVEMENT_FORMAT,
@@ -146,14 +147,22 @@ class SheetLayout:
         return [i for i, c in enumerate(self.columns) if c.covered and c.key != ROW_HASH]
 
 
-def column_letter(index: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+@dataclass
+class Grid:
+    """Cells of a free-form sheet (概要, 監査ログ), row-major, and which rows are styled."""
+
+    rows: list[list[Any]] = field(default_factory=list)
+    header_rows: list[int] = field(default_factory=list)  # 0-based rows styled as headers
+    caption_rows: list[int] = field(default_factory=list)
+
+    def add(self, row: Sequence[Any] = (), *, header: bool = False, caption: bool = False) -> int:
+        self.rows.append(list(row))
+        index = len(self.rows) - 1
+        if header:
+            self.header_rows.append(index)
+        if caption:
+            self.caption_rows.append(index)
+        return index
 
 
 def _col(key: str, width: float = 12, label: str | None = None, **kw: Any) -> MasterColumn:

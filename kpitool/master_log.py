@@ -24,6 +24,7 @@ from kpitool.master_layout import (
     SIZE_FORMAT,
     YES,
     Cell,
+    Grid,
     Link,
     MasterColumn,
     Number,
@@ -109,22 +110,10 @@ def config_json(config_dict: dict[str, Any]) -> str:
 
 
 @dataclass
-class LogGrid:
+class LogGrid(Grid):
     """The 監査ログ cells and where its tables start (0-based rows)."""
 
-    rows: list[list[Cell]] = field(default_factory=list)
-    header_rows: list[int] = field(default_factory=list)
-    caption_rows: list[int] = field(default_factory=list)
     inputs_first: int = 0
-
-    def add(self, row: Sequence[Cell] = (), *, header: bool = False, caption: bool = False) -> int:
-        self.rows.append(list(row))
-        index = len(self.rows) - 1
-        if header:
-            self.header_rows.append(index)
-        if caption:
-            self.caption_rows.append(index)
-        return index
 
 
 def log_grid(

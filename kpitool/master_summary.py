@@ -10,10 +10,11 @@ compares it cell by cell, so an edited count is found just as an edited formula 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kpitool.master_layout import Grid
 from kpitool.model import Status
 from kpitool.spec import fiscal_year_label
 from kpitool.variance import IMPROVED, UNCHANGED, WORSENED
@@ -79,23 +80,11 @@ def tallies_of(kpis: pd.DataFrame, config: Config) -> dict[str, dict[str, int]]:
 
 
 @dataclass
-class SummaryGrid:
+class SummaryGrid(Grid):
     """The 概要 cells (row-major, ``None`` blank) and where the chart data are."""
 
-    rows: list[list[Any]] = field(default_factory=list)
-    header_rows: list[int] = field(default_factory=list)  # 0-based rows styled as headers
-    caption_rows: list[int] = field(default_factory=list)
     tally_block: tuple[int, int, int] = (0, 0, 0)  # first row, last row (departments), grade columns
     change_block: tuple[int, int, int] = (0, 0, 0)
-
-    def add(self, row: Sequence[Any] = (), *, header: bool = False, caption: bool = False) -> int:
-        self.rows.append(list(row))
-        index = len(self.rows) - 1
-        if header:
-            self.header_rows.append(index)
-        if caption:
-            self.caption_rows.append(index)
-        return index
 
 
 def summary_grid(
