@@ -144,3 +144,36 @@ def test_libreoffice_saved_file_reads_back(filled_path: Path, tmp_path: Path) ->
     assert sub.structure == []
     assert sub.meta["fiscal_year_curr"] == 2023
     assert read_cells(saved) == expected_cells()
+
+
+
+def test_meta_sheet_read_the_same_by_the_fast_path_and_by_calamine(
+    filled_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hidden meta sheet's keys are read from its XML; anything unusual (here a styled
+    number and a formula) makes the fast path step aside for calamine, with the same result."""
+    import kpitool.reader as reader
+    from kpitool.spec import META_SHEET
+
+    answers: list[object] = []
+    fast_path = reader._meta_rows_from_xml
+
+    def spy(*args: object) -> object:
+        answers.append(fast_path(*args))
+        return answers[-1]
+
+    monkeypatch.setattr(reader, "_meta_rows_from_xml", spy)
+    fast = read_submission(filled_path).meta
+    assert answers[-1] is not None  # the plain template: read from its XML
+    wb = openpyxl.load_workbook(filled_path)
+    meta = wb[META_SHEET]
+    meta["B2"].number_format = "0.00"  # a styled number may be a date: calamine decides
+    meta["B3"] = "=2021+1"  # a formula without a cached value
+    edited = tmp_path / "meta_edited.xlsx"
+    wb.save(edited)
+    slow = read_submission(edited).meta
+    assert answers[-1] is None  # fell back to calamine
+    assert fast["template_version"] == slow["template_version"] == 1
+    assert fast["template_id"] == slow["template_id"]
+    assert fast["fiscal_year_prev"] == 2022
+    assert slow.get("fiscal_year_prev") in ("", None)  # the uncached formula reads as empty
