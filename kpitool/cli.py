@@ -324,6 +324,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("中断しました。", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # `kpitool validate --json | head`: the reader left, not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

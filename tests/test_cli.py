@@ -58,3 +58,24 @@ def test_python_dash_m_works() -> None:
     result = subprocess.run([sys.executable, "-m", "kpitool", "--version"], capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert result.stdout.startswith("kpitool ")
+
+
+def test_output_cut_short_by_a_pipe_is_not_a_traceback(tmp_path: Path) -> None:
+    """`kpitool validate --json | head -1` must end quietly, not print a BrokenPipeError."""
+    from kpitool.config import write_example_config
+    from kpitool.template import write_template
+
+    write_example_config(tmp_path / "kpitool.toml")
+    files = [write_template(tmp_path / f"{i:02}.xlsx", roster=["総務部"]) for i in range(40)]
+    script = (
+        "import subprocess, sys\n"
+        "p = subprocess.Popen([sys.executable, '-m', 'kpitool', 'validate', '--json', *sys.argv[1:]],"
+        " stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+        "p.stdout.close()  # the reader goes away before kpitool prints\n"
+        "err = p.stderr.read().decode(); p.wait()\n"
+        "print(err)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, *map(str, files)], capture_output=True, text=True,
+                            check=True, cwd=tmp_path)
+    assert "Traceback" not in result.stdout and "BrokenPipe" not in result.stdout
+    assert "エラー [" not in result.stdout  # it did run (the config was found)
