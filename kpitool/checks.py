@@ -9,6 +9,7 @@ declares them with their titles and codes; this module holds what they do.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterator
 
 from kpitool import codes
@@ -49,9 +50,18 @@ def check_unique(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) ->
                 seen[key] = cell
 
 
+@functools.lru_cache(maxsize=8)
+def _normalized_roster(roster: tuple[str, ...]) -> dict[str, str]:
+    """The roster keyed by normalised name, built once per roster rather than once per file.
+
+    Shared between calls: the callers only read it.
+    """
+    return {normalized(name): name for name in roster}
+
+
 def check_in_roster(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:
     """部局名 is one of the roster's names, which decide 提出済 / 未提出."""
-    roster = {normalized(name): name for name in ctx.config.roster}
+    roster = _normalized_roster(ctx.config.roster)
     for column in columns:
         for _record, cell in _cells(ctx, sheet, column):
             name = normalized(cell.text)

@@ -7,6 +7,7 @@ error names the key and the file in Japanese.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import tomllib
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class Config:
     keep_backups: bool = True
     source: Path | None = None  # the file this config came from, for messages
 
-    @property
+    @functools.cached_property  # frozen but not slotted: cached in the instance __dict__
     def roster(self) -> tuple[str, ...]:
         return tuple(d.name for d in self.departments)
 

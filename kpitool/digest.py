@@ -84,10 +84,12 @@ def canonical_value(value: Any) -> Canonical:
     return clean_text(str(value)) or None
 
 
+# One shared encoder: json.dumps with these options would build a new encoder for every row.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def _dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode(
-        "utf-8"
-    )
+    return _ENCODER.encode(data).encode("utf-8")
 
 
 def _canonical_tree(data: Any) -> Any:

@@ -258,8 +258,14 @@ LINE_HEIGHT = 16.5  # points per line of 11 pt BIZ UDPゴシック
 MAX_ROW_HEIGHT = 409  # Excel's maximum row height in points
 
 
+@functools.lru_cache(maxsize=16384)
 def _display_width(text: str) -> int:
-    """Width in column units: 全角 characters take two (East Asian width W/F)."""
+    """Width in column units: 全角 characters take two (East Asian width W/F).
+
+    Cached per distinct text: the same labels and remarks recur on many rows.
+    """
+    if text.isascii():  # no ASCII character is W or F
+        return len(text)
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
