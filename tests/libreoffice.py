@@ -8,6 +8,7 @@ sharing a lock with a LibreOffice the developer has open.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import signal
@@ -98,3 +99,17 @@ def recalculate(workbook: Path, workdir: Path, *, timeout: float = TIMEOUT_SECON
             f"{stdout}\n{stderr}"
         )
     return result
+
+
+# LibreOffice stores formula results to 15 significant digits: compare floats within this.
+TOLERANCE = 1e-9
+
+
+def same(expected: object, actual: object) -> bool:
+    """A cached value equals a recalculated one: floats within TOLERANCE, text exactly; a
+    number never equals a text."""
+    if isinstance(expected, str) or isinstance(actual, str):
+        return expected == actual
+    if isinstance(expected, int | float) and isinstance(actual, int | float):
+        return math.isclose(expected, actual, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return False

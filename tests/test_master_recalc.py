@@ -8,12 +8,11 @@ changed on purpose proves that the recalculation really happens and that the che
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import openpyxl
 import pytest
-from libreoffice import recalculate, require_soffice
+from libreoffice import recalculate, require_soffice, same
 from master_cases import make_consolidation, rewrite_cached_value
 
 from kpitool.master import write_master
@@ -21,7 +20,6 @@ from kpitool.master_layout import FIGURES, SHEET_ORDER
 
 pytestmark = pytest.mark.libreoffice
 
-TOLERANCE = 1e-9
 Cell = tuple[str, str]
 
 
@@ -38,13 +36,6 @@ def cached_formula_values(path: Path) -> dict[Cell, object]:
                     out[(sheet.title, cell.coordinate)] = "" if value is None else value
     return out
 
-
-def same(expected: object, actual: object) -> bool:
-    if isinstance(expected, str) or isinstance(actual, str):
-        return expected == actual
-    if isinstance(expected, int | float) and isinstance(actual, int | float):
-        return math.isclose(expected, actual, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
-    return False
 
 
 def mismatches(original: Path, recalculated: Path) -> dict[Cell, tuple[object, object]]:

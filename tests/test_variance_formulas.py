@@ -9,14 +9,13 @@ really happens and that the comparison notices.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pytest
 import xlsxwriter
-from libreoffice import recalculate, require_soffice
+from libreoffice import recalculate, require_soffice, same
 
 from kpitool.variance import (
     ACHIEVEMENT_FORMAT,
@@ -39,7 +38,6 @@ from kpitool.variance import (
 
 pytestmark = pytest.mark.libreoffice
 
-TOLERANCE = 1e-9
 
 Cell = tuple[str, str]  # (sheet, A1 reference)
 
@@ -214,14 +212,6 @@ def read_values(path: Path, cells: dict[Cell, object]) -> dict[Cell, object]:
         values[(sheet, ref)] = value
     return values
 
-
-def same(expected: object, actual: object) -> bool:
-    """Floats within TOLERANCE, text exactly; a number never equals a text."""
-    if isinstance(expected, str) or isinstance(actual, str):
-        return expected == actual
-    if isinstance(expected, int | float) and isinstance(actual, int | float):
-        return math.isclose(expected, actual, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
-    return False
 
 
 def mismatches(path: Path, expected: dict[Cell, float | str]) -> dict[Cell, tuple[object, object]]:
