@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 template: $(STAMP)
-	$(BIN)/python -m kpitool.build_templates
+	$(BIN)/python -m kpitool.build.templates
 
 clean:
 	rm -rf $(VENV) kpitool_demo .pytest_cache .ruff_cache

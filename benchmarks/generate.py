@@ -2,7 +2,7 @@
 
 Each file is written by the project's own template generator (:func:`kpitool.template.write_template`)
 with 30 KPI rows, 15 取り組み with long text and 60 figure rows, built from the bundled example
-rows (:mod:`kpitool.examples`) and varied per department by a seeded random generator: values are
+rows (:mod:`kpitool.demo.examples`) and varied per department by a seeded random generator: values are
 scaled and typed the ways staff type them (``1,234``, ``515件``, 全角, △, markers), and about one
 file in eight carries real errors, one in eight only warnings. The roster has 1,741
 municipality-style names at N = 1,741 (plus a few non-submitters), and every file carries the
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpitool.examples import example_submissions
+from kpitool.demo.examples import example_submissions
 from kpitool.template import FilledData, write_template
 
 GENERATOR_VERSION = 1  # bump when the content changes: it is part of the cache key
@@ -212,12 +212,12 @@ def cache_root() -> Path:
 
 def _template_digest() -> str:
     """A digest of the generator inputs, so a changed template or generator invalidates the cache."""
-    import kpitool.examples
+    import kpitool.demo.examples
     import kpitool.spec
     import kpitool.template
 
     h = hashlib.sha256(str(GENERATOR_VERSION).encode())
-    for module in (kpitool.template, kpitool.spec, kpitool.examples):
+    for module in (kpitool.template, kpitool.spec, kpitool.demo.examples):
         h.update(Path(str(module.__file__)).read_bytes())
     h.update(Path(__file__).read_bytes())
     return h.hexdigest()[:12]

@@ -158,7 +158,7 @@ def _kpitool(files: list[Path], work: Path, config_path: Path) -> dict[str, Any]
     from kpitool.config import load_config
 
     consolidate = importlib.import_module("kpitool.consolidate").consolidate
-    write_master = importlib.import_module("kpitool.master").write_master
+    write_master = importlib.import_module("kpitool.master.writer").write_master
     config = load_config(config_path)
     inbox = files[0].parent
     started = time.perf_counter()
@@ -183,7 +183,7 @@ PRELOAD = {
     "floor_parallel": ("python_calamine",),
     "naive": ("pandas", "openpyxl"),
     "read_validate": ("kpitool.config", "kpitool.validate"),
-    "kpitool": ("kpitool.config", "kpitool.validate", "kpitool.consolidate", "kpitool.master"),
+    "kpitool": ("kpitool.config", "kpitool.validate", "kpitool.consolidate", "kpitool.master.writer"),
 }
 
 

@@ -1,7 +1,7 @@
 """``kpitool audit``: prove that a master workbook is as consolidated, and its sources unchanged.
 
 An auditor reopens the master months later. :func:`audit_master` re-reads its data sheets,
-recomputes the digest with the writer's own canonical form (:mod:`kpitool.digest`) and
+recomputes the digest with the writer's own canonical form (:mod:`kpitool.master.digest`) and
 compares it with the one in 監査ログ; when they differ, the row and column hashes name the
 edited cells. Every formula's cached value (what Excel shows with macros disabled) is checked
 against a recomputation with :mod:`kpitool.variance`, and 概要 is rebuilt from the data
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpitool.digest import (
+from kpitool.errors import CodeTable, InputError
+from kpitool.master.digest import (
     DIGEST_FORMAT,
     Canonical,
     Table,
@@ -30,8 +31,7 @@ from kpitool.digest import (
     data_digest,
     row_hash,
 )
-from kpitool.errors import CodeTable, InputError
-from kpitool.master_layout import (
+from kpitool.master.layout import (
     AUDIT_LOG,
     DATA_SHEETS,
     FIGURES,
@@ -45,7 +45,7 @@ from kpitool.master_layout import (
     same,
     variance_results,
 )
-from kpitool.master_log import (
+from kpitool.master.log import (
     INPUTS_LAYOUT,
     INPUTS_TABLE,
     KEY_CONFIG,
@@ -359,7 +359,7 @@ def _check_summary(report: AuditReport, config: Any, run_at: str, sheets: dict[s
     """Rebuild 概要 from the data sheets and compare every cell."""
     import pandas as pd
 
-    from kpitool.master_summary import evaluation_counts, status_counts, summary_grid, tallies_of
+    from kpitool.master.summary import evaluation_counts, status_counts, summary_grid, tallies_of
 
     def column(sheet: str, key: str) -> list[Any]:
         index = sheets[sheet].index(key)
@@ -465,7 +465,7 @@ def audit_master(master: Path, inbox: Path | None = None) -> AuditReport:
 
 
 def _run_at_text(iso: str) -> str:
-    from kpitool.master_summary import run_at_text
+    from kpitool.master.summary import run_at_text
 
     return run_at_text(dt.datetime.fromisoformat(iso))
 

@@ -163,7 +163,7 @@ def _consolidate_args(p: argparse.ArgumentParser) -> None:
 )
 def _consolidate(args: argparse.Namespace) -> int:
     from kpitool.consolidate import consolidate, summary_lines
-    from kpitool.master import write_master
+    from kpitool.master.writer import write_master
     from kpitool.model import Status
     from kpitool.safe_write import run_lock
 

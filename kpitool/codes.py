@@ -4,7 +4,7 @@ This is the only module that adds to :data:`kpitool.findings.CATALOGUE`; import 
 from here (``from kpitool.codes import CATALOGUE``) so that every code is registered before it
 is used. Each code is also a module constant, so rules and tests name codes without typing
 strings. ``docs/findings.md`` is generated from this catalogue (``python -m
-kpitool.findings_doc``), and a test keeps it current.
+kpitool.build.findings_doc``), and a test keeps it current.
 
 Codes are ``E-<GROUP>-NNN`` for エラー and ``W-<GROUP>-NNN`` for 警告; a code is never reused for
 another meaning. Message templates may use ``{value}`` (the value as written), ``{label}`` (the

@@ -6,7 +6,7 @@ Japanese message for the user and, where it fits, a stable code.
 
 Every such code — the run codes of these exceptions, of the return copy and of the Excel
 buttons — is declared once in :data:`RUN_CODES` with a Japanese title and what to do, so that
-``docs/findings.md`` lists it (``python -m kpitool.findings_doc``). This module stays free of
+``docs/findings.md`` lists it (``python -m kpitool.build.findings_doc``). This module stays free of
 heavy imports: :mod:`kpitool.xl` and the page generator read the codes from here.
 """
 

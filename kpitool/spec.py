@@ -52,7 +52,7 @@ class Column:
     width: float = 12
     prompt: str = ""  # input message shown in Excel: what to type
     example: str = ""  # one example value, used in the prompt and on 記入方法
-    checks: tuple[str, ...] = ()  # names of the rules in kpitool.rules.CHECKS that apply
+    checks: tuple[str, ...] = ()  # names of the rules in kpitool.validation.rules.CHECKS that apply
 
 
 @dataclass(frozen=True)

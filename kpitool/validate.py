@@ -1,6 +1,6 @@
 """Validate department files: every problem in one pass, by cell, in Japanese.
 
-:func:`validate_submission` runs the rules of :mod:`kpitool.rules` over one read file and
+:func:`validate_submission` runs the rules of :mod:`kpitool.validation.rules` over one read file and
 returns a :class:`~kpitool.findings.Report`; :func:`validate_file` and :func:`validate_paths`
 add the file handling around it. One bad file never stops a run: an unreadable file becomes a
 file-level finding, and a rule that fails unexpectedly becomes an E-RUN finding naming the
@@ -24,7 +24,7 @@ from kpitool.errors import InputError
 from kpitool.findings import Finding, Report
 from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
 from kpitool.reader import Submission, read_submission
-from kpitool.rules import (
+from kpitool.validation.rules import (
     CHECKS,
     FILE_PROBLEM_CODES,
     FREE_KINDS,

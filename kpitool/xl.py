@@ -238,7 +238,7 @@ def _validate(panel: _Panel, settings: PanelSettings) -> Outcome:
 def _consolidate(panel: _Panel, settings: PanelSettings) -> Outcome:
     from kpitool.consolidate import consolidate
     from kpitool.findings import FINDING_COLUMNS
-    from kpitool.master import write_master
+    from kpitool.master.writer import write_master
     from kpitool.model import LABELS
 
     config = _load_config(settings)

@@ -1,7 +1,7 @@
 Attribute VB_Name = "KPITool"
 ' kpitool control panel: one line per button, all logic in Python (kpitool.xl).
-' Generated into workbook_templates/kpitool_panel.xlsm by kpitool.panel; edit here, then run
-' `make template` (python -m kpitool.build_templates) to rebuild the panel.
+' Generated into workbook_templates/kpitool_panel.xlsm by kpitool.build.panel; edit here, then run
+' `make template` (python -m kpitool.build.templates) to rebuild the panel.
 Option Explicit
 
 Sub KPIToolValidate()

@@ -801,7 +801,7 @@ FILE_CODES: dict[FileProblem, str] = {
     FileProblem.TOO_LARGE: codes.FILE_TOO_LARGE,
 }
 """The finding each package problem must become, written out here rather than taken from
-kpitool.rules, so that a wrong mapping there fails the test instead of agreeing with it."""
+kpitool.validation.rules, so that a wrong mapping there fails the test instead of agreeing with it."""
 
 # Corpus cases validated in a subprocess too, for their peak memory: the ones built to
 # exhaust it.

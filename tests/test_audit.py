@@ -24,8 +24,8 @@ from kpitool.audit import (
 )
 from kpitool.cli import main
 from kpitool.errors import InputError
-from kpitool.master import write_master
-from kpitool.master_layout import FIGURES, SHEET_ORDER, SUMMARY, SURVEY
+from kpitool.master.layout import FIGURES, SHEET_ORDER, SUMMARY, SURVEY
+from kpitool.master.writer import write_master
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ import pytest
 import kpitool
 from kpitool import audit, codes, errors, xl
 from kpitool.audit import AUDIT_CODES
+from kpitool.build.findings_doc import DOC_PATH, main, render
 from kpitool.codes import CATALOGUE, GROUP_TITLES
 from kpitool.errors import RUN_CODES, KpitoolError
 from kpitool.findings import Severity
-from kpitool.findings_doc import DOC_PATH, main, render
-from kpitool.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
 from kpitool.spec import Kind, template_spec
+from kpitool.validation.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
 
 CODE_RE = re.compile(r"(?P<sev>[EW])-(?P<group>[A-Z]+)-\d{3}")
 PACKAGE = Path(kpitool.__file__).parent
@@ -49,7 +49,7 @@ def test_the_consolidation_section_marker_is_there() -> None:
 def test_validation_codes_are_used_by_a_rule() -> None:
     """Each code of the validation groups is reported somewhere in the validator."""
     source = "".join((PACKAGE / name).read_text(encoding="utf-8")
-                     for name in ("rules.py", "checks.py", "validate.py"))
+                     for name in ("validation/rules.py", "validation/checks.py", "validate.py"))
     unused = [name for name, value in vars(codes).items()
               if name.isupper() and isinstance(value, str) and CODE_RE.fullmatch(value)
               and CODE_RE.fullmatch(value)["group"] not in ("CONS", "INBOX")
@@ -75,7 +75,7 @@ def test_every_kind_has_a_value_rule_or_is_free_text() -> None:
 
 def test_docs_page_is_current() -> None:
     assert DOC_PATH.read_text(encoding="utf-8") == render(), (
-        "docs/findings.md が最新ではありません。python -m kpitool.findings_doc で作成し直してください。"
+        "docs/findings.md が最新ではありません。python -m kpitool.build.findings_doc で作成し直してください。"
     )
 
 
@@ -146,7 +146,7 @@ def test_code_constants_of_errors_xl_and_audit_are_declared() -> None:
 def test_every_code_in_the_source_is_documented() -> None:
     """Scan kpitool/*.py: any code a module writes must be in docs/findings.md."""
     documented = set(DOC_ROW.findall(DOC_PATH.read_text(encoding="utf-8")))
-    in_source = {code: path.name for path in sorted(PACKAGE.glob("*.py"))
+    in_source = {code: path.name for path in sorted(PACKAGE.rglob("*.py"))
                  for code in CODE_IN_TEXT.findall(path.read_text(encoding="utf-8"))}
     assert {"E-CFG-001", "E-RUN-005", "E-XL-900", "E-AUD-012", "E-NUM-001"} <= set(in_source)
     assert {code: name for code, name in in_source.items() if code not in documented} == {}

@@ -27,7 +27,7 @@ from kpitool.consolidate import (
     summary_lines,
 )
 from kpitool.demo import prepare
-from kpitool.examples import NON_SUBMITTER
+from kpitool.demo.examples import NON_SUBMITTER
 from kpitool.findings import FINDING_COLUMNS
 from kpitool.inbox import IGNORED_HIDDEN, IGNORED_NOT_WORKBOOK, IGNORED_OWNER
 from kpitool.model import (
@@ -112,7 +112,7 @@ def test_dtypes(demo: tuple[Config, Path]) -> None:
 
 def test_tallies_and_summary(demo: tuple[Config, Path]) -> None:
     c = consolidate(demo[1], demo[0])
-    # By hand from kpitool.examples (included departments only; 地域支援部 is 要修正).
+    # By hand from kpitool.demo.examples (included departments only; 地域支援部 is 要修正).
     assert c.tallies["総合政策部"] == {"A": 3, "B": 0, "C": 3, "未評価": 0}
     assert c.tallies["市長公室"] == {"A": 0, "B": 3, "C": 0, "未評価": 1}
     assert c.tallies["合計"] == {"A": 3, "B": 3, "C": 5, "未評価": 7}

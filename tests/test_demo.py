@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 
 from kpitool.demo import REPORT_FILENAME, RETURN_COPIES_DIR, prepare, validation_step
-from kpitool.examples import ERROR_DEPARTMENT
+from kpitool.demo.examples import ERROR_DEPARTMENT
 
 
 def test_validation_step_shows_the_errors_and_writes_the_outputs(tmp_path: Path) -> None:

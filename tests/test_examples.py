@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kpitool.examples import (
+from kpitool.demo.examples import (
     FISCAL_YEARS,
     MUNICIPALITY,
     NON_SUBMITTER,

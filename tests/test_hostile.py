@@ -222,7 +222,7 @@ def run(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Run:
     """One consolidation of every file but the gap cases (which may break the run for
     everyone, so each has its own test), in an inbox of hard links to the generated files."""
     from kpitool.consolidate import consolidate
-    from kpitool.master import write_master
+    from kpitool.master.writer import write_master
 
     folder = tmp_path_factory.mktemp("mixed") / "inbox"
     folder.mkdir()
@@ -297,7 +297,7 @@ PAYLOADS = ("cmd|", "HYPERLINK(", "IMPORTXML(", "EXEC(", "[1]", "SUM(490", "E5*1
 
 def master_formula_columns(ws: Any) -> set[int]:
     """Columns (1-based) of ``ws`` where kpitool writes its own formulas (増減 etc.)."""
-    from kpitool.master_layout import layouts
+    from kpitool.master.layout import layouts
 
     layout = layouts(tuple(make_config().fiscal_years)).get(ws.title)
     if layout is None:
@@ -386,7 +386,7 @@ def test_typed_formulas_arrive_as_their_values(run: Run) -> None:
 @pytest.mark.parametrize("case", [_param(c) for c in CASES if c.gap])
 def test_gap_case_in_a_run(case: HostileCase, tmp_path: Path, config: Config) -> None:
     from kpitool.consolidate import consolidate
-    from kpitool.master import write_master
+    from kpitool.master.writer import write_master
 
     folder = tmp_path / "inbox"
     path = case.make(folder)
@@ -402,7 +402,7 @@ def test_included_file_with_errors_does_not_break_the_master(tmp_path: Path) -> 
     from dataclasses import replace
 
     from kpitool.consolidate import consolidate
-    from kpitool.master import write_master
+    from kpitool.master.writer import write_master
 
     config = replace(make_config(), consolidate_with_errors=True)
     folder = tmp_path / "inbox"

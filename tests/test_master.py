@@ -15,8 +15,7 @@ from master_cases import FILES, INJECTION, RUN_AT, make_consolidation
 
 from kpitool import __version__
 from kpitool.errors import InputError, MasterLocked
-from kpitool.master import FONT, csv_paths, write_master
-from kpitool.master_layout import (
+from kpitool.master.layout import (
     DATA_SHEETS,
     FIGURES,
     FINDINGS,
@@ -27,7 +26,8 @@ from kpitool.master_layout import (
     SURVEY,
     layouts,
 )
-from kpitool.master_log import KEY_CONFIG, KEY_DIGEST, KEY_RUN_AT, KEY_VERSION, parse_log
+from kpitool.master.log import KEY_CONFIG, KEY_DIGEST, KEY_RUN_AT, KEY_VERSION, parse_log
+from kpitool.master.writer import FONT, csv_paths, write_master
 from kpitool.variance import (
     POINTS,
     RATE_FORMAT,

@@ -15,8 +15,8 @@ import pytest
 from libreoffice import recalculate, require_soffice, same
 from master_cases import make_consolidation, rewrite_cached_value
 
-from kpitool.master import write_master
-from kpitool.master_layout import FIGURES, SHEET_ORDER
+from kpitool.master.layout import FIGURES, SHEET_ORDER
+from kpitool.master.writer import write_master
 
 pytestmark = pytest.mark.libreoffice
 

@@ -20,7 +20,8 @@ import pytest
 from defusedxml import ElementTree
 from libreoffice import make_profile, require_soffice
 
-from kpitool import panel, xl
+from kpitool import xl
+from kpitool.build import panel
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook_templates" / panel.PANEL_FILENAME
@@ -89,7 +90,7 @@ def test_committed_panel_is_current(built: Path) -> None:
     """Every part, in order, equals a rebuild (parts, not zip bytes: zlib builds may differ)."""
     assert _members(COMMITTED) == _members(built), (
         "workbook_templates/kpitool_panel.xlsm is out of date: run `make template` "
-        "(python -m kpitool.build_templates) and commit the result"
+        "(python -m kpitool.build.templates) and commit the result"
     )
 
 
@@ -153,7 +154,7 @@ def test_vba_project_is_source_only() -> None:
     """MS-OVBA 2.3.4.1: version 0xFFFF and no performance cache, so Excel compiles from source.
 
     pyOpenVBA alone writes its template's version cookie with a zeroed cache, which an Excel of
-    that VBA version would use instead of the source (MS-OVBA 1.6); kpitool.panel corrects it.
+    that VBA version would use instead of the source (MS-OVBA 1.6); kpitool.build.panel corrects it.
     """
     ole = olefile.OleFileIO(io.BytesIO(_part(COMMITTED, "xl/vbaProject.bin")))
     assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("cc61ffff000100")

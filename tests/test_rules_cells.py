@@ -1,4 +1,4 @@
-"""Rules for any cell and for numbers, units and dates as users type them (kpitool.rules)."""
+"""Rules for any cell and for numbers, units and dates as users type them (kpitool.validation.rules)."""
 
 from __future__ import annotations
 

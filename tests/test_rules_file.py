@@ -13,9 +13,9 @@ from workbooks import filled, findings, make_config, rows
 
 from kpitool import codes
 from kpitool.package import FileProblem
-from kpitool.rules import FILE_PROBLEM_CODES
 from kpitool.template import TABLE_HEADER_ROW, write_template
 from kpitool.validate import validate_file
+from kpitool.validation.rules import FILE_PROBLEM_CODES
 
 HEADER = TABLE_HEADER_ROW + 1  # Excel row of the table headers
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kpitool.build_templates import TEMPLATES_DIR, default_template
+from kpitool.build.templates import TEMPLATES_DIR, default_template
 from kpitool.spec import (
     DEPARTMENT_LIST_NAME,
     META_SHEET,

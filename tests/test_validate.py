@@ -15,8 +15,7 @@ import kpitool.validate
 from kpitool import codes
 from kpitool.codes import CATALOGUE
 from kpitool.demo import write_inbox
-from kpitool.examples import ERROR_DEPARTMENT, WARNING_DEPARTMENT, example_config_toml
-from kpitool.rules import CHECKS, Check
+from kpitool.demo.examples import ERROR_DEPARTMENT, WARNING_DEPARTMENT, example_config_toml
 from kpitool.validate import (
     FileResult,
     expand_paths,
@@ -24,6 +23,7 @@ from kpitool.validate import (
     validate_paths,
     validate_submission,
 )
+from kpitool.validation.rules import CHECKS, Check
 
 REAL_FILES = sorted(p for p in REAL_XLSX.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")) if REAL_XLSX.is_dir() else []
 
@@ -114,8 +114,8 @@ def test_a_failing_rule_becomes_a_finding_and_the_rest_still_runs(tmp_path: Path
 
 
 def test_a_cell_rule_failing_on_every_cell_is_reported_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kpitool.rules import KIND_RULES, KindRule
     from kpitool.spec import Kind
+    from kpitool.validation.rules import KIND_RULES, KindRule
 
     def boom(*_args: object) -> None:
         raise ValueError("every number")

@@ -2,8 +2,8 @@
 
 The page is generated from :mod:`kpitool.codes` (findings), :data:`kpitool.errors.RUN_CODES`
 (run errors, Excel buttons), :data:`kpitool.audit.AUDIT_CODES` (audit discrepancies) and
-:mod:`kpitool.rules` so that it cannot drift from the code; a test fails when the committed file is not current. Regenerate with
-``python -m kpitool.findings_doc`` (``--check`` only compares).
+:mod:`kpitool.validation.rules` so that it cannot drift from the code; a test fails when the committed file is not current. Regenerate with
+``python -m kpitool.build.findings_doc`` (``--check`` only compares).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from kpitool.audit import AUDIT_CODES
 from kpitool.codes import CATALOGUE, GROUP_TITLES
 from kpitool.errors import RUN_CODES, CodeTable
 from kpitool.findings import Severity
-from kpitool.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
+from kpitool.validation.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
 from kpitool.spec import template_spec
 
-DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 
 # Message parameters as the reader of the page should see them.
 PLACEHOLDERS = {
@@ -59,7 +59,7 @@ def render() -> str:
     lines = [
         "# 検証の指摘コード一覧",
         "",
-        "<!-- 自動生成: `python -m kpitool.findings_doc`（kpitool/codes.py・errors.py・audit.py・rules.py から）。"
+        "<!-- 自動生成: `python -m kpitool.build.findings_doc`（kpitool/codes.py・errors.py・audit.py・rules.py から）。"
         "手で編集しないでください。 -->",
         "",
         "kpitool の検証（`kpitool validate`）が出す指摘の一覧です。コードは変わりません。",
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
         if current != text:
-            print(f"{DOC_PATH} が最新ではありません。python -m kpitool.findings_doc で作成し直してください。")
+            print(f"{DOC_PATH} が最新ではありません。python -m kpitool.build.findings_doc で作成し直してください。")
             return 1
         return 0
     DOC_PATH.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kpitool.master_layout import Grid
+from kpitool.master.layout import Grid
 from kpitool.model import Status
 from kpitool.spec import fiscal_year_label
 from kpitool.variance import IMPROVED, UNCHANGED, WORSENED
@@ -147,7 +147,7 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
     wrap = formats.get(wrap=True)
     count = formats.get(num_format="#,##0")
     sentence_column = len(config.grades.letters) + 3  # まとめ of the tally table
-    from kpitool.master import row_height
+    from kpitool.master.writer import row_height
 
     widths = [22.0] + [10.0] * (sentence_column - 1) + [60.0]
     wraps = [c == sentence_column for c in range(len(widths))]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kpitool.master_layout import (
+from kpitool.master.layout import (
     AUDIT_LOG,
     NO,
     ROW_HASH,
@@ -128,7 +128,7 @@ def log_grid(
     column_hashes: Sequence[tuple[str, str, str, str]],
 ) -> LogGrid:
     """The 監査ログ cells: key-value rows, then the three tables."""
-    from kpitool.master_summary import years_text
+    from kpitool.master.summary import years_text
     from kpitool.numbers import wareki
 
     run_at = c.run_at.astimezone(JST)

@@ -1,6 +1,6 @@
 """What every validation rule sees: the file read, the config, and where findings go.
 
-:class:`Context` is shared by :mod:`kpitool.rules` and :mod:`kpitool.checks`; it parses each
+:class:`Context` is shared by :mod:`kpitool.validation.rules` and :mod:`kpitool.validation.checks`; it parses each
 number cell once for all rules and builds findings with the file name and the cell's place.
 """
 

@@ -10,9 +10,9 @@ and the checks that apply; this module says what each kind and each check means:
 - :func:`check_cell` — what any cell may hold (formula errors, control characters, spaces…).
 - :data:`KIND_RULES` — a value of the column's kind (number, date, 方向, 達成状況, 番号).
 - :data:`CHECKS` — the named checks of ``Column.checks`` (unique, in_roster, year_jump…);
-  what they do is in :mod:`kpitool.checks`.
+  what they do is in :mod:`kpitool.validation.checks`.
 
-Rules only add findings to a :class:`~kpitool.rule_context.Context`; running them in order and
+Rules only add findings to a :class:`~kpitool.validation.context.Context`; running them in order and
 guarding each against exceptions is :mod:`kpitool.validate`'s job. Every rule is O(cells) of
 one file.
 """
@@ -25,7 +25,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from kpitool import codes, reader
-from kpitool.checks import (
+from kpitool.codes import CATALOGUE
+from kpitool.model import JST
+from kpitool.numbers import NUMBER_LIMIT, parse_date, unit_key
+from kpitool.package import FileProblem
+from kpitool.reader import CellValue, Record
+from kpitool.spec import (
+    DIRECTIONS,
+    TEMPLATE_ID,
+    TEMPLATE_VERSION,
+    Column,
+    Kind,
+    SheetSpec,
+    fiscal_year_label,
+)
+from kpitool.validation.checks import (
     EXPECTED_CODES,
     UNIQUE_CODES,
     check_expected,
@@ -39,21 +53,7 @@ from kpitool.checks import (
     check_unit_matches,
     check_year_jump,
 )
-from kpitool.codes import CATALOGUE
-from kpitool.model import JST
-from kpitool.numbers import NUMBER_LIMIT, parse_date, unit_key
-from kpitool.package import FileProblem
-from kpitool.reader import CellValue, Record
-from kpitool.rule_context import Context, is_blank
-from kpitool.spec import (
-    DIRECTIONS,
-    TEMPLATE_ID,
-    TEMPLATE_VERSION,
-    Column,
-    Kind,
-    SheetSpec,
-    fiscal_year_label,
-)
+from kpitool.validation.context import Context, is_blank
 
 # --- file level ----------------------------------------------------------------------------
 
@@ -321,7 +321,7 @@ KIND_RULES: dict[Kind, KindRule] = {
 FREE_KINDS = frozenset((Kind.TEXT, Kind.LONG_TEXT, Kind.DEPARTMENT))
 
 
-# --- the named checks of Column.checks (their functions are in kpitool.checks) ------------
+# --- the named checks of Column.checks (their functions are in kpitool.validation.checks) ------------
 
 CheckFn = Callable[[Context, SheetSpec, tuple[Column, ...]], None]
 

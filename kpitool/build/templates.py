@@ -10,10 +10,10 @@ import tomllib
 from pathlib import Path
 
 from kpitool.config import EXAMPLE_CONFIG, config_from_dict
-from kpitool.panel import main as build_panel
+from kpitool.build.panel import main as build_panel
 from kpitool.template import template_filename, write_template
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "workbook_templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "workbook_templates"
 
 
 def default_template(out_dir: Path = TEMPLATES_DIR) -> Path:

@@ -7,7 +7,7 @@ so the two cannot disagree about formatting: a value is canonicalised the way it
 .xlsx round trip (numbers to 16 significant digits as XlsxWriter stores them, dates as ISO
 text, blank as ``None``).
 
-What is covered is decided by the caller (:mod:`kpitool.master_layout`): every written cell of
+What is covered is decided by the caller (:mod:`kpitool.master.layout`): every written cell of
 the data tables (formula cells by their formula text), the header labels and the config, but
 not the run time, the tool version or file modification times, so consolidating the same inbox
 with the same config again gives the same digest.

@@ -8,10 +8,10 @@ seven sheets of DESIGN.md ("The master workbook") with XlsxWriter:
   value per cell, no merged cells, a header row, frozen panes and a filter on every table,
   BIZ UDPゴシック, A4 landscape with repeated headers, fitted to the page width;
 - 増減 / 増減率 / 評価 / 達成率 as live formulas caching the values Python computed
-  (:mod:`kpitool.master_layout` decides where a formula fits);
+  (:mod:`kpitool.master.layout` decides where a formula fits);
 - on every data row its 出典 (``file!sheet!cell``) linked to that cell of the inbox file;
 - sheets protected against accidental edits (filtering stays possible);
-- 監査ログ with the digest of the data (:mod:`kpitool.digest`), so ``kpitool audit`` can prove
+- 監査ログ with the digest of the data (:mod:`kpitool.master.digest`), so ``kpitool audit`` can prove
   later that nothing changed.
 
 Output is deterministic: the workbook's ``created`` property is the run time, so the same
@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from kpitool import __version__
 from kpitool.config import config_to_dict
-from kpitool.digest import (
+from kpitool.errors import InputError
+from kpitool.master.digest import (
     DIGEST_FORMAT,
     Canonical,
     Table,
@@ -46,8 +47,7 @@ from kpitool.digest import (
     data_digest,
     row_hash,
 )
-from kpitool.errors import InputError
-from kpitool.master_layout import (
+from kpitool.master.layout import (
     AUDIT_LOG,
     DATA_SHEETS,
     DATE_FORMAT,
@@ -66,8 +66,8 @@ from kpitool.master_layout import (
     layouts,
     written_value,
 )
-from kpitool.master_log import INPUTS_LAYOUT, INPUTS_TABLE, input_rows, log_grid
-from kpitool.master_summary import (
+from kpitool.master.log import INPUTS_LAYOUT, INPUTS_TABLE, input_rows, log_grid
+from kpitool.master.summary import (
     evaluation_counts,
     run_at_text,
     status_counts,
@@ -400,10 +400,10 @@ def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
     The previous master is kept as a dated backup when ``config.keep_backups``. If the master
     cannot be replaced (open in Excel: :class:`~kpitool.errors.MasterLocked`), neither it nor
     the CSVs change. The inbox is referenced relative to the master's folder in hyperlinks
-    (:class:`~kpitool.master_layout.SourceLinks`); a master inside the inbox itself is refused
+    (:class:`~kpitool.master.layout.SourceLinks`); a master inside the inbox itself is refused
     with :class:`~kpitool.errors.InputError`, as the next run would read it as a submission.
     """
-    from kpitool.opendata import write_csv
+    from kpitool.master.opendata import write_csv
     from kpitool.safe_write import atomic_output
 
     path = Path(path)

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kpitool.master_layout import (
+from kpitool.master.layout import (
     FIGURES,
     SURVEY,
     Cell,
@@ -104,8 +104,8 @@ def write_open_data(consolidation: Consolidation, master: Path) -> tuple[Path, P
 
     :func:`kpitool.master.write_master` writes it together with the master.
     """
-    from kpitool.master import csv_paths
-    from kpitool.master_layout import ROW_BUILDERS
+    from kpitool.master.layout import ROW_BUILDERS
+    from kpitool.master.writer import csv_paths
     from kpitool.safe_write import atomic_write_bytes
 
     sheets = layouts(consolidation.config.fiscal_years)

@@ -2,7 +2,7 @@
 
 Each check gets the sheet and the columns that name it, and looks across the sheet's rows:
 番号 unique, 部局名 in the roster, units typed in cells, jumps between years or between 目標値
-and 実績, 達成状況 against 達成率, references from 実績数値 to 実績調査. :data:`kpitool.rules.CHECKS`
+and 実績, 達成状況 against 達成率, references from 実績数値 to 実績調査. :data:`kpitool.validation.rules.CHECKS`
 declares them with their titles and codes; this module holds what they do.
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from kpitool import codes
 from kpitool.numbers import format_number, unit_key, unit_scale
 from kpitool.reader import CellValue, Record
-from kpitool.rule_context import Context, is_blank, normalized, usable
 from kpitool.spec import DIRECTIONS, Column, SheetSpec
+from kpitool.validation.context import Context, is_blank, normalized, usable
 from kpitool.variance import GradeThresholds, achievement_rate, suggest_grade
 
 

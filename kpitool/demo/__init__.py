@@ -18,7 +18,7 @@ Say = Callable[[str], None]
 
 def write_inbox(inbox: Path, config: Config, *, with_duplicate: bool = True) -> list[Path]:
     """Write the example department files into ``inbox`` (as departments would submit them)."""
-    from kpitool.examples import duplicate_submission, example_submissions
+    from kpitool.demo.examples import duplicate_submission, example_submissions
 
     inbox.mkdir(parents=True, exist_ok=True)
     submissions = list(example_submissions())
@@ -41,7 +41,7 @@ def write_inbox(inbox: Path, config: Config, *, with_duplicate: bool = True) -> 
 
 def prepare(root: Path) -> tuple[Config, Path]:
     """Write the demo config, template and inbox under ``root``; return (config, inbox)."""
-    from kpitool.examples import example_config_toml
+    from kpitool.demo.examples import example_config_toml
 
     root.mkdir(parents=True, exist_ok=True)
     config_path = root / CONFIG_FILENAME
@@ -96,7 +96,7 @@ def consolidation_step(root: Path, config: Config, inbox: Path, say: Say) -> Pat
     non-submitter), so the summary shows what the planning office will meet.
     """
     from kpitool.consolidate import consolidate, summary_lines
-    from kpitool.master import write_master
+    from kpitool.master.writer import write_master
 
     consolidation = consolidate(inbox, config)
     outputs = write_master(consolidation, root / MASTER_FILENAME)

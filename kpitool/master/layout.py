@@ -1,7 +1,7 @@
 """The master workbook's tables: columns, cells and formulas, shared by writer, CSV and audit.
 
-One module decides what each data sheet holds, so that :mod:`kpitool.master` writes it,
-:mod:`kpitool.opendata` publishes it and :mod:`kpitool.audit` reads it back and checks it
+One module decides what each data sheet holds, so that :mod:`kpitool.master.writer` writes it,
+:mod:`kpitool.master.opendata` publishes it and :mod:`kpitool.audit` reads it back and checks it
 without repeating a column. Rows are built from a :class:`~kpitool.model.Consolidation` as
 lists of cells (:class:`Number`, :class:`Formula`, :class:`Link`, text, dates, blanks); the
 writer only decides formats and positions.
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kpitool.digest import clean_text
 from kpitool.findings import FINDING_COLUMNS
+from kpitool.master.digest import clean_text
 from kpitool.model import LABELS
 from kpitool.reader import column_letter
 from kpitool.spec import DIRECTIONS, fiscal_year_label

@@ -31,7 +31,7 @@ from typing import Any
 from kpitool.xl import PANEL_SHEET, RESULTS_SHEET, SETTINGS, SETTINGS_SHEET
 
 PANEL_FILENAME = "kpitool_panel.xlsm"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MACROS_DIR = ROOT / "macros"
 XLWINGS_CONF_SHEET = "xlwings.conf"
 FONT = "BIZ UDPゴシック"
@@ -245,7 +245,7 @@ def _write_xlwings_conf(ws: Any, f: _Formats) -> None:
 
 
 def main() -> None:
-    """Rebuild the committed panel (``python -m kpitool.panel``)."""
+    """Rebuild the committed panel (``python -m kpitool.build.panel``)."""
     print(write_panel(ROOT / "workbook_templates" / PANEL_FILENAME))
 
 

@@ -1,0 +1,1 @@
+"""Validation rules: the rules declared over the spec, the named checks and their context."""
