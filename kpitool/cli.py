@@ -162,24 +162,14 @@ def _consolidate_args(p: argparse.ArgumentParser) -> None:
     _consolidate_args,
 )
 def _consolidate(args: argparse.Namespace) -> int:
-    from kpitool.consolidate import consolidate, summary_lines
-    from kpitool.master.writer import write_master
-    from kpitool.model import Status
-    from kpitool.safe_write import run_lock
+    from kpitool.pipeline import run_consolidation
 
     config = _load_config(args)
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    # One run per master: a second run (another PC on the shared folder) is refused with a
-    # message naming who holds the lock, before it reads anything.
-    with run_lock(output):
-        consolidation = consolidate(Path(args.inbox), config, progress=ProgressBar("読み込み"))
-        outputs = write_master(consolidation, output)
-    say(f"集約しました: {config.municipality}（受付フォルダ {consolidation.inbox}）")
-    for line in summary_lines(consolidation, outputs):
+    run = run_consolidation(Path(args.inbox), config, Path(args.output), ProgressBar("読み込み"))
+    say(f"集約しました: {config.municipality}（受付フォルダ {run.consolidation.inbox}）")
+    for line in run.lines():
         say(f"  {line}")
-    statuses = set(consolidation.submissions["status"])
-    return EXIT_FINDINGS if {str(Status.NEEDS_FIX), str(Status.UNREADABLE)} & statuses else EXIT_OK
+    return EXIT_OK if run.ok else EXIT_FINDINGS
 
 
 # --- validate ---------------------------------------------------------------------------
@@ -193,16 +183,8 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", metavar="XLSX", help="すべての指摘の一覧を Excel ファイルに書き出す")
     p.add_argument("--return-copies", metavar="DIR",
                    help="指摘のあるファイルごとに、問題のセルに印とコメントを付けた差し戻し用のコピーを作成する")
-    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="同時に処理するプロセス数（既定: 1）")
-
-
-def _refuse_inside(inputs: list[Path], output: Path, what: str) -> None:
-    """Outputs written into a folder being validated would be read as submissions next time."""
-    from kpitool.errors import InputError
-
-    folder = (output if what == "差し戻し用のコピー" else output.parent).resolve()
-    if any(p.is_dir() and p.resolve() == folder for p in inputs):
-        raise InputError(f"{what}の出力先に、検証するフォルダ（{folder}）は指定できません。別のフォルダを指定してください。")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="同時に処理するプロセス数（既定: ファイルが多いときは CPU の数、少ないときは 1）")
 
 
 @command(
@@ -214,49 +196,23 @@ def _refuse_inside(inputs: list[Path], output: Path, what: str) -> None:
 def _validate(args: argparse.Namespace) -> int:
     import json
 
-    from kpitool.errors import InputError
-    from kpitool.findings_report import (
-        results_json,
-        summary_line,
-        text_lines,
-        write_findings_report,
-    )
-    from kpitool.return_copy import ReturnCopyError, write_return_copy
-    from kpitool.validate import validate_paths
+    from kpitool.findings_report import results_json
+    from kpitool.pipeline import run_validation
 
     config = _load_config(args)
-    inputs = [Path(p) for p in args.paths]
-    for path in inputs:
-        if not path.exists():
-            raise InputError(f"ファイルまたはフォルダが見つかりません: {path}")
-    if args.report:
-        _refuse_inside(inputs, Path(args.report), "検証結果の一覧")
-    if args.return_copies:
-        _refuse_inside(inputs, Path(args.return_copies), "差し戻し用のコピー")
-    results = validate_paths(inputs, config, workers=max(args.jobs, 1))
-    if not results:
-        raise InputError("検証するファイル（.xlsx / .xlsm）がありません。")
+    run = run_validation([Path(p) for p in args.paths], config, report=args.report,
+                         return_copies=args.return_copies, workers=args.jobs)
     note = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else say
     if args.json:
-        print(json.dumps(results_json(results), ensure_ascii=False, indent=2), flush=True)
+        print(json.dumps(results_json(run.results), ensure_ascii=False, indent=2), flush=True)
     else:
-        for line in text_lines(results):
+        for line in run.lines():
             say(line)
-        say(summary_line(results))
-    if args.report:
-        note(f"検証結果の一覧を書き出しました: {write_findings_report(results, Path(args.report))}")
-    if args.return_copies:
-        out_dir, made = Path(args.return_copies), 0
-        for result in results:
-            if not result.report.findings:
-                continue
-            try:
-                write_return_copy(result, out_dir)
-                made += 1
-            except ReturnCopyError as exc:
-                note(f"差し戻し用のコピーを作成できません: {exc.message_ja}")
-        note(f"差し戻し用のコピーを作成しました: {made}ファイル（{out_dir}）")
-    return EXIT_OK if all(r.report.ok for r in results) else EXIT_FINDINGS
+    for line in run.output_lines():
+        note(line)
+    if run.output_error is not None:
+        raise run.output_error
+    return EXIT_OK if run.ok else EXIT_FINDINGS
 
 
 # --- audit ------------------------------------------------------------------------------

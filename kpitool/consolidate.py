@@ -20,7 +20,7 @@ Status per department (:class:`kpitool.model.Status`):
   whose only file is unreadable is not reported as 未提出.
 
 Scale: the per-file work is a pure module-level function returning small picklable row lists,
-run over processes when the inbox has more than :data:`PARALLEL_THRESHOLD` files; the master
+run over processes when the inbox has more than :data:`kpitool.parallel.PARALLEL_THRESHOLD` files; the master
 process keeps only those rows and builds each DataFrame once at the end. Results are sorted by
 file name, so the same inbox gives equal DataFrames however the work was scheduled.
 
@@ -34,10 +34,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import os
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +53,7 @@ from kpitool.model import (
     Status,
 )
 from kpitool.package import DEFAULT_LIMITS
+from kpitool.parallel import map_files
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,8 +62,6 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int, str], None]
 
-PARALLEL_THRESHOLD = 20  # more files than this are read in worker processes
-WORKER_DIED = "処理用のプロセスが異常終了しました。メモリ不足の可能性があります"
 FINDING_KEYS = tuple(key for key, _label in FINDING_COLUMNS)
 _SEVERITY = FINDING_KEYS.index("severity")
 _FILE = FINDING_KEYS.index("file")
@@ -224,87 +221,20 @@ def _failed(path: Path, modified: str, detail: str, roster: Sequence[str]) -> Fi
 # --- running over files -------------------------------------------------------------------
 
 
-def _workers(n_files: int, workers: int | None) -> int:
-    if workers is not None:
-        return max(1, workers)
-    return (os.cpu_count() or 1) if n_files > PARALLEL_THRESHOLD else 1
-
-
 def _process_all(
-    files: Sequence[InboxFile], config: Config, progress: Progress | None, workers: int
+    files: Sequence[InboxFile], config: Config, progress: Progress | None, workers: int | None
 ) -> list[FileOutcome]:
     """Every file's outcome, sorted by file name whatever order the workers finished in."""
-    total = len(files)
-    done = 0
-
-    def report(name: str) -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done, total, name)
-
-    if progress:
-        progress(0, total, "")
-    outcomes: dict[str, FileOutcome] = {}
-    if workers <= 1 or total <= 1:
-        for f in files:
-            outcomes[f.name] = process_file(f.path, config)
-            report(f.name)
-    else:
-        broken = _run_pool(files, config, workers, outcomes, report)
-        # A worker that died (out of memory, a crash in a native reader) breaks the whole pool;
-        # run each unfinished file alone so that only the culprit is reported.
-        for f in broken:
-            if _run_pool([f], config, 1, outcomes, report):
-                outcomes[f.name] = _failed(f.path, modified_time(f.path), WORKER_DIED, config.roster)
-                report(f.name)
-    return [outcomes[f.name] for f in sorted(files, key=lambda f: f.name)]
-
-
-_worker_config: Config | None = None  # set once in each worker process by _init_worker
-
-
-def _init_worker(config: Config) -> None:
-    """Pool initializer: the config (with a roster of up to thousands of names) travels once
-    per worker, not pickled again with every file (at 1,741 files that was a third of the CPU)."""
-    global _worker_config
-    _worker_config = config
-
-
-def _process_in_worker(path: Path) -> FileOutcome:
-    assert _worker_config is not None, "_init_worker did not run"
-    return process_file(path, _worker_config)
-
-
-def _run_pool(
-    files: Sequence[InboxFile],
-    config: Config,
-    workers: int,
-    outcomes: dict[str, FileOutcome],
-    report: Callable[[str], None],
-) -> list[InboxFile]:
-    """Run files in a process pool; returns the files lost to a broken pool."""
     # Imported here first so that forked workers inherit the modules instead of each
     # importing them again (spawned workers import them anyway).
     import kpitool.survey
     import kpitool.validate  # noqa: F401
 
-    broken: list[InboxFile] = []
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(files)), initializer=_init_worker, initargs=(config,)
-    ) as pool:
-        futures: dict[Future[FileOutcome], InboxFile] = {
-            pool.submit(_process_in_worker, f.path): f for f in files
-        }
-        for future in as_completed(futures):
-            f = futures[future]
-            try:
-                outcomes[f.name] = future.result()
-            except BrokenExecutor:
-                broken.append(f)
-                continue
-            report(f.name)
-    return sorted(broken, key=lambda f: f.name)
+    ordered = sorted(files, key=lambda f: f.name)
+    return map_files(
+        process_file, [f.path for f in ordered], config, progress=progress, workers=workers,
+        on_crash=lambda path, reason: _failed(path, modified_time(path), reason, config.roster),
+    )
 
 
 # --- deciding status ----------------------------------------------------------------------
@@ -425,13 +355,13 @@ def consolidate(
 
     ``progress(done, total, file_name)`` is called as files finish (first with ``(0, total,
     "")``). ``workers`` forces the number of processes (1 = in this process); by default
-    files are read in parallel when there are more than :data:`PARALLEL_THRESHOLD`.
+    files are read in parallel when there are more than :data:`kpitool.parallel.PARALLEL_THRESHOLD`.
     Raises :class:`kpitool.errors.InputError` when the inbox folder does not exist; a bad
     file never raises, it is reported as 取込不可.
     """
     run_at = dt.datetime.now(JST).replace(microsecond=0)
     scan = scan_inbox(inbox)
-    outcomes = _process_all(scan.files, config, progress, _workers(len(scan.files), workers))
+    outcomes = _process_all(scan.files, config, progress, workers)
 
     extra: dict[str, list[tuple[str, ...]]] = {}
     for o, f in zip(outcomes, sorted(scan.files, key=lambda f: f.name), strict=True):

@@ -32,6 +32,10 @@ class Status(StrEnum):
     UNREADABLE = "取込不可"  # not a readable kpitool template
 
 
+# Statuses that leave work for the planning office: a run with any of them exits with 1.
+ACTION_STATUSES = (Status.NEEDS_FIX, Status.UNREADABLE)
+
+
 # 提出状況: one row per file found in the inbox, plus one row per roster department without a file.
 SUBMISSION_COLUMNS = (
     "department",  # 部局名 (as configured; from the file when off roster)

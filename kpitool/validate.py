@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from kpitool.config import Config
 from kpitool.errors import InputError
 from kpitool.findings import Finding, Report
 from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
+from kpitool.parallel import Progress, map_files
 from kpitool.reader import Submission, read_submission
 from kpitool.validation.rules import (
     CHECKS,
@@ -51,14 +51,29 @@ class FileResult:
     report: Report
     size: int
     sha256: str
+    superseded_by: str = ""  # 重複: the file of the same department that speaks for it instead
+    undecided: bool = False  # 要確認: tied with another file of its department, none chosen
 
     @property
     def name(self) -> str:
         return self.path.name
 
     @property
+    def superseded(self) -> bool:
+        return bool(self.superseded_by)
+
+    @property
+    def needs_return_copy(self) -> bool:
+        """A file with findings the department must see; a superseded file's are not open."""
+        return bool(self.report.findings) and not self.superseded
+
+    @property
     def status(self) -> str:
-        """問題なし / 警告あり / 要修正, as the planning office reads it."""
+        """問題なし / 警告あり / 要修正 / 重複 / 要確認, as the planning office reads it."""
+        if self.superseded:
+            return "重複"
+        if self.undecided:
+            return "要確認"
         if not self.report.ok:
             return "要修正"
         return "警告あり" if self.report.findings else "問題なし"
@@ -199,14 +214,23 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
     return out
 
 
-def validate_paths(paths: Sequence[Path | str], config: Config, *, workers: int = 1) -> list[FileResult]:
+def validate_paths(
+    paths: Sequence[Path | str],
+    config: Config,
+    *,
+    workers: int | None = 1,
+    progress: Progress | None = None,
+) -> list[FileResult]:
     """Validate files and directories (expanded with :func:`expand_paths`), in order.
 
-    ``workers`` > 1 validates in that many processes; the default stays in this process, which
-    is what an Excel button wants (no child processes to spawn on Windows).
+    Files run through :func:`kpitool.parallel.map_files`, the runner consolidation uses:
+    ``workers=None`` picks in-process or a pool by the number of files, ``1`` stays in this
+    process, more forces a pool. A worker that dies costs only its own file.
     """
     files = expand_paths(paths)
-    if workers <= 1 or len(files) < 2:
-        return [validate_file(p, config) for p in files]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(validate_file, files, [config] * len(files), chunksize=8))
+    return map_files(validate_file, files, config, progress=progress, workers=workers, on_crash=_crashed)
+
+
+def _crashed(path: Path, reason: str) -> FileResult:
+    """The result of a file whose worker process died (the rest of the run goes on)."""
+    return FileResult(path, None, Report([_file_finding(path, codes.RUN_READ_FAILED, error=reason)]), 0, "")

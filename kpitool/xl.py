@@ -194,60 +194,58 @@ class _Panel:
 
 def _validate(panel: _Panel, settings: PanelSettings) -> Outcome:
     from kpitool.findings import FINDING_COLUMNS
-    from kpitool.inbox import scan_inbox
-    from kpitool.validate import validate_paths
+    from kpitool.pipeline import run_validation
 
     config = _load_config(settings)
-    scan = scan_inbox(settings.inbox)
-    if not scan.files:
-        raise InputError(f"受付フォルダに提出ファイル（.xlsx）がありません: {settings.inbox}")
-    report_progress = panel.progress("検証")
-    results = []
-    for done, candidate in enumerate(scan.files):
-        report_progress(done, len(scan.files), candidate.name)
-        results.extend(validate_paths([candidate.path], config))  # one at a time: progress per file
+    if not settings.inbox.is_dir():
+        raise InputError(f"受付フォルダが見つかりません: {settings.inbox}")
+    run = run_validation([settings.inbox], config, panel.progress("検証"))
+    results = run.results
     summary_rows: list[list[Any]] = [["ファイル", "判定", "エラー", "警告"]]
     findings: list[list[Any]] = [[label for _key, label in FINDING_COLUMNS]]
     file_column = [key for key, _label in FINDING_COLUMNS].index("file")
     for result in results:
         report = result.report
         summary_rows.append([result.path.name, result.status, report.errors, report.warnings])
+        if result.superseded:  # its findings are not open: the department's newer file counts
+            continue
         for finding in report.findings:
             row = [str(getattr(finding, key)) for key, _label in FINDING_COLUMNS]
             row[file_column] = row[file_column] or result.path.name
             findings.append(row)
-    bad = sum(1 for r in results if not r.report.ok)
-    errors = sum(r.report.errors for r in results)
-    warnings = sum(r.report.warnings for r in results)
+    bad = sum(1 for r in results if r.status in ("要修正", "要確認"))
+    open_results = [r for r in results if not r.superseded]
+    errors = sum(r.report.errors for r in open_results)
+    warnings = sum(r.report.warnings for r in open_results)
+    superseded = len(results) - len(open_results)
     message = (
-        f"検証が終わりました。{len(results)}ファイルのうち、問題なし・警告のみ {len(results) - bad}、"
-        f"要修正 {bad}（エラー {errors}件・警告 {warnings}件）です。\n"
+        f"検証が終わりました。{len(results)}ファイルのうち、問題なし・警告のみ {len(open_results) - bad}、"
+        f"要修正 {bad}" + (f"、重複 {superseded}" if superseded else "")
+        + f"（エラー {errors}件・警告 {warnings}件）です。\n"
         "ファイルごとの問題は「実行結果」シートをご覧ください。"
     )
-    ignored = [["対象外のファイル", "理由"], *([name, reason] for name, reason in scan.ignored)]
+    ignored = [["対象外のファイル", "理由"], *([name, reason] for name, reason in run.ignored)]
     return Outcome(
         message=message,
         summary=[("ファイル数", len(results)), ("要修正", bad), ("エラー", errors), ("警告", warnings),
-                 ("対象外のファイル", len(scan.ignored)), ("受付フォルダ", str(settings.inbox))],
+                 ("対象外のファイル", len(run.ignored)), ("受付フォルダ", str(settings.inbox))],
         table_title="検証結果（ファイル別）",
-        table=[*summary_rows, [], ["指摘の一覧"], *findings, *([[], *ignored] if scan.ignored else [])],
-        warning=bad > 0,
+        table=[*summary_rows, [], ["指摘の一覧"], *findings, *([[], *ignored] if run.ignored else [])],
+        warning=not run.ok,
     )
 
 
 def _consolidate(panel: _Panel, settings: PanelSettings) -> Outcome:
-    from kpitool.consolidate import consolidate
     from kpitool.findings import FINDING_COLUMNS
-    from kpitool.master.writer import write_master
     from kpitool.model import LABELS
+    from kpitool.pipeline import run_consolidation
 
     config = _load_config(settings)
     if not settings.inbox.is_dir():
         raise InputError(f"受付フォルダが見つかりません: {settings.inbox}")
-    consolidation = consolidate(settings.inbox, config, progress=panel.progress("集約"))
-    panel.status("kpitool: 集約ファイルを書き出し中…")
-    settings.master.parent.mkdir(parents=True, exist_ok=True)
-    outputs = write_master(consolidation, settings.master)
+    run = run_consolidation(settings.inbox, config, settings.master, panel.progress("集約"),
+                            on_stage=lambda text: panel.status(f"kpitool: {text}"))
+    consolidation, outputs = run.consolidation, run.outputs
     written = outputs.master
     counts = [(status, n) for status, n in consolidation.counts().items() if n]
     submissions = _frame_rows(consolidation.submissions, labels=LABELS, columns=SUBMISSION_SUMMARY_COLUMNS)

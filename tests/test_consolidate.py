@@ -20,8 +20,6 @@ import kpitool.consolidate as consolidate_module
 from kpitool import codes
 from kpitool.config import Config
 from kpitool.consolidate import (
-    PARALLEL_THRESHOLD,
-    _workers,
     consolidate,
     process_file,
     summary_lines,
@@ -322,9 +320,11 @@ def test_parallel_and_sequential_give_equal_results(demo: tuple[Config, Path], t
 
 
 def test_parallel_only_above_the_threshold() -> None:
-    assert _workers(PARALLEL_THRESHOLD, None) == 1
-    assert _workers(PARALLEL_THRESHOLD + 1, None) == (os.cpu_count() or 1)
-    assert _workers(500, 1) == 1 and _workers(3, 4) == 4
+    from kpitool.parallel import PARALLEL_THRESHOLD, worker_count
+
+    assert worker_count(PARALLEL_THRESHOLD, None) == 1
+    assert worker_count(PARALLEL_THRESHOLD + 1, None) == (os.cpu_count() or 1)
+    assert worker_count(500, 1) == 1 and worker_count(3, 4) == 4
 
 
 def _dies_on_fiscal(path: Path, config: Config) -> Any:

@@ -464,6 +464,42 @@ class TestButtonsOnTheRemoteEngine:
         assert mode == "critical"
         assert message.startswith("監査で ") and "相違が見つかりました" in message
 
+    def test_two_consolidate_clicks_at_once_one_is_refused_issue_10(
+        self, remote_book: Any, office: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Two 集約 clicks on one shared master (two PCs, or a double click): the second is
+        refused with E-RUN-003 while the first holds the run lock, and the first completes."""
+        import threading
+
+        import kpitool.consolidate
+
+        real = kpitool.consolidate.consolidate
+        inside, release = threading.Event(), threading.Event()
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            inside.set()  # the first click is past the lock and consolidating
+            assert release.wait(timeout=600)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(kpitool.consolidate, "consolidate", held)
+        first = remote_book(str(office / "kpitool_panel.xlsm"))
+        second = remote_book(str(office / "kpitool_panel_2.xlsm"))  # a distinct book on the engine
+        thread = threading.Thread(target=xl.consolidate_button, args=(first,))
+        thread.start()
+        try:
+            assert inside.wait(timeout=600)
+            monkeypatch.setattr(kpitool.consolidate, "consolidate", real)
+            xl.consolidate_button(second)
+        finally:
+            release.set()
+            thread.join()
+        # The engine sends every message box through the active book; 実行結果 is per book.
+        messages = sorted(args[0].split("\n")[0] for args in _alerts(first) + _alerts(second))
+        assert messages == ["[E-RUN-003] 集約を実行できませんでした。", "集約ファイルを作成しました。"]
+        assert _labelled(_results(second))["結果"] == "エラー"
+        assert _labelled(_results(first))["結果"] == "正常終了"
+        assert (office / "kpi_集約.xlsx").is_file()
+
 
 def _roster_last(office: Path) -> str:
     from kpitool.config import load_config

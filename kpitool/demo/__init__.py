@@ -71,19 +71,17 @@ def validation_step(root: Path, config: Config, inbox: Path, say: Say) -> list:
     地域支援部's file has the planted errors and 総務部's only stray spaces, so the output shows
     both an エラー and a 警告 file, and the return copies show how problems are marked.
     """
-    from kpitool.findings_report import summary_line, text_lines, write_findings_report
-    from kpitool.return_copy import write_return_copy
-    from kpitool.validate import validate_paths
+    from kpitool.pipeline import run_validation
 
-    results = validate_paths([inbox], config)
+    run = run_validation([inbox], config, report=root / REPORT_FILENAME, return_copies=root / RETURN_COPIES_DIR)
+    if run.output_error is not None:
+        raise run.output_error
     say("検証:")
-    for line in [*text_lines(results), summary_line(results)]:
+    for line in run.lines():
         say(f"  {line}")
-    report = write_findings_report(results, root / REPORT_FILENAME)
-    copies = [write_return_copy(r, root / RETURN_COPIES_DIR) for r in results if r.report.findings]
-    say(f"  検証結果の一覧:     {report}")
-    say(f"  差し戻し用のコピー: {root / RETURN_COPIES_DIR}（{len(copies)}ファイル）")
-    return results
+    say(f"  検証結果の一覧:     {run.report}")
+    say(f"  差し戻し用のコピー: {run.copies_dir}（{len(run.copies)}ファイル）")
+    return run.results
 
 
 MASTER_FILENAME = "master.xlsx"
@@ -95,15 +93,13 @@ def consolidation_step(root: Path, config: Config, inbox: Path, say: Say) -> Pat
     The demo inbox has every status worth seeing (a duplicate, a file with errors, a
     non-submitter), so the summary shows what the planning office will meet.
     """
-    from kpitool.consolidate import consolidate, summary_lines
-    from kpitool.master.writer import write_master
+    from kpitool.pipeline import run_consolidation
 
-    consolidation = consolidate(inbox, config)
-    outputs = write_master(consolidation, root / MASTER_FILENAME)
+    run = run_consolidation(inbox, config, root / MASTER_FILENAME)
     say("集約:")
-    for line in summary_lines(consolidation, outputs):
+    for line in run.lines():
         say(f"  {line}")
-    return outputs.master
+    return run.outputs.master
 
 
 def run_demo(root: Path, say: Say) -> int:
