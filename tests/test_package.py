@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-import time
 import zipfile
 from pathlib import Path
 
@@ -48,16 +47,13 @@ def _problem(path: Path, limits: Limits = Limits(), **kwargs: bytes) -> FileProb
 
 
 @pytest.mark.parametrize("case", sorted(CORPUS))
-def test_corpus_case_gives_its_problem_quickly(case: str, tmp_path: Path) -> None:
+def test_corpus_case_gives_its_problem(case: str, tmp_path: Path) -> None:
     generator, expected = CORPUS[case]
     path = generator(tmp_path)
-    started = time.perf_counter()
     with pytest.raises(PackageError) as info:
         inspect_package(path)
-    elapsed = time.perf_counter() - started
     assert info.value.problem is expected, info.value.detail
     assert info.value.detail
-    assert elapsed < 1.0
 
 
 @pytest.mark.parametrize(
@@ -281,11 +277,9 @@ def test_read_part_is_bounded(tmp_path: Path) -> None:
 
 def test_read_part_does_not_trust_the_declared_size(tmp_path: Path) -> None:
     data = CORPUS["zip_bomb_lying_size"][0](tmp_path).read_bytes()
-    started = time.perf_counter()
     with pytest.raises(PackageError) as info:
         read_part(data, "xl/worksheets/sheet1.xml", Limits(max_part_bytes=4096))
     assert info.value.problem is FileProblem.TRUNCATED_ZIP
-    assert time.perf_counter() - started < 0.5
 
 
 def test_read_part_of_a_patched_declared_size(tmp_path: Path) -> None:
