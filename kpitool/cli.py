@@ -36,14 +36,26 @@ def _config_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="PATH", help="設定ファイル（既定: 現在のフォルダの kpitool.toml）")
 
 
+def _previous_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--previous", metavar="MASTER",
+                   help="前年度の集約ファイル。提出された前年度の値を前年度に集約した値と照合します"
+                        "（設定の [history] masters に加えて使います）")
+
+
 def say(text: str = "") -> None:
     print(text, flush=True)
 
 
 def _load_config(args: argparse.Namespace):
+    import dataclasses
+
     from kpitool.config import load_config
 
-    return load_config(args.config)
+    config = load_config(args.config)
+    if getattr(args, "previous", None):
+        previous = Path(args.previous).resolve()
+        config = dataclasses.replace(config, history_masters=(*config.history_masters, previous))
+    return config
 
 
 # --- init -------------------------------------------------------------------------------
@@ -86,6 +98,25 @@ def _template(args: argparse.Namespace) -> int:
         grades=config.grades.letters,
     )
     say(f"提出様式を作成しました: {path}")
+    return EXIT_OK
+
+
+# --- rollover ---------------------------------------------------------------------------
+
+
+def _rollover_args(p: argparse.ArgumentParser) -> None:
+    _config_option(p)
+    p.add_argument("master", metavar="MASTER", help="前年度の集約ファイル（.xlsx）")
+    p.add_argument("-o", "--output", metavar="DIR", default=".", help="出力先フォルダ（既定: 現在のフォルダ）")
+
+
+@command("rollover", "前年度の集約ファイルから、翌年度の提出様式を部局ごとに転記して作成します。", _rollover_args)
+def _rollover(args: argparse.Namespace) -> int:
+    from kpitool.rollover import rollover
+
+    result = rollover(Path(args.master), _load_config(args), Path(args.output))
+    for line in result.summary_lines():
+        say(line)
     return EXIT_OK
 
 
@@ -153,6 +184,7 @@ def _consolidate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="MASTER", default="master.xlsx",
                    help="作成する集約ファイル（既定: master.xlsx）。CSV は同じフォルダに作成します。")
     _config_option(p)
+    _previous_option(p)
 
 
 @command(
@@ -179,6 +211,7 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="FILE|DIR",
                    help="検証する提出ファイル、またはそれを置いたフォルダ（フォルダ内の .xlsx / .xlsm）")
     _config_option(p)
+    _previous_option(p)
     p.add_argument("--json", action="store_true", help="結果を JSON で標準出力に出す（スクリプト向け）")
     p.add_argument("--report", metavar="XLSX", help="すべての指摘の一覧を Excel ファイルに書き出す")
     p.add_argument("--return-copies", metavar="DIR",

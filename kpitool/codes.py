@@ -32,6 +32,7 @@ GROUP_TITLES: dict[str, str] = {
     "UNIT": "単位・桁",
     "DATE": "日付",
     "CELL": "セル",
+    "HIST": "前年度の集約ファイルとの照合",
     "RUN": "実行",
 }
 
@@ -166,8 +167,9 @@ TPL_VERSION = CATALOGUE.add(
 )
 TPL_YEARS = CATALOGUE.add(
     "E-TPL-003", E, "年度が違う様式です",
-    "{found}の様式です。今回は{expected}の様式で提出してください。",
-    "企画課が今回配布した提出様式に入力し直してください。",
+    "{found}の様式です。今回は{expected}の様式で提出してください。{advice}",
+    "企画課が今回配布した提出様式に入力し直してください。企画課は、前年度の集約ファイルから "
+    "`kpitool rollover 集約ファイル -o フォルダ` で、前年度の値を転記した今年度の様式を部局ごとに作成できます。",
     "TPL",
 )
 
@@ -391,6 +393,16 @@ UNIT_TARGET_JUMP = CATALOGUE.add(
     "目標値 {target} と実績 {actual} で約{ratio}倍の差があります{cause}。",
     "目標値と実績が同じ単位で入力されているか確認してください。",
     "UNIT",
+)
+
+# --- HIST: the 前年度 values against the previous cycle's master (kpitool.validation.restated)
+
+HIST_RESTATED = CATALOGUE.add(
+    "W-HIST-001", W, "前年度の値が前年度の集約ファイルと違います",
+    "{what}の{year}の値 {submitted} が、前年度に集約した値 {recorded}（{master} の {master_cell}）と違います。",
+    "前年度の値を修正した（確定値への更新など）場合は、備考に理由を書いてください。"
+    "誤りの場合は前年度に集約した値に戻してください。",
+    "HIST",
 )
 
 # --- DATE: dates (kpitool.numbers.parse_date) --------------------------------------------

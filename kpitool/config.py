@@ -48,6 +48,8 @@ class Config:
     consolidate_with_errors: bool = False  # 要修正 files are left out unless True
     protect_password: str = ""  # sheet protection of the master; empty = no password
     keep_backups: bool = True
+    renamed: tuple[tuple[str, str], ...] = ()  # [rollover] renamed: (旧名, 新名) for 組織改編
+    history_masters: tuple[Path, ...] = ()  # [history] masters: earlier masters, oldest first
     source: Path | None = None  # the file this config came from, for messages
 
     @functools.cached_property  # frozen but not slotted: cached in the instance __dict__
@@ -85,6 +87,16 @@ year_jump_ratio = 500
 # true にすると、エラーのあるファイル（要修正）も集約に含めます。
 consolidate_with_errors = false
 
+[rollover]
+# 組織改編で部局名が変わったとき、前年度の部局名 = 新しい部局名 を書きます（kpitool rollover が使います）。
+# 例: renamed = { "旧企画部" = "企画政策部" }
+renamed = {}
+
+[history]
+# 前年度までの集約ファイル（古い順）。前年度の値の修正の検出と「経年推移」シートに使います。
+# この設定ファイルのフォルダからの相対パスでも指定できます。例: masters = ["R4/集約.xlsx"]
+masters = []
+
 [master]
 # 集約ファイルのシート保護のパスワード。空欄ならパスワードなしで保護します。
 protect_password = ""
@@ -92,11 +104,13 @@ protect_password = ""
 keep_backups = true
 """
 
-_TOP_KEYS = {"municipality", "fiscal_years", "departments", "grades", "validation", "master"}
+_TOP_KEYS = {"municipality", "fiscal_years", "departments", "grades", "validation", "master", "rollover", "history"}
 _SECTION_KEYS = {
     "grades": {"letters", "minimum_rates"},
     "validation": {"year_jump_ratio", "consolidate_with_errors"},
     "master": {"protect_password", "keep_backups"},
+    "rollover": {"renamed"},
+    "history": {"masters"},
 }
 
 
@@ -213,6 +227,20 @@ def config_from_dict(data: dict[str, Any], *, source: Path | None = None) -> Con
     if not isinstance(backups, bool):
         raise fail("master.keep_backups", "true または false を指定してください。")
 
+    renamed_section = data.get("rollover", {}).get("renamed", {})
+    if not isinstance(renamed_section, dict) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in renamed_section.items()
+    ):
+        raise fail("rollover.renamed", "{ \"旧部局名\" = \"新部局名\" } の形で指定してください。")
+    unknown = sorted(v.strip() for v in renamed_section.values() if v.strip() not in names)
+    if unknown:
+        raise fail("rollover.renamed", f"新しい部局名 {'、'.join(unknown)} が departments の名簿にありません。")
+    masters = data.get("history", {}).get("masters", [])
+    if not isinstance(masters, list) or not all(isinstance(m, str) and m.strip() for m in masters):
+        raise fail("history.masters", "集約ファイルのパスを文字列の一覧で指定してください（例: [\"R4/集約.xlsx\"]）。")
+    base = source.parent if source else Path.cwd()
+    history_masters = tuple((base / m).resolve() if not Path(m).is_absolute() else Path(m) for m in masters)
+
     return Config(
         municipality=municipality.strip(),
         departments=tuple(departments),
@@ -222,6 +250,8 @@ def config_from_dict(data: dict[str, Any], *, source: Path | None = None) -> Con
         consolidate_with_errors=with_errors,
         protect_password=password,
         keep_backups=backups,
+        renamed=tuple((k.strip(), v.strip()) for k, v in renamed_section.items()),
+        history_masters=history_masters,
         source=source,
     )
 
@@ -238,6 +268,8 @@ def config_to_dict(config: Config) -> dict[str, Any]:
             "consolidate_with_errors": config.consolidate_with_errors,
         },
         "master": {"protect_password_set": bool(config.protect_password), "keep_backups": config.keep_backups},
+        **({"rollover": {"renamed": dict(config.renamed)}} if config.renamed else {}),
+        **({"history": {"masters": [p.name for p in config.history_masters]}} if config.history_masters else {}),
     }
 
 

@@ -46,6 +46,9 @@ class FilledData:
     kpis: Sequence[Mapping[str, Any]] = ()
     survey: Sequence[Mapping[str, Any]] = ()
     figures: Sequence[Mapping[str, Any]] = ()
+    # (sheet key, row index, column key) of values carried from last year's master (rollover):
+    # shown in a distinct fill so the department sees what it did not type itself.
+    carried: frozenset[tuple[str, int, str]] = frozenset()
 
     def rows(self, sheet_key: str) -> Sequence[Mapping[str, Any]]:
         return getattr(self, sheet_key)
@@ -99,11 +102,16 @@ def write_template(
         if sheet.layout == "form":
             _write_form(wb, fmt, sheet, data.basic if data else {})
         else:
-            _write_table(wb, fmt, sheet, data.rows(sheet.key) if data else (), rows_per_sheet[sheet.key], grades)
+            _write_table(wb, fmt, sheet, data.rows(sheet.key) if data else (), rows_per_sheet[sheet.key], grades,
+                         data.carried if data else frozenset())
     _write_meta(wb, fmt, spec, roster)
     wb.worksheets()[1].activate()
     wb.close()
     return path
+
+
+CARRIED_FILL = "#FFF2CC"
+CARRIED_NOTE = "　薄い黄色のセルは前年度の集約ファイルから転記した値です（前年度から転記）。確認し、必要なら修正してください。"
 
 
 class _Formats:
@@ -121,6 +129,18 @@ class _Formats:
         self.input_number = wb.add_format({"locked": False, "valign": "top", "num_format": "#,##0.##", **border})
         self.input_date = wb.add_format({"locked": False, "valign": "top", "num_format": "yyyy/m/d", **border})
         self.example = wb.add_format({"valign": "top", "text_wrap": True, "bg_color": "#F2F2F2", **border})
+        self._carried: dict[Kind, Any] = {}
+        self._wb = wb
+
+    def carried(self, kind: Kind) -> Any:
+        """The input format of ``kind`` with the 前年度から転記 fill (light yellow)."""
+        if kind not in self._carried:
+            base = {Kind.LONG_TEXT: {"text_wrap": True}, Kind.NUMBER: {"num_format": "#,##0.##"},
+                    Kind.DIRECTION: {"align": "center"}, Kind.GRADE: {"align": "center"},
+                    Kind.ID: {"align": "center"}}.get(kind, {})
+            self._carried[kind] = self._wb.add_format({"locked": False, "valign": "top", "bg_color": CARRIED_FILL,
+                                                       "border": 1, "border_color": "#808080", **base})
+        return self._carried[kind]
 
     def for_kind(self, kind: Kind) -> Any:
         return {
@@ -216,10 +236,12 @@ def _write_table(
     rows: Sequence[Mapping[str, Any]],
     n_rows: int,
     grades: Sequence[str],
+    carried: frozenset[tuple[str, int, str]] = frozenset(),
 ) -> None:
     ws = wb.add_worksheet(sheet.name)
     ws.write_string(0, 0, sheet.name, fmt.title)
-    ws.write_string(1, 0, sheet.description, fmt.note)
+    has_carried = any(key == sheet.key for key, _r, _c in carried)
+    ws.write_string(1, 0, sheet.description + (CARRIED_NOTE if has_carried else ""), fmt.note)
     header, first, last = TABLE_HEADER_ROW, TABLE_HEADER_ROW + 1, TABLE_HEADER_ROW + n_rows
     for c, column in enumerate(sheet.columns):
         ws.set_column(c, c, column.width, fmt.for_kind(column.kind))
@@ -237,7 +259,8 @@ def _write_table(
         ws.data_validation(first, c, last, c, _validation(column, grades))
         for r in range(n_rows):
             value = rows[r].get(column.key) if r < len(rows) else None
-            _write_value(ws, first + r, c, value, fmt.for_kind(column.kind))
+            cell_format = fmt.carried(column.kind) if (sheet.key, r, column.key) in carried else fmt.for_kind(column.kind)
+            _write_value(ws, first + r, c, value, cell_format)
     ws.set_row(header, 30)
     ws.freeze_panes(first, 0)
     _print_setup(ws, header)

@@ -24,6 +24,7 @@ from kpitool.findings import Finding, Report
 from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
 from kpitool.parallel import Progress, map_files
 from kpitool.reader import Submission, read_submission
+from kpitool.validation.restated import check_restated
 from kpitool.validation.rules import (
     CHECKS,
     FILE_PROBLEM_CODES,
@@ -103,6 +104,7 @@ def validate_submission(sub: Submission, config: Config) -> Report:
             check = CHECKS[name]
             _guarded(ctx, check.title, check.run, ctx, sheet, columns)
     _guarded(ctx, "入力の有無", check_empty_tables, ctx)
+    _guarded(ctx, "前年度の集約ファイルとの照合", check_restated, ctx)
     return Report(_sorted(ctx.findings, sub))
 
 

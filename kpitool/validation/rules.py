@@ -120,7 +120,12 @@ def check_template(ctx: Context) -> bool:
         return True
     if years != tuple(ctx.config.fiscal_years):
         found = _years_label(years)
-        ctx.add(codes.TPL_YEARS, value=found, found=found, expected=_years_label(ctx.config.fiscal_years))
+        if years < tuple(ctx.config.fiscal_years):
+            advice = "前年度以前の様式のため、今年度の列がありません。"
+        else:
+            advice = "設定（kpitool.toml の fiscal_years）より新しい年度の様式です。設定の年度を確認してください。"
+        ctx.add(codes.TPL_YEARS, value=found, found=found, expected=_years_label(ctx.config.fiscal_years),
+                advice=advice)
     return True
 
 
