@@ -83,6 +83,11 @@ RETURN_COPY_FAILED = RUN_CODES.add(
     "検証の後でファイルが変更された場合は、もう一度検証してください。"
     "Excel のブックとして読めないファイルは、指摘の一覧を添えて部局に再提出を依頼してください。",
 )
+ROLLOVER_UNMATCHED = RUN_CODES.add(
+    "W-ROLL-001", "前年度の集約ファイルにある部局が、新しい名簿にありません（kpitool rollover）",
+    "組織改編で名前が変わった部局は、kpitool.toml の [rollover] renamed に 旧部局名 = 新部局名 を書いて"
+    "もう一度実行してください。廃止された部局なら対応は不要です。",
+)
 XL_SHEET_MISSING = RUN_CODES.add(
     "E-XL-001", "パネルのシート、または「設定」シートの項目名が見つかりません",
     "配布された kpitool_panel.xlsm を使うか、シート名と「設定」シートA列の項目名を元に戻してください。",

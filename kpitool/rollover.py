@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kpitool.config import Config
-from kpitool.errors import InputError
+from kpitool.errors import ROLLOVER_UNMATCHED, InputError
 from kpitool.history import MasterData, read_master
 from kpitool.master.layout import FIGURES, KPIS, SUBMISSIONS, SURVEY
 from kpitool.spec import fiscal_year_label, template_spec
@@ -52,7 +52,7 @@ class RolloverResult:
             lines.append(f"  {department}: {path.name}（{state}）")
         if self.unmatched:
             lines.append(
-                "W-ROLL-001 集約ファイルにあるが新しい名簿にない部局: " + "、".join(self.unmatched)
+                f"{ROLLOVER_UNMATCHED} 集約ファイルにあるが新しい名簿にない部局: " + "、".join(self.unmatched)
                 + "（組織改編の場合は kpitool.toml の [rollover] renamed に 旧名 = 新名 を書いてください）"
             )
         return lines
