@@ -89,7 +89,8 @@ def test_template_of_other_fiscal_years_is_read_with_its_own_headers(tmp_path: P
     path = filled(tmp_path, fiscal_years=(2023, 2024))
     (finding,) = findings(path)
     assert finding.compact() == ("", "", codes.TPL_YEARS)
-    assert finding.message == "令和5年度・令和6年度の様式です。今回は令和4年度・令和5年度の様式で提出してください。"
+    assert finding.message == ("令和5年度・令和6年度の様式です。今回は令和4年度・令和5年度の様式で提出してください。"
+                               "設定（kpitool.toml の fiscal_years）より新しい年度の様式です。設定の年度を確認してください。")
 
 
 def test_copied_sheets_are_read_with_the_configured_years(tmp_path: Path) -> None:
