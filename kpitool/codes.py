@@ -228,8 +228,8 @@ BASIC_REQUIRED = CATALOGUE.add(
 )
 BASIC_NOT_IN_ROSTER = CATALOGUE.add(
     "E-BASIC-002", E, "部局名が名簿にありません",
-    "部局名「{value}」は名簿にありません。",
-    "{suggestion}一覧から部局名を選んでください。",
+    "部局名「{value}」は名簿にありません。{suggestion}",
+    "一覧から部局名を選んでください（名簿の名前と一字一句同じにします）。",
     "BASIC",
 )
 BASIC_MUNICIPALITY = CATALOGUE.add(
@@ -503,12 +503,6 @@ DUPLICATE_TIE = CATALOGUE.add(
     "部局「{department}」のファイル {files} は作成日（{value}）が同じため、どれが最新か分かりません。"
     "更新日時が新しい「{chosen}」を集約しました。",
     "どのファイルが最新か部局に確認し、古いファイルを受付フォルダから外してから集約し直してください。",
-    "CONS",
-)
-OFF_ROSTER = CATALOGUE.add(
-    "W-CONS-002", W, "名簿にない部局です",
-    "部局名「{value}」は名簿にありません。名簿外の部局として集約しました。",
-    "名簿（設定ファイルの departments）に追加するか、部局名が正しいか確認してください。",
     "CONS",
 )
 CONS_UNIT_MISMATCH = CATALOGUE.add(

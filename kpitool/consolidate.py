@@ -14,7 +14,10 @@ Status per department (:class:`kpitool.model.Status`):
   version the department has replaced would be wrong without a word.
 - 重複 — older files of a department that sent several; the latest 作成日 wins (ties broken by
   file time, then name, with a finding), the note names the winning file.
-- 名簿外 — a department not in the roster: a 警告, consolidated.
+- a file whose 部局名 is not on the roster (as :mod:`kpitool.validation.roster` decides, the
+  same matcher ``validate`` uses) is 要修正 with the validator's E-BASIC-002, never consolidated;
+  it is listed under the suggested roster name when there is one, so that department does not
+  show 未提出 while its misnamed file waits to be fixed.
 - 取込不可 — not a readable workbook (the reason is in the note and the findings). Its
   department is taken from the file name when a roster name appears in it, so a department
   whose only file is unreadable is not reported as 未提出.
@@ -31,10 +34,8 @@ NaN for a missing number; ``included`` is bool; every other column is object dty
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import functools
-import unicodedata
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ from kpitool.model import (
 )
 from kpitool.package import DEFAULT_LIMITS
 from kpitool.parallel import map_files
+from kpitool.validation.roster import department_from_filename
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,8 +84,8 @@ class FileOutcome:
     sha256: str
     modified: str  # ISO 8601 JST
     readable: bool  # a Submission was read (False: 取込不可)
-    department: str  # roster spelling when matched; the file's 部局名 otherwise; may be ""
-    on_roster: bool
+    department: str  # listed under: DepartmentMatch.department (roster name, suggestion, as written, "")
+    on_roster: bool  # may speak for its roster department (name matched, or guessed from the file name)
     guessed: bool  # department taken from the file name (unreadable file or blank 部局名)
     created: str  # 作成日 as an ISO date, "" when missing or invalid
     created_cell: str = ""  # where 作成日 was read ("B8"), for the tie finding
@@ -92,6 +94,9 @@ class FileOutcome:
     kpis: list[tuple[Any, ...]] = field(default_factory=list)
     survey: list[tuple[Any, ...]] = field(default_factory=list)
     figures: list[tuple[Any, ...]] = field(default_factory=list)
+    written: str = ""  # 部局名 as typed, when it is not on the roster
+    suggestion: str = ""  # the roster name validation suggested for it
+    mtime: float = 0.0  # file modification time (POSIX seconds), for choosing between duplicates
 
     @property
     def errors(self) -> int:
@@ -107,28 +112,6 @@ def _finding_row(finding: Finding, file_name: str) -> tuple[str, ...]:
     if not row[_FILE]:
         row[_FILE] = file_name
     return tuple(row)
-
-
-def _key(name: str) -> str:
-    """How department names are compared: NFKC, no spaces (総務部　 is 総務部)."""
-    return "".join(unicodedata.normalize("NFKC", name).split())
-
-
-@functools.lru_cache(maxsize=8)
-def _roster_by_key(roster: tuple[str, ...]) -> dict[str, str]:
-    """Roster names by their comparison key, built once per roster (not once per file)."""
-    return {_key(d): d for d in roster}
-
-
-def department_from_filename(name: str, roster: Sequence[str]) -> str:
-    """The roster name that appears in a file name (the longest, if unambiguous), else ""."""
-    stem = _key(Path(name).stem)
-    hits = [d for d in roster if _key(d) and _key(d) in stem]
-    if not hits:
-        return ""
-    longest = max(len(_key(d)) for d in hits)
-    best = [d for d in hits if len(_key(d)) == longest]
-    return best[0] if len(best) == 1 else ""
 
 
 def _created(sub: Any) -> str:
@@ -153,7 +136,7 @@ def process_file(path: Path, config: Config) -> FileOutcome:
 
     path = Path(path)
     name = path.name
-    modified = modified_time(path)
+    modified, mtime = modified_time(path), _mtime(path)
     roster = config.roster
     try:
         try:
@@ -164,50 +147,35 @@ def process_file(path: Path, config: Config) -> FileOutcome:
         sha256 = sha256 or result.sha256
         size = size or result.size
         sub = result.submission
+        match = result.department
+        assert match is not None, "validate_file decides the department"
+        speaks = match.on_roster or match.guessed
         if sub is None:
             findings = [_finding_row(f, name) for f in result.report.findings]
             errors = [row for row in findings if row[_SEVERITY] == Severity.ERROR]
             problem = errors[0][FINDING_KEYS.index("message")] if errors else "ファイルを読み込めません。"
-            guess = department_from_filename(name, roster)
-            return FileOutcome(name, size, sha256, modified, False, guess, bool(guess), bool(guess), "",
-                               problem=problem, findings=findings)
-        written = sub.department
-        department = _roster_by_key(roster).get(_key(written), written.strip()) if written.strip() else ""
-        guessed = False
-        if not department:
-            department = department_from_filename(name, roster)
-            guessed = bool(department)
-        on_roster = department in roster
+            return FileOutcome(name, size, sha256, modified, False, match.department, speaks, match.guessed, "",
+                               problem=problem, findings=findings, mtime=mtime)
         report = result.report.findings
-        if department and not on_roster:
-            report = _off_roster(report, sub, name)
-        rows = submission_rows(sub, config, department=department, file_name=name)
+        rows = submission_rows(sub, config, department=match.department, file_name=name)
         unit_cells = {(f.sheet, f.cell) for f in report if f.code == codes.UNIT_MISMATCH}
         report = [*report, *(f for f in rows.findings if (f.sheet, f.cell) not in unit_cells)]
         findings = [_finding_row(f, name) for f in report]
         return FileOutcome(
-            name, size, sha256, modified, True, department, on_roster, guessed, _created(sub),
+            name, size, sha256, modified, True, match.department, speaks, match.guessed, _created(sub),
             created_cell=sub.basic["created"].cell if "created" in sub.basic else "",
             findings=findings, kpis=rows.kpis, survey=rows.survey, figures=rows.figures,
+            written="" if speaks else match.written, suggestion=match.suggestion, mtime=mtime,
         )
     except Exception as exc:  # one bad file never stops the run
         return _failed(path, modified, f"{type(exc).__name__}: {exc}", roster)
 
 
-def _off_roster(findings: list[Finding], sub: Any, file_name: str) -> list[Finding]:
-    """Findings of an off-roster file: 名簿外 is a 警告 of the consolidation (the department is
-    listed and consolidated), so it replaces the validator's エラー for the same cell, keeping
-    its hint (which may suggest the roster name that was meant)."""
-    kept = [f for f in findings if f.code != codes.BASIC_NOT_IN_ROSTER]
-    replaced = [f for f in findings if f.code == codes.BASIC_NOT_IN_ROSTER]
-    cell = sub.basic.get("department")
-    mine = CATALOGUE.make(
-        codes.OFF_ROSTER, file=file_name, sheet=cell.sheet if cell else "", cell=cell.cell if cell else "",
-        label="部局名", value=sub.department,
-    )
-    if replaced and replaced[0].hint:
-        mine = dataclasses.replace(mine, hint=replaced[0].hint + mine.hint)
-    return [*kept, mine]
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
 
 
 def _failed(path: Path, modified: str, detail: str, roster: Sequence[str]) -> FileOutcome:
@@ -258,13 +226,15 @@ def _decide_department(
 ) -> list[tuple[FileOutcome, _Decision]]:
     """Status of each file of one department, in listing order (the winner first, then the
     older files newest first, then unreadable ones); adds the tie finding to ``extra``."""
-    readable = _newest_first(o for o in files if o.readable)
+    readable = _newest_first(o for o in files if o.readable and o.on_roster)
     unreadable = []
     for o in sorted((o for o in files if not o.readable), key=lambda o: o.name):
         note = o.problem + ("（部局名はファイル名から推定しました）" if o.guessed else "")
         unreadable.append((o, _Decision(Status.UNREADABLE, False, note)))
+    off_roster = [(o, _Decision(Status.NEEDS_FIX, False, _off_roster_note(o)))
+                  for o in sorted((o for o in files if o.readable and not o.on_roster), key=lambda o: o.name)]
     if not readable:
-        return unreadable
+        return [*off_roster, *unreadable]
     winner, older = readable[0], readable[1:]
     tied = [o for o in older if o.created == winner.created]
     if tied:
@@ -288,16 +258,18 @@ def _decide_department(
         included = config.consolidate_with_errors
         notes.append("エラーがありますが、設定（consolidate_with_errors）により集約しました。"
                      if included else "エラーがあるため集約していません。")
-        if not winner.on_roster:
-            notes.append("名簿にない部局です。")
-    elif not winner.on_roster:
-        status, included = Status.OFF_ROSTER, True
-        notes.append("名簿にない部局です（集約しました）。")
     else:
         status, included = Status.SUBMITTED, True
     if older:
         notes.append(f"ほかに{len(older)}件のファイルがあります（重複）。")
-    return [(winner, _Decision(status, included, "".join(notes))), *superseded, *unreadable]
+    return [(winner, _Decision(status, included, "".join(notes))), *superseded, *off_roster, *unreadable]
+
+
+def _off_roster_note(o: FileOutcome) -> str:
+    """A file whose 部局名 is not on the roster: never consolidated, even with
+    ``consolidate_with_errors`` (its rows would speak for a department nobody named)."""
+    maybe = f"（「{o.suggestion}」ではありませんか）" if o.suggestion else ""
+    return f"部局名「{o.written}」は名簿にありません{maybe}。部局名を直したファイルを提出してもらってください。"
 
 
 def _undecidable(files: list[FileOutcome]) -> list[tuple[FileOutcome, _Decision]]:
@@ -431,7 +403,7 @@ def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str
         return [f"{d}（{f}）" if f and d else (d or f) for d, f in zip(frame["department"], frame["file"], strict=True)]
 
     for status, label in ((Status.MISSING, "未提出の部局"), (Status.NEEDS_FIX, "要修正"),
-                          (Status.UNREADABLE, "取込不可"), (Status.OFF_ROSTER, "名簿外"),
+                          (Status.UNREADABLE, "取込不可"),
                           (Status.SUPERSEDED, "重複（集約しなかった古いファイル）")):
         listed = names(status)
         if listed:

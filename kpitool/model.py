@@ -28,7 +28,6 @@ class Status(StrEnum):
     MISSING = "未提出"
     NEEDS_FIX = "要修正"  # errors found; left out unless config.consolidate_with_errors
     SUPERSEDED = "重複"  # an older file of a department that sent several (not consolidated)
-    OFF_ROSTER = "名簿外"  # a department not in the roster (警告; consolidated)
     UNREADABLE = "取込不可"  # not a readable kpitool template
 
 
@@ -38,7 +37,7 @@ ACTION_STATUSES = (Status.NEEDS_FIX, Status.UNREADABLE)
 
 # 提出状況: one row per file found in the inbox, plus one row per roster department without a file.
 SUBMISSION_COLUMNS = (
-    "department",  # 部局名 (as configured; from the file when off roster)
+    "department",  # 部局名 (as configured; the suggested roster name or as written when off roster)
     "status",  # Status value
     "included",  # bool: its data is in the master
     "file",  # file name in the inbox ("" for 未提出)

@@ -25,6 +25,7 @@ from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
 from kpitool.parallel import Progress, map_files
 from kpitool.reader import Submission, read_submission
 from kpitool.validation.restated import check_restated
+from kpitool.validation.roster import DepartmentMatch, match_department
 from kpitool.validation.rules import (
     CHECKS,
     FILE_PROBLEM_CODES,
@@ -52,6 +53,7 @@ class FileResult:
     report: Report
     size: int
     sha256: str
+    department: DepartmentMatch | None = None  # which roster department it is (None: not decided)
     superseded_by: str = ""  # 重複: the file of the same department that speaks for it instead
     undecided: bool = False  # 要確認: tied with another file of its department, none chosen
 
@@ -155,10 +157,20 @@ def validate_file(
     data: bytes | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> FileResult:
-    """Read and validate one file. Never raises for a bad file: its problem is a finding."""
+    """Read and validate one file. Never raises for a bad file: its problem is a finding.
+
+    The result also says which roster department the file is (:attr:`FileResult.department`),
+    decided here once for 検証 and 集約.
+    """
+    result = _read_and_validate(Path(path), config, data, limits)
+    written = result.submission.department if result.submission is not None else None
+    result.department = match_department(written, config.roster, result.path.name)
+    return result
+
+
+def _read_and_validate(path: Path, config: Config, data: bytes | None, limits: Limits) -> FileResult:
     import python_calamine  # lazy, like the reader
 
-    path = Path(path)
     try:
         if data is None:
             data = _read_file(path, limits)
@@ -230,9 +242,11 @@ def validate_paths(
     process, more forces a pool. A worker that dies costs only its own file.
     """
     files = expand_paths(paths)
-    return map_files(validate_file, files, config, progress=progress, workers=workers, on_crash=_crashed)
 
+    def crashed(path: Path, reason: str) -> FileResult:
+        """The result of a file whose worker process died (the rest of the run goes on)."""
+        finding = _file_finding(path, codes.RUN_READ_FAILED, error=reason)
+        return FileResult(path, None, Report([finding]), 0, "",
+                          department=match_department(None, config.roster, path.name))
 
-def _crashed(path: Path, reason: str) -> FileResult:
-    """The result of a file whose worker process died (the rest of the run goes on)."""
-    return FileResult(path, None, Report([_file_finding(path, codes.RUN_READ_FAILED, error=reason)]), 0, "")
+    return map_files(validate_file, files, config, progress=progress, workers=workers, on_crash=crashed)

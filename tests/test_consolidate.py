@@ -78,7 +78,7 @@ def test_demo_inbox_statuses(demo: tuple[Config, Path]) -> None:
         ("市長公室", "提出済", True, "06_市長公室.xlsx"),
         (NON_SUBMITTER, "未提出", False, ""),
     ]
-    assert c.counts() == {"提出済": 5, "未提出": 1, "要修正": 1, "重複": 1, "名簿外": 0, "取込不可": 0}
+    assert c.counts() == {"提出済": 5, "未提出": 1, "要修正": 1, "重複": 1, "取込不可": 0}
     s = c.submissions.set_index("file")
     assert s.loc["04_財務部_第1版.xlsx", "note"] == "同じ部局のファイル「04_財務部.xlsx」（作成日 2024-04-12）を優先しました。"
     assert s.loc["05_地域支援部.xlsx", "errors"] > 0
@@ -116,7 +116,7 @@ def test_tallies_and_summary(demo: tuple[Config, Path]) -> None:
     assert c.tallies["合計"] == {"A": 3, "B": 3, "C": 5, "未評価": 7}
     assert "地域支援部" not in c.tallies
     assert summary_lines(c) == [
-        "提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 名簿外 0 / 取込不可 0",
+        "提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 取込不可 0",
         "未提出の部局: 教育文化部",
         "要修正: 地域支援部（05_地域支援部.xlsx）",
         "重複（集約しなかった古いファイル）: 財務部（04_財務部_第1版.xlsx）",
@@ -190,20 +190,33 @@ def test_tie_in_created_is_a_finding(tmp_path: Path, config: Config) -> None:
     assert c.submissions.set_index("file").loc["総務部_1.xlsx", "warnings"] == 1
 
 
-def test_off_roster_department_is_a_warning_and_consolidated(tmp_path: Path, config: Config) -> None:
+def test_off_roster_department_is_an_error_and_not_consolidated(tmp_path: Path, config: Config) -> None:
     inbox = tmp_path / "inbox"
     write_department(inbox, "議会.xlsx", "議会事務局", "2024/4/1")
     write_department(inbox, "総務課.xlsx", "総務課", "2024/4/1")  # near the roster's 総務部
     c = consolidate(inbox, config)
     assert rows(c) == [
-        ("総務部", "未提出", False, ""), ("財政部", "未提出", False, ""), ("企画政策部", "未提出", False, ""),
-        ("総務課", "名簿外", True, "総務課.xlsx"), ("議会事務局", "名簿外", True, "議会.xlsx"),
+        ("総務部", "要修正", False, "総務課.xlsx"),  # listed under the suggested name, not 未提出
+        ("財政部", "未提出", False, ""), ("企画政策部", "未提出", False, ""),
+        ("議会事務局", "要修正", False, "議会.xlsx"),
     ]
-    assert list(c.findings["code"]) == [codes.OFF_ROSTER, codes.OFF_ROSTER]
-    assert set(c.findings["severity"]) == {"警告"} and set(c.findings["cell"]) == {"B4"}
-    hint = c.findings.set_index("file").loc["総務課.xlsx", "hint"]
-    assert "「総務部」ではありませんか。" in hint  # the validator's suggestion is kept
-    assert set(c.kpis["department"]) == {"総務課", "議会事務局"}
+    assert list(c.findings["code"]) == [codes.BASIC_NOT_IN_ROSTER, codes.BASIC_NOT_IN_ROSTER]
+    assert set(c.findings["severity"]) == {"エラー"} and set(c.findings["cell"]) == {"B4"}
+    message = c.findings.set_index("file").loc["総務課.xlsx", "message"]
+    assert message == "部局名「総務課」は名簿にありません。「総務部」ではありませんか。"
+    notes = c.submissions.set_index("file")["note"]
+    assert notes["総務課.xlsx"] == "部局名「総務課」は名簿にありません（「総務部」ではありませんか）。部局名を直したファイルを提出してもらってください。"
+    assert notes["議会.xlsx"] == "部局名「議会事務局」は名簿にありません。部局名を直したファイルを提出してもらってください。"
+    assert c.kpis.empty
+
+
+def test_off_roster_file_never_displaces_the_departments_own_file(tmp_path: Path, config: Config) -> None:
+    inbox = tmp_path / "inbox"
+    write_department(inbox, "a_総務部.xlsx", "総務部", "2024/4/1")
+    write_department(inbox, "b_総務課.xlsx", "総務課", "2024/4/20")  # newer, but not a roster name
+    c = consolidate(inbox, dataclasses.replace(config, consolidate_with_errors=True))
+    assert rows(c)[:2] == [("総務部", "提出済", True, "a_総務部.xlsx"), ("総務部", "要修正", False, "b_総務課.xlsx")]
+    assert set(c.kpis["source"].str.split("!").str[0]) == {"a_総務部.xlsx"}
 
 
 def test_unreadable_files(tmp_path: Path, config: Config) -> None:

@@ -107,3 +107,46 @@ def test_a_held_lock_refuses_the_run_before_reading(tmp_path: Path, config: Conf
     master = tmp_path / "集約.xlsx"
     with run_lock(master), pytest.raises(RunInProgress):
         run_consolidation(tmp_path / "no inbox", config, master)  # refused before the inbox is read
+
+
+# --- validate and consolidate agree -----------------------------------------------------------
+
+ROSTER_10 = ("総務部", "子ども福祉課", "財政部")
+
+
+def test_a_name_off_the_roster_is_the_same_error_in_validate_and_consolidate_issue_10(tmp_path: Path) -> None:
+    """「こども福祉課」 for 子ども福祉課 and 「総務 部」 (an inner space): an エラー naming the roster
+    name in both commands; never mapped silently, never imported as 名簿外 beside a 未提出."""
+    from kpitool import codes
+    from kpitool.config import Department
+
+    config = Config(municipality="菊川市", departments=tuple(Department(n) for n in ROSTER_10))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    filled(inbox, "こども福祉課.xlsx", basic={"department": "こども福祉課"}, roster=ROSTER_10)
+    filled(inbox, "総務部.xlsx", basic={"department": "総務 部"}, roster=ROSTER_10)
+    planted = {"こども福祉課.xlsx": "子ども福祉課", "総務部.xlsx": "総務部"}
+
+    validation = run_validation([inbox], config)
+    assert {r.name: r.status for r in validation.results} == dict.fromkeys(planted, "要修正")
+    for result in validation.results:
+        [finding] = [f for f in result.report.findings if f.code == codes.BASIC_NOT_IN_ROSTER]
+        assert f"「{planted[result.name]}」ではありませんか" in finding.message
+    assert not validation.ok
+
+    run = run_consolidation(inbox, config, tmp_path / "out" / "集約.xlsx")
+    subs = run.consolidation.submissions
+    rows = list(zip(subs["department"], subs["status"], subs["included"], subs["file"], strict=True))
+    assert rows == [
+        ("総務部", "要修正", False, "総務部.xlsx"),
+        ("子ども福祉課", "要修正", False, "こども福祉課.xlsx"),
+        ("財政部", "未提出", False, ""),
+    ]
+    findings = run.consolidation.findings
+    roster_findings = findings[findings["code"] == codes.BASIC_NOT_IN_ROSTER]
+    assert sorted(roster_findings["file"]) == sorted(planted)
+    assert set(roster_findings["severity"]) == {"エラー"}
+    for file_name, message in zip(roster_findings["file"], roster_findings["message"], strict=True):
+        assert f"「{planted[file_name]}」ではありませんか" in message
+    assert run.consolidation.kpis.empty
+    assert not run.ok

@@ -32,13 +32,13 @@ def test_optional_contact_may_stay_empty(tmp_path: Path) -> None:
 def test_department_not_in_roster_suggests_the_closest_name(tmp_path: Path) -> None:
     (finding,) = findings(filled(tmp_path, basic={"department": "企画部"}))
     assert finding.compact() == ("基本情報", "B4", codes.BASIC_NOT_IN_ROSTER)
-    assert finding.message == "部局名「企画部」は名簿にありません。"
-    assert finding.hint == "「企画政策部」ではありませんか。一覧から部局名を選んでください。"
+    assert finding.message == "部局名「企画部」は名簿にありません。「企画政策部」ではありませんか。"
+    assert finding.hint == "一覧から部局名を選んでください（名簿の名前と一字一句同じにします）。"
 
 
 def test_department_far_from_every_name_has_no_suggestion(tmp_path: Path) -> None:
     (finding,) = findings(filled(tmp_path, basic={"department": "上下水道局"}))
-    assert finding.hint == "一覧から部局名を選んでください。"
+    assert finding.message == "部局名「上下水道局」は名簿にありません。"
 
 
 def test_department_written_in_zenkaku_or_with_spaces_is_in_the_roster(tmp_path: Path) -> None:

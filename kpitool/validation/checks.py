@@ -8,8 +8,6 @@ declares them with their titles and codes; this module holds what they do.
 
 from __future__ import annotations
 
-import difflib
-import functools
 from collections.abc import Iterator
 
 from kpitool import codes
@@ -17,6 +15,7 @@ from kpitool.numbers import format_number, unit_key, unit_scale
 from kpitool.reader import CellValue, Record
 from kpitool.spec import DIRECTIONS, Column, SheetSpec
 from kpitool.validation.context import Context, is_blank, normalized, usable
+from kpitool.validation.roster import match_department
 from kpitool.variance import GradeThresholds, achievement_rate, suggest_grade
 
 
@@ -50,25 +49,15 @@ def check_unique(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) ->
                 seen[key] = cell
 
 
-@functools.lru_cache(maxsize=8)
-def _normalized_roster(roster: tuple[str, ...]) -> dict[str, str]:
-    """The roster keyed by normalised name, built once per roster rather than once per file.
-
-    Shared between calls: the callers only read it.
-    """
-    return {normalized(name): name for name in roster}
-
-
 def check_in_roster(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:
-    """部局名 is one of the roster's names, which decide 提出済 / 未提出."""
-    roster = _normalized_roster(ctx.config.roster)
+    """部局名 is one of the roster's names, which decide 提出済 / 未提出 (matched by
+    :func:`kpitool.validation.roster.match_department`, the one matcher 集約 uses too)."""
     for column in columns:
         for _record, cell in _cells(ctx, sheet, column):
-            name = normalized(cell.text)
-            if name in roster:
+            match = match_department(cell.text, ctx.config.roster)
+            if match.on_roster:
                 continue
-            close = difflib.get_close_matches(name, list(roster), n=1, cutoff=0.4)
-            suggestion = f"「{roster[close[0]]}」ではありませんか。" if close else ""
+            suggestion = f"「{match.suggestion}」ではありませんか。" if match.suggestion else ""
             ctx.add(codes.BASIC_NOT_IN_ROSTER, cell, label=column.label, suggestion=suggestion)
 
 
