@@ -12,8 +12,12 @@ Status per department (:class:`kpitool.model.Status`):
 - 要修正 — the department's file has エラー findings; left out unless
   ``config.consolidate_with_errors``. An older clean file is *not* used instead: publishing a
   version the department has replaced would be wrong without a word.
-- 重複 — older files of a department that sent several; the latest 作成日 wins (ties broken by
-  file time, then name, with a finding), the note names the winning file.
+- 重複 — older files of a department that sent several, as
+  :func:`kpitool.validation.duplicates.choose` decides (the same rule ``validate`` applies):
+  later 作成日, then a modification time more than 2 s later; the note names the file taken
+  and the true reason.
+- 要確認 — files tied on 作成日 and time (within 2 s) when not exactly one of them is free of
+  エラー: none is taken, and an エラー E-CONS-001 names every tied file.
 - a file whose 部局名 is not on the roster (as :mod:`kpitool.validation.roster` decides, the
   same matcher ``validate`` uses) is 要修正 with the validator's E-BASIC-002, never consolidated;
   it is listed under the suggested roster name when there is one, so that department does not
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +59,7 @@ from kpitool.model import (
 )
 from kpitool.package import DEFAULT_LIMITS
 from kpitool.parallel import map_files
+from kpitool.validation.duplicates import Candidate, choose, created_date, tie_finding
 from kpitool.validation.roster import department_from_filename
 
 if TYPE_CHECKING:
@@ -114,16 +119,6 @@ def _finding_row(finding: Finding, file_name: str) -> tuple[str, ...]:
     return tuple(row)
 
 
-def _created(sub: Any) -> str:
-    from kpitool.numbers import parse_date
-
-    cell = sub.basic.get("created")
-    if cell is None:
-        return ""
-    parsed = parse_date(cell.value, date1904=sub.info.date1904)
-    return parsed.value.isoformat() if parsed.kind == "date" and parsed.value else ""
-
-
 def process_file(path: Path, config: Config) -> FileOutcome:
     """Read, validate and assemble one inbox file; never raises for a bad file.
 
@@ -162,7 +157,7 @@ def process_file(path: Path, config: Config) -> FileOutcome:
         report = [*report, *(f for f in rows.findings if (f.sheet, f.cell) not in unit_cells)]
         findings = [_finding_row(f, name) for f in report]
         return FileOutcome(
-            name, size, sha256, modified, True, match.department, speaks, match.guessed, _created(sub),
+            name, size, sha256, modified, True, match.department, speaks, match.guessed, created_date(sub),
             created_cell=sub.basic["created"].cell if "created" in sub.basic else "",
             findings=findings, kpis=rows.kpis, survey=rows.survey, figures=rows.figures,
             written="" if speaks else match.written, suggestion=match.suggestion, mtime=mtime,
@@ -208,12 +203,6 @@ def _process_all(
 # --- deciding status ----------------------------------------------------------------------
 
 
-def _newest_first(outcomes: Iterable[FileOutcome]) -> list[FileOutcome]:
-    """Latest 作成日 first; equal dates by later file time, then by name (z before a), so the
-    choice is the same on every run."""
-    return sorted(outcomes, key=lambda o: (o.created, o.modified, o.name), reverse=True)
-
-
 @dataclass
 class _Decision:
     status: Status
@@ -224,9 +213,11 @@ class _Decision:
 def _decide_department(
     files: list[FileOutcome], config: Config, extra: dict[str, list[tuple[str, ...]]]
 ) -> list[tuple[FileOutcome, _Decision]]:
-    """Status of each file of one department, in listing order (the winner first, then the
-    older files newest first, then unreadable ones); adds the tie finding to ``extra``."""
-    readable = _newest_first(o for o in files if o.readable and o.on_roster)
+    """Status of each file of one department, in listing order: the chosen file (or the tied
+    ones), the superseded ones newest first, off-roster ones, unreadable ones. Which file speaks
+    for the department is :func:`kpitool.validation.duplicates.choose`'s decision, the same
+    ``validate`` makes; its tie finding is added to ``extra``."""
+    readable = {o.name: o for o in files if o.readable and o.on_roster}
     unreadable = []
     for o in sorted((o for o in files if not o.readable), key=lambda o: o.name):
         note = o.problem + ("（部局名はファイル名から推定しました）" if o.guessed else "")
@@ -235,20 +226,19 @@ def _decide_department(
                   for o in sorted((o for o in files if o.readable and not o.on_roster), key=lambda o: o.name)]
     if not readable:
         return [*off_roster, *unreadable]
-    winner, older = readable[0], readable[1:]
-    tied = [o for o in older if o.created == winner.created]
-    if tied:
-        finding = CATALOGUE.make(
-            codes.DUPLICATE_TIE, file=winner.name, sheet="基本情報", cell=winner.created_cell, label="作成日",
-            value=winner.created, department=winner.department,
-            files="、".join(o.name for o in [winner, *tied]), chosen=winner.name,
-        )
-        extra.setdefault(winner.name, []).append(_finding_row(finding, winner.name))
-    when = f"（作成日 {winner.created}）" if winner.created else ""
-    superseded = [
-        (o, _Decision(Status.SUPERSEDED, False, f"同じ部局のファイル「{winner.name}」{when}を優先しました。"))
-        for o in older
-    ]
+    choice = choose([Candidate(o.name, o.created, o.mtime, o.errors) for o in readable.values()])
+    created = {name: o.created for name, o in readable.items()}
+    holder = readable[choice.chosen or choice.tied[0]]
+    finding = tie_finding(choice, holder.department, holder.created, holder.name, holder.created_cell)
+    if finding is not None:
+        extra.setdefault(holder.name, []).append(_finding_row(finding, holder.name))
+    superseded = [(readable[name], _Decision(Status.SUPERSEDED, False, choice.note(name, created)))
+                  for name in choice.superseded]
+    if choice.chosen is None:
+        review = [(readable[name], _Decision(Status.REVIEW, False, "どのファイルが最新か決められないため、集約していません。"))
+                  for name in choice.tied]
+        return [*review, *superseded, *off_roster, *unreadable]
+    winner = readable[choice.chosen]
     notes = []
     if winner.guessed:
         notes.append("部局名が空欄のため、ファイル名から部局を推定しました。")
@@ -260,8 +250,8 @@ def _decide_department(
                      if included else "エラーがあるため集約していません。")
     else:
         status, included = Status.SUBMITTED, True
-    if older:
-        notes.append(f"ほかに{len(older)}件のファイルがあります（重複）。")
+    if superseded:
+        notes.append(f"ほかに{len(superseded)}件のファイルがあります（重複）。")
     return [(winner, _Decision(status, included, "".join(notes))), *superseded, *off_roster, *unreadable]
 
 
@@ -403,7 +393,7 @@ def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str
         return [f"{d}（{f}）" if f and d else (d or f) for d, f in zip(frame["department"], frame["file"], strict=True)]
 
     for status, label in ((Status.MISSING, "未提出の部局"), (Status.NEEDS_FIX, "要修正"),
-                          (Status.UNREADABLE, "取込不可"),
+                          (Status.UNREADABLE, "取込不可"), (Status.REVIEW, "要確認（どのファイルが最新か決められない）"),
                           (Status.SUPERSEDED, "重複（集約しなかった古いファイル）")):
         listed = names(status)
         if listed:

@@ -139,18 +139,31 @@ TEXT_COLUMNS = (("severity", "重要度", 6), ("code", "コード", 12), ("locat
 
 
 def summary_line(results: Sequence[FileResult]) -> str:
-    """``7ファイルを検証しました。問題なし 5、警告あり 1、要修正 1（エラー 6件・警告 3件）。``"""
+    """``7ファイルを検証しました。問題なし 4、警告あり 1、要修正 1、重複 1（エラー 5件・警告 3件）。``
+
+    Superseded files (重複) and files tied with another (要確認) are counted only when there are
+    any; the findings of a superseded file are not open, so they are not counted.
+    """
     statuses = Counter(r.status for r in results)
-    errors = sum(r.report.errors for r in results)
-    warnings = sum(r.report.warnings for r in results)
+    open_results = [r for r in results if not r.superseded]
+    errors = sum(r.report.errors for r in open_results)
+    warnings = sum(r.report.warnings for r in open_results)
+    extra = "".join(f"、{status} {statuses[status]}" for status in ("重複", "要確認") if statuses[status])
     return (f"{len(results)}ファイルを検証しました。問題なし {statuses['問題なし']}、警告あり {statuses['警告あり']}、"
-            f"要修正 {statuses['要修正']}（エラー {errors}件・警告 {warnings}件）。")
+            f"要修正 {statuses['要修正']}{extra}（エラー {errors}件・警告 {warnings}件）。")
 
 
 def text_lines(results: Sequence[FileResult]) -> list[str]:
-    """The terminal table: a line per file, then its findings under aligned Japanese headers."""
+    """The terminal table: a line per file, then its findings under aligned Japanese headers.
+
+    A superseded file (重複) gets one line saying which file counts instead: its findings are
+    not open (the department's newer file is the one to fix).
+    """
     lines = []
     for r in results:
+        if r.superseded:
+            lines.append(f"{r.name}: {r.status} — {r.note}" if r.note else f"{r.name}: {r.status}")
+            continue
         if not r.report.findings:
             lines.append(f"{r.name}: {r.status}")
             continue
@@ -171,6 +184,8 @@ def results_json(results: Sequence[FileResult]) -> dict[str, Any]:
             "ok": statuses["問題なし"],
             "warnings_only": statuses["警告あり"],
             "needs_fix": statuses["要修正"],
+            "superseded": statuses["重複"],
+            "undecided": statuses["要確認"],
             "errors": sum(r.report.errors for r in results),
             "warnings": sum(r.report.warnings for r in results),
         },
@@ -180,6 +195,7 @@ def results_json(results: Sequence[FileResult]) -> dict[str, Any]:
                 "path": str(r.path),
                 "department": r.submission.department if r.submission is not None else "",
                 "status": r.status,
+                "note": r.note,
                 "ok": r.report.ok,
                 "errors": r.report.errors,
                 "warnings": r.report.warnings,

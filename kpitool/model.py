@@ -28,11 +28,12 @@ class Status(StrEnum):
     MISSING = "未提出"
     NEEDS_FIX = "要修正"  # errors found; left out unless config.consolidate_with_errors
     SUPERSEDED = "重複"  # an older file of a department that sent several (not consolidated)
+    REVIEW = "要確認"  # tied with another file of its department; none consolidated
     UNREADABLE = "取込不可"  # not a readable kpitool template
 
 
 # Statuses that leave work for the planning office: a run with any of them exits with 1.
-ACTION_STATUSES = (Status.NEEDS_FIX, Status.UNREADABLE)
+ACTION_STATUSES = (Status.NEEDS_FIX, Status.UNREADABLE, Status.REVIEW)
 
 
 # 提出状況: one row per file found in the inbox, plus one row per roster department without a file.

@@ -109,6 +109,7 @@ def run_validation(
     a folder being validated, or nothing to validate.
     """
     from kpitool.validate import validate_paths
+    from kpitool.validation.duplicates import mark_duplicates
 
     inputs = [Path(p) for p in paths]
     for path in inputs:
@@ -124,6 +125,7 @@ def run_validation(
     results = validate_paths(files, config, workers=workers, progress=progress)
     if not results:
         raise InputError("検証するファイル（.xlsx / .xlsm）がありません。")
+    mark_duplicates(results)  # the rule consolidation applies: 重複 is not an open error
     run = ValidationRun(results, report=report_path, copies_dir=copies_dir, ignored=ignored)
     if report_path is not None:
         from kpitool.findings_report import write_findings_report

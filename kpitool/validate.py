@@ -56,6 +56,7 @@ class FileResult:
     department: DepartmentMatch | None = None  # which roster department it is (None: not decided)
     superseded_by: str = ""  # 重複: the file of the same department that speaks for it instead
     undecided: bool = False  # 要確認: tied with another file of its department, none chosen
+    note: str = ""  # why it is 重複 (which file was preferred, and why)
 
     @property
     def name(self) -> str:

@@ -30,7 +30,7 @@ def test_consolidate_demo_inbox(demo_root: Path, capsys: pytest.CaptureFixture[s
     lines = captured.out.splitlines()
     assert lines[0] == f"集約しました: 菊川市（受付フォルダ {demo_root / 'inbox'}）"
     assert lines[1:5] == [
-        "  提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 取込不可 0",
+        "  提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 要確認 0 / 取込不可 0",
         "  未提出の部局: 教育文化部",
         "  要修正: 地域支援部（05_地域支援部.xlsx）",
         "  重複（集約しなかった古いファイル）: 財務部（04_財務部_第1版.xlsx）",
@@ -54,7 +54,7 @@ def test_clean_inbox_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[st
     capsys.readouterr()
     assert main(["consolidate", "inbox"]) == 0  # 未提出 alone is not a failure of the run
     out = capsys.readouterr().out
-    assert "  提出済 1 / 未提出 2 / 要修正 0 / 重複 0 / 取込不可 0" in out
+    assert "  提出済 1 / 未提出 2 / 要修正 0 / 重複 0 / 要確認 0 / 取込不可 0" in out
     assert "  集約ファイル: master.xlsx" in out
     assert (tmp_path / "master.xlsx").is_file()
 
@@ -112,7 +112,7 @@ def test_demo_prints_the_consolidation(tmp_path: Path) -> None:
     assert run_demo(tmp_path, lines.append) == 0
     text = "\n".join(lines)
     assert "集約:" in lines
-    assert "  提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 取込不可 0" in lines
+    assert "  提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 要確認 0 / 取込不可 0" in lines
     assert f"  集約ファイル: {tmp_path / 'master.xlsx'}" in lines
     assert f"  CSV: {tmp_path / 'master_実績数値.csv'}" in text
     assert (tmp_path / "master.xlsx").is_file()

@@ -78,7 +78,7 @@ def test_demo_inbox_statuses(demo: tuple[Config, Path]) -> None:
         ("市長公室", "提出済", True, "06_市長公室.xlsx"),
         (NON_SUBMITTER, "未提出", False, ""),
     ]
-    assert c.counts() == {"提出済": 5, "未提出": 1, "要修正": 1, "重複": 1, "取込不可": 0}
+    assert c.counts() == {"提出済": 5, "未提出": 1, "要修正": 1, "重複": 1, "要確認": 0, "取込不可": 0}
     s = c.submissions.set_index("file")
     assert s.loc["04_財務部_第1版.xlsx", "note"] == "同じ部局のファイル「04_財務部.xlsx」（作成日 2024-04-12）を優先しました。"
     assert s.loc["05_地域支援部.xlsx", "errors"] > 0
@@ -116,7 +116,7 @@ def test_tallies_and_summary(demo: tuple[Config, Path]) -> None:
     assert c.tallies["合計"] == {"A": 3, "B": 3, "C": 5, "未評価": 7}
     assert "地域支援部" not in c.tallies
     assert summary_lines(c) == [
-        "提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 取込不可 0",
+        "提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 要確認 0 / 取込不可 0",
         "未提出の部局: 教育文化部",
         "要修正: 地域支援部（05_地域支援部.xlsx）",
         "重複（集約しなかった古いファイル）: 財務部（04_財務部_第1版.xlsx）",
@@ -173,12 +173,26 @@ def test_latest_created_wins_whatever_the_file_names(tmp_path: Path, config: Con
     assert codes.DUPLICATE_TIE not in set(c.findings["code"])
 
 
-def test_tie_in_created_is_a_finding(tmp_path: Path, config: Config) -> None:
+def test_same_created_and_a_later_file_time_is_newer_without_a_tie(tmp_path: Path, config: Config) -> None:
     inbox = tmp_path / "inbox"
     first = write_department(inbox, "総務部_1.xlsx", "総務部", "2024/4/1")
     second = write_department(inbox, "総務部_2.xlsx", "総務部", "令和6年4月1日")
     os.utime(first, (1_712_000_000, 1_712_000_000))
-    os.utime(second, (1_711_000_000, 1_711_000_000))  # older file time: 総務部_1 wins the tie
+    os.utime(second, (1_711_000_000, 1_711_000_000))  # far older file time: 総務部_1 is newer
+    c = consolidate(inbox, config)
+    assert rows(c)[:2] == [("総務部", "提出済", True, "総務部_1.xlsx"), ("総務部", "重複", False, "総務部_2.xlsx")]
+    assert c.findings.empty
+    note = c.submissions.set_index("file").loc["総務部_2.xlsx", "note"]
+    assert note == "同じ部局のファイル「総務部_1.xlsx」（作成日が同じで、更新日時が2秒以上新しい）を優先しました。"
+
+
+def test_tie_in_created_and_time_takes_the_clean_file_with_a_finding(tmp_path: Path, config: Config) -> None:
+    inbox = tmp_path / "inbox"
+    first = write_department(inbox, "総務部_1.xlsx", "総務部", "2024/4/1")
+    second = write_department(inbox, "総務部_2.xlsx", "総務部", "令和6年4月1日",
+                              kpis=[{**sample_data().kpis[0], "target": "約500"}])  # one エラー
+    os.utime(first, (1_712_000_000, 1_712_000_000))
+    os.utime(second, (1_712_000_001, 1_712_000_001))  # a second later: not "newer"
     c = consolidate(inbox, config)
     assert rows(c)[:2] == [("総務部", "提出済", True, "総務部_1.xlsx"), ("総務部", "重複", False, "総務部_2.xlsx")]
     tie = c.findings[c.findings["code"] == codes.DUPLICATE_TIE]
@@ -186,7 +200,7 @@ def test_tie_in_created_is_a_finding(tmp_path: Path, config: Config) -> None:
     found = tie.iloc[0]
     assert (found["severity"], found["file"], found["value"]) == ("警告", "総務部_1.xlsx", "2024-04-01")
     assert (found["sheet"], found["cell"]) == ("基本情報", "B8")
-    assert "総務部_1.xlsx、総務部_2.xlsx" in found["message"] and "「総務部_1.xlsx」を集約しました" in found["message"]
+    assert "「総務部_1.xlsx」、「総務部_2.xlsx」" in found["message"] and "エラーのない「総務部_1.xlsx」を集約しました" in found["message"]
     assert c.submissions.set_index("file").loc["総務部_1.xlsx", "warnings"] == 1
 
 

@@ -107,7 +107,8 @@ def test_long_values_are_cut_to_the_column(tmp_path: Path) -> None:
 
 def test_json_data(results) -> None:
     data = json.loads(json.dumps(results_json(results), ensure_ascii=False))
-    assert data["summary"] == {"files": 3, "ok": 1, "warnings_only": 0, "needs_fix": 2, "errors": 2, "warnings": 1}
+    assert data["summary"] == {"files": 3, "ok": 1, "warnings_only": 0, "needs_fix": 2, "superseded": 0, "undecided": 0,
+                               "errors": 2, "warnings": 1}
     bad = data["files"][1]
     assert (bad["file"], bad["department"], bad["status"], bad["ok"]) == ("2_bad.xlsx", "総務部", "要修正", False)
     assert bad["findings"][0] == {

@@ -150,3 +150,86 @@ def test_a_name_off_the_roster_is_the_same_error_in_validate_and_consolidate_iss
         assert f"「{planted[file_name]}」ではありませんか" in message
     assert run.consolidation.kpis.empty
     assert not run.ok
+
+
+def _tied_pair(inbox: Path, *, first_errors: bool, second_errors: bool) -> tuple[Path, Path]:
+    """Two files of 総務部 with one 作成日, saved a second apart (attachments saved together):
+    the *newer* one by a second is 総務部_1 (planted with errors when asked)."""
+    import os
+
+    errors = {0: {"curr": "集計中"}, 1: {"prev": "約60"}}  # two E-NUM findings
+    first = filled(inbox, "総務部_1.xlsx", figures=errors if first_errors else None)
+    second = filled(inbox, "総務部_2.xlsx", figures=errors if second_errors else None)
+    os.utime(first, (1_712_000_001, 1_712_000_001))
+    os.utime(second, (1_712_000_000, 1_712_000_000))
+    return first, second
+
+
+def test_a_tie_takes_the_only_clean_file_in_validate_and_consolidate_issue_10(tmp_path: Path, config: Config) -> None:
+    from conftest import sample_data
+
+    from kpitool import codes
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with_errors, corrected = _tied_pair(inbox, first_errors=True, second_errors=False)
+
+    validation = run_validation([inbox], config)
+    status = {r.name: r.status for r in validation.results}
+    assert status == {with_errors.name: "重複", corrected.name: "警告あり"}
+    assert validation.ok  # the superseded file's errors are not open: fix-until-clean ends
+    lines = validation.lines()
+    assert lines[0] == (f"{with_errors.name}: 重複 — 同じ部局のファイル「{corrected.name}」"
+                        "（作成日と更新日時が同じで、エラーがないのはこのファイルだけです）を優先しました。")
+    assert "更新日時が新しい" not in "\n".join(lines)
+
+    run = run_consolidation(inbox, config, tmp_path / "out" / "集約.xlsx")
+    subs = run.consolidation.submissions.set_index("file")
+    assert (subs.loc[corrected.name, "status"], subs.loc[corrected.name, "included"]) == ("提出済", True)
+    assert subs.loc[with_errors.name, "status"] == "重複"
+    kpis = run.consolidation.kpis
+    assert len(kpis) == len(sample_data().kpis)
+    assert set(kpis["source"].str.split("!").str[0]) == {corrected.name}
+    findings = run.consolidation.findings
+    tie = findings[findings["code"] == codes.DUPLICATE_TIE].iloc[0]
+    assert f"「{with_errors.name}」" in tie["message"] and f"「{corrected.name}」" in tie["message"]
+    assert "更新日時が新しい" not in "\n".join([*findings["message"], *run.consolidation.submissions["note"]])
+    assert run.ok
+
+
+@pytest.mark.parametrize("errors", [True, False], ids=["both_with_errors", "both_clean"])
+def test_a_tie_without_one_clean_file_takes_none_issue_10(tmp_path: Path, config: Config, errors: bool) -> None:
+    from kpitool import codes
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first, second = _tied_pair(inbox, first_errors=errors, second_errors=errors)
+    names = sorted([first.name, second.name])
+
+    validation = run_validation([inbox], config)
+    assert {r.name: r.status for r in validation.results} == dict.fromkeys(names, "要確認")
+    assert not validation.ok
+
+    run = run_consolidation(inbox, config, tmp_path / "out" / "集約.xlsx")
+    subs = run.consolidation.submissions
+    assert list(subs.loc[subs["department"] == "総務部", "status"]) == ["要確認", "要確認"]
+    assert not subs["included"].any() and run.consolidation.kpis.empty
+    findings = run.consolidation.findings
+    [message] = findings.loc[findings["code"] == codes.DUPLICATE_UNDECIDED, "message"]
+    assert all(f"「{name}」" in message for name in names)
+    assert not run.ok
+    assert "要確認（どのファイルが最新か決められない）: 総務部（総務部_1.xlsx）、総務部（総務部_2.xlsx）" in run.lines()
+
+
+def test_a_file_newer_by_more_than_the_tie_wins_honestly(tmp_path: Path, config: Config) -> None:
+    import os
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    old = filled(inbox, "総務部_旧.xlsx")
+    new = filled(inbox, "総務部_新.xlsx", figures={0: {"curr": "集計中"}})
+    os.utime(old, (1_712_000_000, 1_712_000_000))
+    os.utime(new, (1_712_000_003, 1_712_000_003))  # 3 s later: really newer, even with errors
+    validation = run_validation([inbox], config)
+    assert {r.name: r.status for r in validation.results} == {old.name: "重複", new.name: "要修正"}
+    assert validation.results[1].note == f"同じ部局のファイル「{new.name}」（作成日が同じで、更新日時が2秒以上新しい）を優先しました。"
