@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from paths import IN_CI, REAL_XLSX, corpus_problem, corpus_required
 
 from kpitool.config import Config, Department
 from kpitool.template import FilledData, write_template
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REAL_XLSX = SHARED / "real_xlsx"
 ROSTER = ("総務部", "財政部", "企画政策部")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # CI must be repeatable: the same examples every run, so a green main stays green. Developers
 # get fresh random examples (and the database of past failures) to keep finding new bugs.
@@ -22,6 +19,16 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None)
 settings.register_profile("dev", deadline=None)
 settings.register_profile("fuzz", deadline=None, max_examples=5000)  # --hypothesis-profile=fuzz
 settings.load_profile("ci" if IN_CI else "dev")
+
+
+__all__ = ["IN_CI", "REAL_XLSX", "ROSTER"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under CI a missing corpus fails the run loudly instead of skipping its tests."""
+    problem = corpus_problem()
+    if problem and corpus_required():
+        raise pytest.UsageError(f"{problem} (required under CI=true; see tests/paths.py)")
 
 
 @pytest.fixture

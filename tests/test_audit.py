@@ -125,7 +125,7 @@ def test_not_a_master_cannot_be_audited(tmp_path):
 
 @pytest.fixture
 def demo(tmp_path: Path):
-    consolidate = pytest.importorskip("kpitool.consolidate").consolidate
+    from kpitool.consolidate import consolidate
     from kpitool.demo import prepare
 
     config, inbox = prepare(tmp_path / "demo")

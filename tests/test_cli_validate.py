@@ -152,6 +152,7 @@ def test_help_is_japanese(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--return-copies DIR" in out and "--report XLSX" in out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not REAL_XLSX.is_dir(), reason=f"{REAL_XLSX} がありません（実際の Excel ファイルのコーパス）")
 def test_real_excel_files_never_give_a_traceback(config_path: Path, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:

@@ -250,7 +250,8 @@ def test_config_toml_parses_and_lists_the_roster() -> None:
 
 
 def test_config_toml_is_accepted_by_the_config_loader() -> None:
-    config_module = pytest.importorskip("kpitool.config")
-    config = config_module.config_from_dict(tomllib.loads(example_config_toml()))
+    from kpitool.config import config_from_dict
+
+    config = config_from_dict(tomllib.loads(example_config_toml()))
     assert list(config.roster) == ROSTER
     assert config.fiscal_years == FISCAL_YEARS

@@ -18,7 +18,7 @@ from master_cases import make_consolidation, rewrite_cached_value
 from kpitool.master.layout import FIGURES, SHEET_ORDER
 from kpitool.master.writer import write_master
 
-pytestmark = pytest.mark.libreoffice
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 Cell = tuple[str, str]
 
@@ -65,7 +65,6 @@ def test_every_formula_of_the_master_recalculates_to_its_cached_value(soffice, m
 
 
 def test_the_demo_master_recalculates_to_its_cached_values(soffice, tmp_path):
-    pytest.importorskip("kpitool.consolidate")
     from kpitool.consolidate import consolidate
     from kpitool.demo import prepare
 
@@ -88,8 +87,6 @@ def test_a_master_saved_again_by_another_program_still_passes_the_audit(soffice,
     """LibreOffice rewrites the whole file (shared strings, its own number text) but not the
     data: the digest, the formulas and 概要 must still check out."""
     from kpitool.audit import audit_master
-
-    pytest.importorskip("kpitool.consolidate")
     from kpitool.consolidate import consolidate
     from kpitool.demo import prepare
 

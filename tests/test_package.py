@@ -22,6 +22,7 @@ from corpus import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import REAL_XLSX
 
 from kpitool.package import (
     FileProblem,
@@ -33,7 +34,6 @@ from kpitool.package import (
     read_part,
 )
 
-REAL_XLSX = Path(__file__).resolve().parents[2] / "shared" / "real_xlsx"
 REAL_FILES = sorted(REAL_XLSX.rglob("*.xls*")) if REAL_XLSX.is_dir() else []
 
 

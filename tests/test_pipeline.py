@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,14 @@ def test_a_file_newer_by_more_than_the_tie_wins_honestly(tmp_path: Path, config:
     validation = run_validation([inbox], config)
     assert {r.name: r.status for r in validation.results} == {old.name: "重複", new.name: "要修正"}
     assert validation.results[1].note == f"同じ部局のファイル「{new.name}」（作成日が同じで、更新日時が2秒以上新しい）を優先しました。"
+
+
+def test_the_readme_architecture_names_real_modules() -> None:
+    readme = (KPITOOL.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Architecture: who owns what", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"kpitool/[\w/]+\.py", section))
+    for group in re.findall(r"(kpitool/[\w/]*?)(\w+\.py), ([\w., ]+\.py)", section):
+        named |= {group[0] + name.strip() for name in group[2].split(",")}
+    assert len(named) >= 15
+    assert [n for n in sorted(named) if not (KPITOOL.parent / n).is_file()] == []
+    assert {"kpitool/pipeline.py", "kpitool/validation/roster.py", "kpitool/validation/duplicates.py"} <= named

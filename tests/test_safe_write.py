@@ -470,6 +470,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Reference]:
     return result
 
 
+@pytest.mark.slow
 @posix_only
 @pytest.mark.parametrize(
     ("point", "expected"),
@@ -498,6 +499,7 @@ def test_kill_at_each_point_of_the_write(
     check_next_run_recovers(target, caplog)
 
 
+@pytest.mark.slow
 @posix_only
 def test_kill_while_the_file_grows(
     tmp_path: Path, reference: dict[int, Reference], caplog: pytest.LogCaptureFixture
@@ -516,6 +518,7 @@ def test_kill_while_the_file_grows(
     check_next_run_recovers(target, caplog)
 
 
+@pytest.mark.slow
 @posix_only
 def test_kill_at_random_moments(
     tmp_path: Path, reference: dict[int, Reference], caplog: pytest.LogCaptureFixture

@@ -36,7 +36,7 @@ from kpitool.variance import (
     variance,
 )
 
-pytestmark = pytest.mark.libreoffice
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 
 Cell = tuple[str, str]  # (sheet, A1 reference)

@@ -409,7 +409,6 @@ class TestButtonsOnTheRemoteEngine:
         assert (tmp_path / "kpitool_error.log").is_file()
 
     def test_validate_button_lists_every_file_and_finding(self, remote_book: Any, office: Path) -> None:
-        pytest.importorskip("kpitool.validate")
         book = remote_book(str(office / "kpitool_panel.xlsm"))
         xl.validate_button(book)
         rows = _results(book)
@@ -429,9 +428,6 @@ class TestButtonsOnTheRemoteEngine:
         assert message.startswith(f"検証が終わりました。{len(files)}ファイルのうち")
 
     def test_consolidate_then_audit(self, remote_book: Any, office: Path) -> None:
-        pytest.importorskip("kpitool.consolidate")
-        pytest.importorskip("kpitool.master.writer")
-        pytest.importorskip("kpitool.audit")
         book = remote_book(str(office / "kpitool_panel.xlsm"))
         xl.consolidate_button(book)
         summary = _labelled(_results(book))
