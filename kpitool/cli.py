@@ -282,6 +282,37 @@ def _audit(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS
 
 
+# --- doctor -----------------------------------------------------------------------------
+
+
+def _doctor_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("folder", nargs="?", default=".", metavar="FOLDER",
+                   help="作業フォルダ（パネル・受付フォルダを置くフォルダ。既定: 現在のフォルダ）")
+    p.add_argument("--panel", metavar="XLSM", help="操作パネル（既定: 作業フォルダの kpitool_panel.xlsm）")
+
+
+@command(
+    "doctor",
+    "この PC で kpitool を使う準備ができているかを診断します（Python・kpitool・xlwings の版、"
+    "パネルの Interpreter_Win、作業フォルダの書き込み・場所、LibreOffice）。要対応があれば終了コード 1 を返します。",
+    _doctor_args,
+)
+def _doctor(args: argparse.Namespace) -> int:
+    from kpitool.doctor import PANEL_FILENAME, diagnose, needs_action, read_panel_facts, summary
+    from kpitool.errors import InputError
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise InputError(f"作業フォルダが見つかりません: {folder}")
+    panel = Path(args.panel) if args.panel else folder / PANEL_FILENAME
+    checks = diagnose(folder.resolve(), read_panel_facts(panel), location=str(folder.absolute()))
+    say(f"kpitool の診断（作業フォルダ {folder.absolute()}、パネル {panel}）")
+    for check in checks:
+        say(check.line())
+    say(summary(checks))
+    return EXIT_FINDINGS if needs_action(checks) else EXIT_OK
+
+
 # --- entry point ------------------------------------------------------------------------
 
 

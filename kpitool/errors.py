@@ -104,9 +104,58 @@ XL_ACCESS_FAILED = RUN_CODES.add(
     "E-XL-004", "ファイル・フォルダにアクセスできません（ネットワーク切断・他の人が開いている・権限なし）",
     "ネットワークのフォルダなら接続を確かめ、ファイルを Excel で開いていれば閉じてから、もう一度実行してください。",
 )
+XL_XLWINGS_MISMATCH = RUN_CODES.add(
+    "E-XL-005", "パネルの xlwings（VBA）と、Python に入っている xlwings の版が違います",
+    "パネルを配布された版の kpitool に付いてきたものに取り替えるか、`pip install -c constraints.txt` で"
+    "パネルと同じ版の xlwings を入れてください（`kpitool doctor` で確かめられます）。",
+)
+XL_PYTHON_MISSING = RUN_CODES.add(
+    "E-XL-006", "パネルに指定した Python（python.exe）が見つからないか、壊れています（Python を入れ直した後の仮想環境など）",
+    "「xlwings.conf」シートの Interpreter_Win を確かめ、壊れた仮想環境は README の手順で作り直してください。"
+    "その間は同じフォルダの .cmd ランチャー（`kpitool init --launchers`）で実行できます。",
+)
+XL_KPITOOL_MISSING = RUN_CODES.add(
+    "E-XL-007", "パネルに指定した Python に kpitool が入っていません",
+    "その Python で `python -m pip install --no-index --find-links 配布フォルダ kpitool` を実行してください。",
+)
 XL_UNEXPECTED = RUN_CODES.add(
     "E-XL-900", "予期しないエラー",
     "パネルと同じフォルダの kpitool_error.log（書けない場所では %TEMP% のもの）を kpitool の担当者に送ってください。",
+)
+
+
+# What `kpitool doctor` (and the panel's 診断 button) reports about this PC's setup.
+ENV_PYTHON_OLD = RUN_CODES.add(
+    "E-ENV-001", "Python の版が古すぎます（3.11 以上が必要）",
+    "Python 3.11 以上を入れ、README の「Windows での導入」の手順で仮想環境を作り直してください。",
+)
+ENV_XLWINGS_MISSING = RUN_CODES.add(
+    "E-ENV-002", "この Python に xlwings が入っていません（Excel のボタンが動きません）",
+    "`python -m pip install --no-index --find-links 配布フォルダ kpitool` で kpitool と一緒に入れ直してください。",
+)
+ENV_INTERPRETER_DIFFERS = RUN_CODES.add(
+    "E-ENV-003", "パネルの Interpreter_Win が、この Python とは別の python.exe を指しています",
+    "「xlwings.conf」シートの Interpreter_Win に、診断に表示した python.exe のパスを書いてください。",
+)
+ENV_FOLDER_READONLY = RUN_CODES.add(
+    "E-ENV-004", "作業フォルダに書き込めません",
+    "書き込みの権限があるフォルダにパネルと受付フォルダを置くか、情報政策課に権限を依頼してください。",
+)
+ENV_ONEDRIVE = RUN_CODES.add(
+    "E-ENV-005", "作業フォルダが OneDrive/SharePoint の同期フォルダにあります（同期中の上書き・フォルダが分からない エラーの原因）",
+    "PC のローカルフォルダ（例: C:\\KPI）かファイルサーバーの共有フォルダに移してください。",
+)
+ENV_SHARE_BY_IP = RUN_CODES.add(
+    "E-ENV-006", "作業フォルダを IP アドレスの共有（\\\\192.168.…）で開いています。Office はインターネット ゾーンとして扱い、マクロを止めます",
+    "共有はサーバー名（\\\\fileserver\\…）かドライブ文字で開くか、情報政策課にイントラネット ゾーンへの登録を依頼してください。",
+)
+ENV_LIBREOFFICE_MISSING = RUN_CODES.add(
+    "E-ENV-007", "LibreOffice が見つかりません（PDF の出力と、数式の再計算による確認ができません）",
+    "必要なら LibreOffice を入れてください。検証・集約・監査は LibreOffice なしで動きます。",
+)
+ENV_PANEL_MISSING = RUN_CODES.add(
+    "E-ENV-008", "作業フォルダに操作パネル（kpitool_panel.xlsm）が見つからないか、読めません",
+    "パネルを作業フォルダに置くか、`kpitool doctor --panel パネルのパス` で場所を指定してください。",
 )
 
 

@@ -33,6 +33,7 @@ from kpitool.errors import (
     XL_SETTING_INVALID,
     XL_SHEET_MISSING,
     XL_UNEXPECTED,
+    XL_XLWINGS_MISMATCH,
     InputError,
     KpitoolError,
 )
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 SETTINGS_SHEET = "設定"
 RESULTS_SHEET = "実行結果"
 PANEL_SHEET = "操作"
+XLWINGS_CONF_SHEET = "xlwings.conf"
+XLWINGS_CONF_RANGE = "A1:B30"
 LOG_FILENAME = "kpitool_error.log"
 JST = dt.timezone(dt.timedelta(hours=9), "JST")  # fixed offset: Windows has no tz database
 SETTINGS_RANGE = "A1:C60"  # where the 設定 labels are looked for
@@ -139,6 +142,11 @@ def template_button(book: xw.Book | None = None) -> None:
 def audit_button(book: xw.Book | None = None) -> None:
     """［監査］: prove that the master workbook is unchanged since consolidation."""
     _run("監査", _audit, book)
+
+
+def doctor_button(book: xw.Book | None = None) -> None:
+    """［診断］: is this PC ready (Python, kpitool, xlwings, folder)? The same checks as ``kpitool doctor``."""
+    _run("診断", _doctor, book, needs_settings=False)
 
 
 # --- what each button does --------------------------------------------------------------
@@ -287,6 +295,25 @@ def _template(panel: _Panel, settings: PanelSettings) -> Outcome:
     )
 
 
+def _doctor(panel: _Panel, settings: PanelSettings) -> Outcome:
+    from kpitool.doctor import diagnose, facts_from_rows, needs_action, summary
+
+    name = str(panel.book.fullname)
+    facts = None
+    with contextlib.suppress(Exception):  # no conf sheet: diagnose says the panel is unreadable
+        facts = facts_from_rows(panel.sheet(XLWINGS_CONF_SHEET).range(XLWINGS_CONF_RANGE).value, name)
+    checks = diagnose(settings.folder, facts)
+    text = summary(checks)
+    return Outcome(
+        message=f"診断が終わりました。{text}\n各項目は「実行結果」シートをご覧ください。",
+        summary=[("判定", "要対応あり" if needs_action(checks) else "準備できています"), ("パネル", name)],
+        table_title="診断の結果",
+        table=[["項目", "判定", "内容", "コード", "対処"],
+               *([c.item, c.status, c.found, c.code, c.advice] for c in checks)],
+        warning=needs_action(checks),
+    )
+
+
 def _audit(panel: _Panel, settings: PanelSettings) -> Outcome:
     from kpitool.audit import audit_master
 
@@ -317,7 +344,7 @@ def _audit(panel: _Panel, settings: PanelSettings) -> Outcome:
 Body = Callable[[_Panel, PanelSettings], Outcome]
 
 
-def _run(action: str, body: Body, book: xw.Book | None) -> None:
+def _run(action: str, body: Body, book: xw.Book | None, *, needs_settings: bool = True) -> None:
     """Run one button: never raises, always ends with a message box (or a logged fallback)."""
     started = dt.datetime.now(JST)
     try:
@@ -333,8 +360,11 @@ def _run(action: str, body: Body, book: xw.Book | None) -> None:
     try:
         panel.status(f"kpitool: {action}を実行中…")
         folder = workbook_folder(book)
-        settings = read_settings(panel, folder)
+        settings = read_settings(panel, folder) if needs_settings else _folder_only(folder)
         outcome = body(panel, settings)
+        if mismatch := xlwings_mismatch(panel):
+            outcome = replace(outcome, message=f"{outcome.message}\n\n{mismatch}", warning=True,
+                              summary=[*outcome.summary, ("xlwings の版", mismatch)])
         panel.write_results(_result_rows(action, started, "正常終了", outcome))
         panel.status(None)
         panel.alert(outcome.message, critical=outcome.warning)
@@ -351,6 +381,26 @@ def _run(action: str, body: Body, book: xw.Book | None) -> None:
         except Exception:
             _append_log(log, "メッセージを表示できませんでした:\n" + traceback.format_exc())
             _fallback_message(text)
+
+
+def xlwings_mismatch(panel: _Panel) -> str | None:
+    """A coded note when the panel's VBA module and the installed xlwings differ, else None.
+
+    RunPython mostly works across versions, so the run's result stands; the note says how to
+    line them up before a difference breaks a click.
+    """
+    from kpitool.doctor import facts_from_rows, installed_xlwings
+
+    try:
+        rows = panel.sheet(XLWINGS_CONF_SHEET).range(XLWINGS_CONF_RANGE).value
+    except Exception:  # no conf sheet: nothing to compare
+        return None
+    embedded = facts_from_rows(rows or [], "").xlwings_version
+    installed = installed_xlwings()
+    if not embedded or embedded == installed:
+        return None
+    return (f"[{XL_XLWINGS_MISMATCH}] パネルの xlwings（VBA）は {embedded}、Python の xlwings は {installed} で、"
+            f"版が違います。{RUN_CODES[XL_XLWINGS_MISMATCH].hint}")
 
 
 # What to do, by code (or by group); the exception's own message says what happened.
@@ -416,6 +466,11 @@ def read_settings(panel: _Panel, folder: Path) -> PanelSettings:
     )
 
 
+def _folder_only(folder: Path) -> PanelSettings:
+    """Settings for a button that reads none (診断 must work when 設定 is broken)."""
+    return PanelSettings(folder=folder, config=folder, inbox=folder, master=folder, template_dir=folder)
+
+
 def resolve_path(value: str, folder: PurePath) -> PurePath:
     """A path typed in 設定, relative to the workbook's folder unless absolute (drive or UNC).
 
@@ -459,24 +514,41 @@ def parse_fiscal_year(value: Any) -> int | None:
     return year
 
 
+_ONEDRIVE_UNKNOWN = (
+    "このブックは OneDrive/SharePoint 上で開かれているため、保存場所のフォルダが分かりません。"
+    "PC またはファイルサーバーのフォルダに保存してから実行してください。"
+)
+
+
+def _is_xlwings_error(exc: BaseException) -> bool:
+    try:
+        from xlwings import XlwingsError
+    except ImportError:  # pragma: no cover - xlwings is a dependency
+        return False
+    return isinstance(exc, XlwingsError)
+
+
 def workbook_folder(book: xw.Book) -> Path:
     """The folder of the calling workbook: relative settings and the log file live there.
 
     A workbook synced with OneDrive/SharePoint reports a URL; xlwings knows how to map it to
     the local sync folder, and when it cannot, the user is told to save the file locally.
     """
-    fullname = str(book.fullname)
+    try:
+        fullname = str(book.fullname)
+    except Exception as exc:
+        # On Windows, xlwings maps a OneDrive/SharePoint URL inside Book.fullname and raises
+        # XlwingsError when the file is not synced locally: the same situation as below.
+        if not _is_xlwings_error(exc):
+            raise
+        raise PanelError(_ONEDRIVE_UNKNOWN, code=LOCATION_UNKNOWN) from None
     if "://" in fullname:
         try:
             from xlwings.utils import fullname_url_to_local_path
 
             return Path(fullname_url_to_local_path(fullname)).parent
         except Exception:  # any failure means: we cannot know the folder
-            raise PanelError(
-                "このブックは OneDrive/SharePoint 上で開かれているため、保存場所のフォルダが分かりません。"
-                "PC またはファイルサーバーのフォルダに保存してから実行してください。",
-                code=LOCATION_UNKNOWN,
-            ) from None
+            raise PanelError(_ONEDRIVE_UNKNOWN, code=LOCATION_UNKNOWN) from None
     path = Path(fullname)
     if not path.is_absolute():
         raise PanelError(
@@ -636,4 +708,4 @@ def _fallback_message(text: str) -> None:
 
 def button_functions() -> dict[str, Callable[..., None]]:
     """The public button functions by name: the panel binds one button to each."""
-    return {f.__name__: f for f in (validate_button, consolidate_button, template_button, audit_button)}
+    return {f.__name__: f for f in (validate_button, consolidate_button, template_button, audit_button, doctor_button)}

@@ -163,13 +163,70 @@ def test_vba_project_is_source_only() -> None:
             pytest.fail(f"version-dependent SRP stream {name[1]} must not be written")
 
 
-def test_vba_has_one_runpython_line_per_button() -> None:
-    source = _vba(COMMITTED)["KPITool"]
-    bodies = dict(re.findall(r"^Sub (\w+)\(\)\s*\n(.*?)\nEnd Sub", source.replace("\r\n", "\n"), re.MULTILINE | re.DOTALL))
+def test_vba_has_one_line_per_button_and_one_runpython() -> None:
+    """Each button Sub is one KPIToolRun line; the only RunPython call is inside KPIToolRun."""
+    source = _vba(COMMITTED)["KPITool"].replace("\r\n", "\n")
+    bodies = dict(re.findall(r"^Sub (\w+)\(\)\s*\n(.*?)\nEnd Sub", source, re.MULTILINE | re.DOTALL))
     assert set(bodies) == {b.macro for b in panel.BUTTONS}
     for button in panel.BUTTONS:
-        assert bodies[button.macro].strip() == f'RunPython "import kpitool.xl as x; x.{button.function}()"'
+        assert bodies[button.macro].strip() == f'KPIToolRun "import kpitool.xl as x; x.{button.function}()"'
         assert button.function in xl.button_functions()
+    assert set(xl.button_functions()) == {b.function for b in panel.BUTTONS}
+    assert re.findall(r"^\s*RunPython\b.*$", source, re.MULTILINE) == ["    RunPython PythonCommand"]
+
+
+def test_vba_says_excel_is_busy_before_python_starts() -> None:
+    """The status text is set and the cursor changed before RunPython, and both restored after it."""
+    source = _vba(COMMITTED)["KPITool"].replace("\r\n", "\n")
+    body = re.search(r"Private Sub KPIToolRun\(.*?\n(.*?)\nEnd Sub", source, re.DOTALL).group(1)
+    order = [body.index(s) for s in ("KPIToolCheckPython()", 'Application.StatusBar = KPIToolText("KPITOOL_MSG_STARTING")',
+                                     "Application.Cursor = xlWait", "RunPython PythonCommand",
+                                     "Application.Cursor = xlDefault", "Application.StatusBar = False")]
+    assert order == sorted(order)
+    assert "終わるまで Excel は操作できません" in panel.VBA_TEXTS["KPITOOL_MSG_STARTING"]
+
+
+def test_every_text_the_vba_shows_is_a_defined_name_of_the_panel() -> None:
+    """Japanese for the VBA side lives in workbook names (the .bas stays ASCII); each one it reads exists."""
+    import openpyxl
+
+    source = _vba(COMMITTED)["KPITool"]
+    used = set(re.findall(r'KPIToolText\("(\w+)"\)', source))
+    assert used == set(panel.VBA_TEXTS)
+    names = openpyxl.load_workbook(COMMITTED, keep_vba=True).defined_names
+    for key, text in panel.VBA_TEXTS.items():
+        assert names[key].attr_text == '"' + text.replace('"', '""') + '"', key  # Excel's RefersTo adds the =
+        assert len(text) < 255, key  # Excel's limit for a text constant in a formula
+    for key in ("KPITOOL_MSG_NO_PYTHON", "KPITOOL_MSG_BROKEN_VENV", "KPITOOL_MSG_START_FAILED"):
+        assert "[E-XL-006]" in panel.VBA_TEXTS[key]
+    assert "[E-XL-007]" in panel.VBA_TEXTS["KPITOOL_MSG_NO_KPITOOL"]
+
+
+def test_panel_shows_the_order_of_the_years_work() -> None:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(COMMITTED)[xl.PANEL_SHEET]
+    texts = [cell for row in ws.iter_rows(values_only=True) for cell in row if cell]
+    order = next(t for t in texts if t.startswith("1年の流れ"))
+    steps = ["提出様式", "検証", "集約", "監査", "公表"]
+    assert [order.index(s) for s in steps] == sorted(order.index(s) for s in steps)
+    captions = [b.caption for b in panel.BUTTONS]
+    assert captions[:4] == ["提出様式を作成", "検証", "集約・実績調査", "監査"]
+    assert any("終わるまで Excel は操作できません" in t for t in texts)
+
+
+def test_panel_records_the_version_of_its_embedded_xlwings_module() -> None:
+    """kpitool doctor and the buttons compare this cell with the installed xlwings."""
+    import openpyxl
+
+    from kpitool.doctor import facts_from_rows
+
+    source = _vba(COMMITTED)["xlwings"]
+    embedded = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', source).group(1)
+    rows = openpyxl.load_workbook(COMMITTED)[panel.XLWINGS_CONF_SHEET].iter_rows(values_only=True)
+    facts = facts_from_rows(rows, str(COMMITTED))
+    assert facts.xlwings_version == embedded
+    assert facts.interpreter == panel.DEFAULT_INTERPRETER
 
 
 def test_each_button_is_bound_to_an_existing_sub() -> None:

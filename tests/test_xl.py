@@ -56,7 +56,8 @@ def test_kpitool_never_imports_xlwings_pro() -> None:
 
 
 def test_each_button_function_is_public() -> None:
-    assert sorted(xl.button_functions()) == ["audit_button", "consolidate_button", "template_button", "validate_button"]
+    assert sorted(xl.button_functions()) == ["audit_button", "consolidate_button", "doctor_button", "template_button",
+                                             "validate_button"]
 
 
 # --- paths ---------------------------------------------------------------------------------
@@ -497,7 +498,164 @@ class TestButtonsOnTheRemoteEngine:
         assert (office / "kpi_集約.xlsx").is_file()
 
 
+class TestDoctorAndVersionOnTheRemoteEngine:
+    pytestmark = remote_engine
+
+    def test_doctor_button_lists_each_check(self, remote_book: Any, office: Path) -> None:
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.doctor_button(book)
+        rows = _results(book)
+        assert _labelled(rows)["操作"] == "診断"
+        header = rows.index(["項目", "判定", "内容", "コード", "対処"])
+        checks = {row[0]: row for row in rows[header + 1 :]}
+        assert set(checks) == {"Python", "kpitool", "xlwings", "Interpreter_Win", "作業フォルダへの書き込み",
+                               "作業フォルダの場所", "LibreOffice"}
+        assert checks["作業フォルダへの書き込み"][1:3] == ["OK", f"{office} に書き込めます"]
+        # The panel still names the Windows default python.exe, not this test's interpreter.
+        assert checks["Interpreter_Win"][1] == "要対応" and checks["Interpreter_Win"][3] == "E-ENV-003"
+        [[message, _title, _buttons, mode, _callback]] = _alerts(book)
+        assert message.startswith("診断が終わりました。要対応が 1件あります（E-ENV-003）")
+        assert mode == "critical"
+
+    def test_doctor_button_works_when_settings_are_broken(self, remote_book: Any, office: Path) -> None:
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        for row in book.impl.api["sheets"][1]["values"]:
+            if row[0] == "受付フォルダ":
+                row[0] = "受付"
+        xl.doctor_button(book)
+        assert _labelled(_results(book))["結果"] == "正常終了"
+
+    def test_xlwings_version_mismatch_is_a_coded_note(self, remote_book: Any, office: Path) -> None:
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        conf = next(sheet for sheet in book.impl.api["sheets"] if sheet["name"] == "xlwings.conf")
+        row = next(row for row in conf["values"] if row[0] == "XLWINGS_VERSION")
+        row[1] = "0.30.0"
+        xl.template_button(book)
+        [[message, _title, _buttons, mode, _callback]] = _alerts(book)
+        assert message.startswith("提出様式を作成しました")
+        assert "[E-XL-005] パネルの xlwings（VBA）は 0.30.0、Python の xlwings は " in message
+        assert mode == "critical"
+        assert _labelled(_results(book))["xlwings の版"].startswith("[E-XL-005]")
+
+
 def _roster_last(office: Path) -> str:
     from kpitool.config import load_config
 
     return load_config(office / "kpitool.toml").roster[-1]
+
+
+# --- OneDrive through xlwings' own Windows code (issue 15) -------------------------------------
+
+
+def _xlwings_windows_fullname() -> Any:
+    """xlwings' real ``_xlwindows.Book.fullname`` (that module cannot be imported off Windows).
+
+    The function is compiled from xlwings' own source file with the names it uses bound to
+    xlwings' real helpers, so the test follows whatever the installed xlwings does on Windows.
+    """
+    import ast
+
+    import xlwings
+    import xlwings.utils
+
+    path = Path(xlwings.__file__).with_name("_xlwindows.py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    book = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Book")
+    func = next(n for n in book.body if isinstance(n, ast.FunctionDef) and n.name == "fullname")
+    func.decorator_list = []
+    namespace: dict[str, Any] = {
+        "xlwings": xlwings,
+        "read_config_sheet": xlwings.utils.read_config_sheet,
+        "fullname_url_to_local_path": xlwings.utils.fullname_url_to_local_path,
+    }
+    exec(compile(ast.Module(body=[func], type_ignores=[]), str(path), "exec"), namespace)
+    return namespace["fullname"]
+
+
+class _WindowsExcel:
+    """Excel's COM objects as far as the button touches them before it needs the folder."""
+
+    def __init__(self, full_name: str) -> None:
+        self.FullName = full_name
+        self.Name = full_name.rsplit("/", 1)[-1]
+        self.alerts: list[str] = []
+
+
+def _onedrive_book(url: str) -> Any:
+    import xlwings as xw
+    from xlwings import base_classes
+
+    com = _WindowsExcel(url)
+
+    class App:
+        pid = 4242
+
+        def alert(self, prompt: str, *_args: Any, **_kwargs: Any) -> None:
+            com.alerts.append(prompt)
+
+    class WindowsBook(base_classes.Book):
+        fullname = property(_xlwings_windows_fullname())
+
+        def __init__(self, xl_book: _WindowsExcel) -> None:
+            self.xl = xl_book
+
+        @property
+        def name(self) -> str:
+            return self.xl.Name
+
+        @property
+        def sheets(self) -> Any:  # xlwings' read_config_sheet tolerates this (no xlwings.conf read)
+            raise RuntimeError("no COM sheets in this test")
+
+        @property
+        def app(self) -> Any:
+            return App()
+
+    return xw.Book(impl=WindowsBook(com)), com
+
+
+def test_unsynced_onedrive_book_raises_xlwings_error_in_xlwings_fullname(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The premise: on Windows, Book.fullname itself raises XlwingsError for an unsynced OneDrive file."""
+    from xlwings import XlwingsError
+
+    for name in ("OneDrive", "OneDriveConsumer", "OneDriveCommercial"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    book, _com = _onedrive_book("https://d.docs.live.net/abc123/企画課/kpitool_panel.xlsm")
+    with pytest.raises(XlwingsError):
+        _ = book.fullname
+
+
+@pytest.mark.parametrize("url", [
+    "https://d.docs.live.net/abc123/企画課/kpitool_panel.xlsm",
+    "https://kikugawa-my.sharepoint.com/personal/kikaku_city_jp/Documents/KPI/kpitool_panel.xlsm",
+])
+def test_unsynced_onedrive_book_is_e_xl_003_not_unexpected(
+    url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("OneDrive", "OneDriveConsumer", "OneDriveCommercial"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    book, com = _onedrive_book(url)
+    with pytest.raises(KpitoolError) as err:
+        xl.workbook_folder(book)
+    assert err.value.code == "E-XL-003"
+    assert "OneDrive/SharePoint" in err.value.message_ja
+
+    xl.validate_button(book)  # the whole button: a message box, not E-XL-900
+    [message] = com.alerts
+    assert message.startswith("[E-XL-003] 検証を実行できませんでした。")
+    assert "予期しない" not in message
+
+
+def test_synced_onedrive_book_gives_its_local_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The same real code maps a synced file to its local folder: the button works there."""
+    local = tmp_path / "OneDrive" / "企画課"
+    local.mkdir(parents=True)
+    (local / "kpitool_panel.xlsm").write_bytes(b"")
+    monkeypatch.setenv("OneDrive", str(tmp_path / "OneDrive"))
+    book, _com = _onedrive_book("https://d.docs.live.net/def456/企画課/kpitool_panel.xlsm")
+    assert xl.workbook_folder(book) == local

@@ -28,12 +28,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from kpitool.xl import PANEL_SHEET, RESULTS_SHEET, SETTINGS, SETTINGS_SHEET
+from kpitool.doctor import PANEL_VERSION_KEY
+from kpitool.xl import PANEL_SHEET, RESULTS_SHEET, SETTINGS, SETTINGS_SHEET, XLWINGS_CONF_SHEET
 
 PANEL_FILENAME = "kpitool_panel.xlsm"
 ROOT = Path(__file__).resolve().parents[2]
 MACROS_DIR = ROOT / "macros"
-XLWINGS_CONF_SHEET = "xlwings.conf"
+PANEL_VERSION_ROW = 8  # 0-based: row 9 of xlwings.conf, below the notes
 FONT = "BIZ UDPゴシック"
 PINNED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)  # workbook "created": keeps the bytes reproducible
 # Where the README's guide installs Python; xlwings expands %VARIABLES% in xlwings.conf.
@@ -53,25 +54,65 @@ class PanelButton:
     description: str
 
 
+# In the order of the year's work (提出様式 → 検証 → 集約 → 監査; 公表 is `kpitool publish`), then 診断.
 BUTTONS: tuple[PanelButton, ...] = (
+    PanelButton("提出様式を作成", "KPIToolTemplate", "template_button",
+                "設定ファイルの名簿と年度で、部局に配布する提出様式（.xlsx）を作成します。"),
     PanelButton("検証", "KPIToolValidate", "validate_button",
                 "受付フォルダの提出ファイルを1つずつ確かめ、問題のあるセルと直し方を「実行結果」に一覧にします。"
+                "検証結果.xlsx と、部局に返す差し戻し用のコピー（差し戻しフォルダ）も作成します。"
                 "提出ファイルは変更しません。"),
     PanelButton("集約・実績調査", "KPIToolConsolidate", "consolidate_button",
                 "名簿と各部局の最新の提出ファイルから、集約ファイル（提出状況・実績調査・検証結果・監査ログ）を"
                 "作成します。"),
-    PanelButton("提出様式を作成", "KPIToolTemplate", "template_button",
-                "設定ファイルの名簿と年度で、部局に配布する提出様式（.xlsx）を作成します。"),
     PanelButton("監査", "KPIToolAudit", "audit_button",
                 "集約ファイルが集約したときのままか（後から書き換えられていないか）を、受付フォルダの"
                 "ファイルと照らして確かめます。"),
+    PanelButton("診断", "KPIToolDoctor", "doctor_button",
+                "この PC の準備を確かめます（Python・kpitool・xlwings の版、Interpreter_Win、作業フォルダ）。"
+                "ボタンがうまく動かないときや、導入した直後に押してください。"),
 )
+WORK_ORDER = "1年の流れ: ① 提出様式を作成 → ② 検証（部局へ差し戻し・再提出）→ ③ 集約・実績調査 → ④ 監査 → ⑤ 公表（kpitool publish）"
+BUSY_NOTE = ("ボタンを押すと、終わるまで Excel は操作できません（画面左下のステータス バーに進み具合が出ます）。"
+             "最後にメッセージでお知らせします。")
+# Japanese texts the VBA module shows before Python runs (macros/*.bas stay ASCII): workbook
+# names holding string constants, read by KPIToolText. "\n" is a line break; under 255 characters each.
+VBA_TEXTS: dict[str, str] = {
+    "KPITOOL_MSG_STARTING": "kpitool: Python を起動しています… 終わるまで Excel は操作できません。",
+    "KPITOOL_MSG_NO_PYTHON": (
+        "[E-XL-006] パネルに指定した Python（python.exe）が見つかりません。\n"
+        "「xlwings.conf」シートの Interpreter_Win に、kpitool を入れた python.exe の場所を書いてください。\n"
+        "すぐに処理が必要なら、作業フォルダの 検証.cmd などのランチャーを使えます。"
+    ),
+    "KPITOOL_MSG_BROKEN_VENV": (
+        "[E-XL-006] kpitool の Python（仮想環境）が壊れています。元になった Python が見つかりません"
+        "（Python を入れ直したか、アンインストールした後です）。\n"
+        "README の「Windows での導入」2. の手順で仮想環境を作り直してください。"
+    ),
+    "KPITOOL_MSG_NO_KPITOOL": (
+        "[E-XL-007] パネルに指定した Python に kpitool が入っていません。\n"
+        "その Python で python -m pip install --no-index --find-links 配布フォルダ kpitool を実行してください。"
+    ),
+    "KPITOOL_MSG_START_FAILED": (
+        "[E-XL-006] Python を起動できませんでした。Defender の攻撃面の縮小（ASR）ルールが Excel からの"
+        "起動を止めている可能性があります。\n情報政策課に README の「情報政策課の方へ」を見せて除外を依頼し、"
+        "それまでは 検証.cmd などのランチャーを使ってください。"
+    ),
+}
 SHEETS: tuple[str, ...] = (PANEL_SHEET, SETTINGS_SHEET, RESULTS_SHEET, XLWINGS_CONF_SHEET)
 
 
 def sheet_code_names() -> dict[str, str]:
     """The VBA code name of each sheet, as Excel would name them (Sheet1, Sheet2, …)."""
     return {name: f"Sheet{i}" for i, name in enumerate(SHEETS, start=1)}
+
+
+def embedded_xlwings_version() -> str:
+    """``XLWINGS_VERSION`` of the standalone VBA module that the panel embeds."""
+    match = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', xlwings_bas_path().read_text(encoding="latin-1"))
+    if match is None:
+        raise ValueError("xlwings.bas has no XLWINGS_VERSION constant")
+    return match.group(1)
 
 
 def xlwings_bas_path() -> Path:
@@ -150,6 +191,8 @@ def write_panel(path: Path | str, *, macros_dir: Path = MACROS_DIR) -> Path:
     _write_settings_sheet(sheets[SETTINGS_SHEET], formats)
     _write_results_sheet(sheets[RESULTS_SHEET], formats)
     _write_xlwings_conf(sheets[XLWINGS_CONF_SHEET], formats)
+    for name, text in VBA_TEXTS.items():
+        wb.define_name(name, '="' + text.replace('"', '""') + '"')
     sheets[PANEL_SHEET].activate()
     wb.close()
     return path
@@ -176,9 +219,10 @@ def _write_panel_sheet(ws: Any, f: _Formats) -> None:
     ws.set_column(1, 1, 26)
     ws.set_column(2, 2, 100)
     ws.write_string(0, 1, "kpitool 操作パネル", f.title)
-    ws.write_string(1, 1, "ボタンを押すと「設定」シートの内容で処理し、結果を「実行結果」シートに書き出して、"
-                          "最後にメッセージでお知らせします。", f.plain)
-    row = 3
+    ws.write_string(1, 1, "ボタンを押すと「設定」シートの内容で処理し、結果を「実行結果」シートに書き出します。"
+                          + BUSY_NOTE, f.plain)
+    ws.write_string(2, 1, WORK_ORDER, f.heading)
+    row = 4
     for button in BUTTONS:
         ws.set_row(row, 42)
         ws.insert_button(row, 1, {"macro": button.macro, "caption": button.caption,
@@ -189,8 +233,11 @@ def _write_panel_sheet(ws: Any, f: _Formats) -> None:
     steps = (
         "1. このブックを受付フォルダと同じフォルダに保存し、「設定」シートのパスを確認します（相対パスはこのブックのフォルダが基準です）。",
         "2. 「xlwings.conf」シートの Interpreter_Win に、kpitool を入れた Python（python.exe）の場所を書きます。",
-        "3. ［検証］を押し、「実行結果」シートに結果が出れば準備完了です。詳しくは README の「Windows での導入」をご覧ください。",
+        "3. ［診断］を押して各項目が OK か確かめ、［検証］を押して「実行結果」シートに結果が出れば準備完了です。"
+        "詳しくは README の「Windows での導入」をご覧ください。",
         "エラーのときは、メッセージの [E-…] のコードと、このブックと同じフォルダの kpitool_error.log を担当者に伝えてください。",
+        "ボタンが動かないとき（マクロが無効・Defender の ASR・無害化）は、作業フォルダの 検証.cmd などのランチャー"
+        "（kpitool init --launchers で作成）で同じ処理ができます。",
     )
     for i, step in enumerate(steps, start=1):
         ws.write_string(row + i, 1, step, f.plain)
@@ -242,6 +289,11 @@ def _write_xlwings_conf(ws: Any, f: _Formats) -> None:
     )
     for i, note in enumerate(notes, start=4):
         ws.write_string(i, 0, note, f.plain)
+    # Below xlwings' settings (after the blank row): the version of the embedded VBA module,
+    # which `kpitool doctor` and the buttons compare with the installed xlwings.
+    ws.write_string(PANEL_VERSION_ROW, 0, PANEL_VERSION_KEY, f.plain)
+    ws.write_string(PANEL_VERSION_ROW, 1, embedded_xlwings_version(), f.plain)
+    ws.write_string(PANEL_VERSION_ROW, 2, "（パネルに組み込んだ xlwings の VBA の版。書き換えないでください）", f.plain)
 
 
 def main() -> None:
