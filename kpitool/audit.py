@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -382,7 +383,8 @@ def _check_summary(report: AuditReport, config: Any, run_at: str, sheets: dict[s
                            "と一致しません。", sheet=SUMMARY, cell=f"{column_letter(c)}{r + 1}")
 
 
-def _check_inbox(report: AuditReport, inbox: Path, inputs: list[tuple[int, list[Any]]]) -> None:
+def _check_inbox(report: AuditReport, inbox: Path, inputs: list[tuple[int, list[Any]]],
+                 progress: Callable[..., None] | None = None) -> None:
     """Hash every recorded input again; name missing, changed and extra files."""
     from kpitool.inbox import file_sha256, scan_inbox
 
@@ -390,8 +392,10 @@ def _check_inbox(report: AuditReport, inbox: Path, inputs: list[tuple[int, list[
         raise InputError(f"受付フォルダが見つかりません: {inbox}")
     file_col, sha_col = INPUTS_LAYOUT.index("file"), INPUTS_LAYOUT.index("sha256")
     recorded = set()
-    for excel_row, values in inputs:
+    for done, (excel_row, values) in enumerate(inputs):
         name = str(values[file_col])
+        if progress is not None:
+            progress(done, len(inputs), name)
         recorded.add(name)
         path = inbox / name
         report.files_checked += 1
@@ -412,13 +416,22 @@ def _check_inbox(report: AuditReport, inbox: Path, inputs: list[tuple[int, list[
 # --- entry ------------------------------------------------------------------------------
 
 
-def audit_master(master: Path, inbox: Path | None = None) -> AuditReport:
+def audit_master(master: Path, inbox: Path | None = None, progress: Callable[..., None] | None = None) -> AuditReport:
     """Check ``master`` against its own 監査ログ and, with ``inbox``, against the source files.
+
+    ``progress`` hears a text per stage and ``(done, total, file)`` while the inbox files are
+    hashed again, so the Excel button can show that a long audit is still working.
 
     Raises :class:`InputError` when the master (or inbox) cannot be used at all: missing,
     not a workbook, not written by kpitool, or with an unreadable 監査ログ.
     """
     master = Path(master)
+
+    def stage(text: str) -> None:
+        if progress is not None:
+            progress(text)
+
+    stage("集約ファイルを読み込み中")
     formulas, values = _grids(master)
     if AUDIT_LOG not in formulas or any(name not in formulas for name in DATA_SHEETS):
         raise InputError(f"{master.name} は kpitool の集約ファイルではありません（監査ログまたはデータのシートがありません）。")
@@ -446,6 +459,7 @@ def audit_master(master: Path, inbox: Path | None = None) -> AuditReport:
         header_row = 1 if read.sheet != AUDIT_LOG else (read.rows[0][0] - 1 if read.rows else 0)
         _check_header(report, read, header_row)
 
+    stage("ダイジェストを照合中")
     report.computed_digest = data_digest(config_dict, (read.table() for read in reads))
     if report.computed_digest != report.recorded_digest:
         row = log.key_rows.get(KEY_DIGEST, 0)
@@ -455,12 +469,13 @@ def audit_master(master: Path, inbox: Path | None = None) -> AuditReport:
         for read in reads:
             _localise(report, read, log.column_hashes)
 
+    stage("数式の表示値を照合中")
     for name in (FIGURES, KPIS):
         _check_formulas(report, name, sheets[name], formulas[name], values[name])
     evaluations = _evaluations(sheets[FIGURES], formulas[FIGURES], values[FIGURES])
     _check_summary(report, config, _run_at_text(run_at), sheets, values, evaluations)
     if inbox is not None:
-        _check_inbox(report, Path(inbox), log.inputs)
+        _check_inbox(report, Path(inbox), log.inputs, progress)
     return report
 
 

@@ -64,15 +64,33 @@ def _load_config(args: argparse.Namespace):
 def _init_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", default="kpitool.toml", help="作成する設定ファイル（既定: kpitool.toml）")
     p.add_argument("--force", action="store_true", help="既にあるファイルを上書きする")
+    p.add_argument("--launchers", action="store_true",
+                   help="設定ファイルと同じフォルダに、マクロを使わずに実行できる .cmd ランチャー"
+                        "（提出様式・検証・集約・監査・診断）を作成する（既にある設定ファイルはそのまま）")
 
 
-@command("init", "説明付きの設定ファイル（kpitool.toml）の例を作成します。", _init_args)
+@command(
+    "init",
+    "説明付きの設定ファイル（kpitool.toml）の例を作成します。--launchers で、パネルのボタンが使えないときの"
+    ".cmd ランチャーも作成します。",
+    _init_args,
+)
 def _init(args: argparse.Namespace) -> int:
     from kpitool.config import write_example_config
 
-    path = write_example_config(Path(args.path), overwrite=args.force)
-    say(f"設定ファイルを作成しました: {path}")
-    say("自治体名・年度・部局の名簿を編集してから、`kpitool template` で提出様式を作成してください。")
+    path = Path(args.path)
+    if not (args.launchers and path.exists() and not args.force):
+        path = write_example_config(path, overwrite=args.force)
+        say(f"設定ファイルを作成しました: {path}")
+        say("自治体名・年度・部局の名簿を編集してから、`kpitool template` で提出様式を作成してください。")
+    if args.launchers:
+        from kpitool.launchers import write_launchers
+
+        written = write_launchers(path.parent, config_name=path.name)
+        say(f"ランチャーを作成しました（Python: {sys.executable}）:")
+        for launcher in written:
+            say(f"  {launcher}")
+        say("ダブルクリックで実行できます。Python を入れ直したら、もう一度 `kpitool init --launchers` を実行してください。")
     return EXIT_OK
 
 

@@ -320,7 +320,7 @@ def _audit(panel: _Panel, settings: PanelSettings) -> Outcome:
     if not settings.master.is_file():
         raise InputError(f"集約ファイルが見つかりません: {settings.master}\n先に［集約・実績調査］を実行してください。")
     inbox = settings.inbox if settings.inbox.is_dir() else None
-    report = audit_master(settings.master, inbox=inbox)
+    report = audit_master(settings.master, inbox=inbox, progress=panel.progress("監査"))
     discrepancies = _frame_rows(report.discrepancies, labels=DISCREPANCY_LABELS, columns=tuple(DISCREPANCY_LABELS))
     count = max(len(discrepancies) - 1, 0)
     if report.ok:
