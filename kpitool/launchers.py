@@ -25,8 +25,8 @@ from kpitool.xl import SETTINGS
 
 # The panel's defaults (設定 sheet), so a launcher next to the config writes what the panel writes.
 DEFAULTS = {setting.key: str(setting.default) for setting in SETTINGS}
-REPORT_FILENAME = "検証結果.xlsx"
-RETURN_COPIES_DIR = "差し戻し"
+REPORT_FILENAME = DEFAULTS["report"]
+RETURN_COPIES_DIR = DEFAULTS["return_copies"]
 ENCODING = "utf-8"  # no BOM: see the module docstring
 
 

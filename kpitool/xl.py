@@ -81,6 +81,7 @@ class Setting:
     default: str | int
     description: str
     required: bool = True
+    row_optional: bool = False  # added after panels were handed out: a missing row means the default
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -95,6 +96,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("fiscal_year", "当年度（西暦）", "",
             "空欄なら設定ファイルの年度。2023 または 令和5 と書くと、前年度（2022）と比べます。",
             required=False),
+    Setting("report", "検証結果の一覧", "検証結果.xlsx",
+            "［検証］で書き出す、すべての指摘の一覧（.xlsx）。`kpitool validate --report` と同じものです。",
+            row_optional=True),
+    Setting("return_copies", "差し戻しフォルダ", "差し戻し",
+            "［検証］で、指摘のあるファイルごとに問題のセルに印を付けたコピーを作るフォルダ。"
+            "直って問題がなくなったファイルの古いコピーは、中の「修正済み」フォルダに移します。",
+            row_optional=True),
 )
 
 
@@ -108,6 +116,8 @@ class PanelSettings:
     master: Path
     template_dir: Path
     fiscal_year: int | None = None
+    report: Path | None = None
+    return_copies: Path | None = None
 
 
 @dataclass
@@ -207,7 +217,8 @@ def _validate(panel: _Panel, settings: PanelSettings) -> Outcome:
     config = _load_config(settings)
     if not settings.inbox.is_dir():
         raise InputError(f"受付フォルダが見つかりません: {settings.inbox}")
-    run = run_validation([settings.inbox], config, panel.progress("検証"))
+    run = run_validation([settings.inbox], config, panel.progress("検証"),
+                         report=settings.report, return_copies=settings.return_copies)
     results = run.results
     summary_rows: list[list[Any]] = [["ファイル", "判定", "エラー", "警告"]]
     findings: list[list[Any]] = [[label for _key, label in FINDING_COLUMNS]]
@@ -226,20 +237,28 @@ def _validate(panel: _Panel, settings: PanelSettings) -> Outcome:
     errors = sum(r.report.errors for r in open_results)
     warnings = sum(r.report.warnings for r in open_results)
     superseded = len(results) - len(open_results)
+    outputs = run.output_lines()
+    if run.output_error is not None:  # the results stand; say what could not be written, with its code
+        outputs.append(f"[{run.output_error.code}] {run.output_error.message_ja}")
     message = (
         f"検証が終わりました。{len(results)}ファイルのうち、問題なし・警告のみ {len(open_results) - bad}、"
         f"要修正 {bad}" + (f"、重複 {superseded}" if superseded else "")
         + f"（エラー {errors}件・警告 {warnings}件）です。\n"
-        "ファイルごとの問題は「実行結果」シートをご覧ください。"
+        + "".join(f"{line}\n" for line in outputs)
+        + "ファイルごとの問題は「実行結果」シートをご覧ください。"
     )
     ignored = [["対象外のファイル", "理由"], *([name, reason] for name, reason in run.ignored)]
     return Outcome(
         message=message,
         summary=[("ファイル数", len(results)), ("要修正", bad), ("エラー", errors), ("警告", warnings),
-                 ("対象外のファイル", len(run.ignored)), ("受付フォルダ", str(settings.inbox))],
+                 ("対象外のファイル", len(run.ignored)), ("受付フォルダ", str(settings.inbox)),
+                 ("検証結果の一覧", str(run.report) if run.output_error is None else "（書き出せませんでした）"),
+                 ("差し戻し用のコピー", len(run.copies)), ("差し戻しフォルダ", str(run.copies_dir)),
+                 ("修正済みに移したコピー", len(run.archived)),
+                 *(("作成できなかったコピー", text) for text in run.copy_failures)],
         table_title="検証結果（ファイル別）",
         table=[*summary_rows, [], ["指摘の一覧"], *findings, *([[], *ignored] if run.ignored else [])],
-        warning=not run.ok,
+        warning=not run.ok or run.output_error is not None or bool(run.copy_failures),
     )
 
 
@@ -443,6 +462,9 @@ def read_settings(panel: _Panel, folder: Path) -> PanelSettings:
             by_label.setdefault(row[0].strip(), row[1] if len(row) > 1 else None)
     raw: dict[str, Any] = {}
     for setting in SETTINGS:
+        if setting.label not in by_label and setting.row_optional:
+            raw[setting.key] = setting.default
+            continue
         if setting.label not in by_label:
             raise PanelError(
                 f"「設定」シートに「{setting.label}」の行がありません（A列の項目名を元に戻してください）。",
@@ -463,6 +485,8 @@ def read_settings(panel: _Panel, folder: Path) -> PanelSettings:
         master=path("master"),
         template_dir=path("template_dir"),
         fiscal_year=parse_fiscal_year(raw["fiscal_year"]),
+        report=path("report"),
+        return_copies=path("return_copies"),
     )
 
 

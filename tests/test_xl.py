@@ -538,6 +538,68 @@ class TestDoctorAndVersionOnTheRemoteEngine:
         assert _labelled(_results(book))["xlwings の版"].startswith("[E-XL-005]")
 
 
+class TestValidateButtonWritesWhatTheCliWrites:
+    """Parity (issue 15): the report and the return copies, and no stale 要修正 copy after a fix."""
+
+    pytestmark = remote_engine
+
+    def test_report_and_return_copies_equal_the_clis(self, remote_book: Any, office: Path, tmp_path: Path) -> None:
+        from test_launchers import _tree, _values
+
+        from kpitool import cli
+        from kpitool.demo import prepare
+
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.validate_button(book)
+        summary = _labelled(_results(book))
+        assert summary["検証結果の一覧"] == str(office / "検証結果.xlsx")
+        assert summary["差し戻しフォルダ"] == str(office / "差し戻し")
+        copies = sorted(p.name for p in (office / "差し戻し").glob("*.xlsx"))
+        assert "05_地域支援部_検証結果.xlsx" in copies
+        assert summary["差し戻し用のコピー"] == len(copies)
+        [[message, *_rest]] = _alerts(book)
+        assert f"検証結果の一覧を書き出しました: {office / '検証結果.xlsx'}" in message
+        assert f"差し戻し用のコピーを作成しました: {len(copies)}ファイル（{office / '差し戻し'}）" in message
+
+        twin = tmp_path / "cli"
+        prepare(twin)
+        code = cli.main(["validate", str(twin / "inbox"), "--config", str(twin / "kpitool.toml"),
+                         "--report", str(twin / "検証結果.xlsx"), "--return-copies", str(twin / "差し戻し")])
+        assert code == 1
+        panel_files = {k: v for k, v in _tree(office).items() if k == "検証結果.xlsx" or k.startswith("差し戻し/")}
+        cli_files = {k: v for k, v in _tree(twin).items() if k == "検証結果.xlsx" or k.startswith("差し戻し/")}
+        assert sorted(panel_files) == sorted(cli_files)
+        for name, path in panel_files.items():
+            assert _values(path, office) == _values(cli_files[name], twin), name
+
+    def test_second_run_after_a_fix_leaves_no_stale_copy(self, remote_book: Any, office: Path) -> None:
+        from kpitool.config import load_config
+        from kpitool.demo.examples import example_submissions
+        from kpitool.template import FilledData, write_template
+
+        xl.validate_button(remote_book(str(office / "kpitool_panel.xlsm")))
+        stale = office / "差し戻し" / "05_地域支援部_検証結果.xlsx"
+        assert stale.is_file()
+
+        # 地域支援部 sends a corrected file under the same name (clean data, its own 部局名).
+        clean = next(e for e in example_submissions() if e.filename == "06_市長公室.xlsx")
+        basic = {**clean.basic, "department": "地域支援部"}
+        config = load_config(office / "kpitool.toml")
+        write_template(office / "inbox" / "05_地域支援部.xlsx", roster=config.roster, fiscal_years=config.fiscal_years,
+                       grades=config.grades.letters,
+                       data=FilledData(basic=basic, kpis=clean.kpis, survey=clean.survey, figures=clean.figures))
+
+        book = remote_book(str(office / "kpitool_panel.xlsm"))
+        xl.validate_button(book)
+        rows = _results(book)
+        header = rows.index(["ファイル", "判定", "エラー", "警告"])
+        status = {r[0]: r[1] for r in rows[header + 1 :] if len(r) > 1 and str(r[0]).endswith(".xlsx")}
+        assert status["05_地域支援部.xlsx"] == "問題なし"
+        assert not stale.exists(), "the old 要修正 copy must not stay next to the new state"
+        assert (office / "差し戻し" / "修正済み" / stale.name).is_file()
+        assert _labelled(rows)["修正済みに移したコピー"] == 1
+
+
 def _roster_last(office: Path) -> str:
     from kpitool.config import load_config
 

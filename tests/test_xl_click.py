@@ -147,6 +147,8 @@ def test_every_button_clicked_as_excel_does_it(commands: dict[str, str], tmp_pat
     assert message.startswith(f"検証が終わりました。{len(inbox_files)}ファイルのうち")
     header = rows.index(["ファイル", "判定", "エラー", "警告"])
     assert sorted(r[0] for r in rows[header + 1 : header + 1 + len(inbox_files)]) == inbox_files
+    assert (office / "検証結果.xlsx").is_file()  # as `kpitool validate --report` writes it
+    assert (office / "差し戻し" / "05_地域支援部_検証結果.xlsx").is_file()  # the demo's faulty file
 
     summary, rows, message = run("consolidate_button")
     assert summary["結果"] == "正常終了", summary
