@@ -37,6 +37,7 @@ from kpitool.master.layout import (
     DATA_SHEETS,
     FIGURES,
     KPIS,
+    OPTIONAL_SHEETS,
     SUBMISSIONS,
     SUMMARY,
     SheetLayout,
@@ -105,6 +106,15 @@ SOURCE_EXTRA = AUDIT_CODES.add(
 )
 
 # Code -> title, as before the codes were declared as data.
+PREVIOUS_MISSING = AUDIT_CODES.add(
+    "E-AUD-013", "経年推移の元になった前年度の集約ファイルが見つからない",
+    "監査ログの設定（history）に記録された前年度の集約ファイルを、集約ファイルから見て記録どおりの場所に戻してください。",
+)
+PREVIOUS_CHANGED = AUDIT_CODES.add(
+    "E-AUD-014", "経年推移の元になった前年度の集約ファイルが集約時と異なる",
+    "前年度の集約ファイルが集約後に変更・差し替えされています。前年度の集約ファイルを kpitool audit で確認し、"
+    "正しいファイルに戻してください。",
+)
 CODES: dict[str, str] = {info.code: info.title for info in AUDIT_CODES}
 
 
@@ -433,7 +443,7 @@ def audit_master(master: Path, inbox: Path | None = None, progress: Callable[...
 
     stage("集約ファイルを読み込み中")
     formulas, values = _grids(master)
-    if AUDIT_LOG not in formulas or any(name not in formulas for name in DATA_SHEETS):
+    if AUDIT_LOG not in formulas or any(name not in formulas for name in DATA_SHEETS if name not in OPTIONAL_SHEETS):
         raise InputError(f"{master.name} は kpitool の集約ファイルではありません（監査ログまたはデータのシートがありません）。")
     log = parse_log(formulas[AUDIT_LOG])
     report = AuditReport(master, recorded_digest=str(log.values.get(KEY_DIGEST) or ""))
@@ -452,7 +462,7 @@ def audit_master(master: Path, inbox: Path | None = None, progress: Callable[...
     reads = [
         _Read(name, name, sheets[name], list(formulas[name][0]) if formulas[name] else [],
               [(r + 1, list(formulas[name][r])) for r in _data_rows(formulas[name])])
-        for name in DATA_SHEETS
+        for name in DATA_SHEETS if name in formulas
     ]
     reads.append(_Read(INPUTS_TABLE, AUDIT_LOG, INPUTS_LAYOUT, log.inputs_header, log.inputs))
     for read in reads:
@@ -476,7 +486,30 @@ def audit_master(master: Path, inbox: Path | None = None, progress: Callable[...
     _check_summary(report, config, _run_at_text(run_at), sheets, values, evaluations)
     if inbox is not None:
         _check_inbox(report, Path(inbox), log.inputs, progress)
+    _check_previous(report, master, config_dict)
     return report
+
+
+def _check_previous(report: AuditReport, master: Path, config_dict: dict[str, Any]) -> None:
+    """The earlier masters 経年推移 was built from must still be there, unchanged."""
+    import hashlib
+
+    history = config_dict.get("history")
+    entries = history.get("masters", []) if isinstance(history, dict) else []
+    for entry in entries:
+        if not isinstance(entry, dict) or "sha256" not in entry:
+            continue
+        name = str(entry.get("name", ""))
+        path = master.parent / name
+        report.files_checked += 1
+        if not path.is_file():
+            report.add(PREVIOUS_MISSING, f"前年度の集約ファイル {name} が見つかりません（経年推移の元データを確かめられません）。",
+                       file=name, sheet=AUDIT_LOG)
+            continue
+        current = hashlib.sha256(path.read_bytes()).hexdigest()
+        if current != entry["sha256"]:
+            report.add(PREVIOUS_CHANGED, f"前年度の集約ファイル {name} の内容が集約時と異なります。"
+                       f"記録 {entry['sha256']}、現在 {current}。", file=name, sheet=AUDIT_LOG)
 
 
 def _run_at_text(iso: str) -> str:

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpitool import codes
+from kpitool.errors import InputError
 from kpitool.findings import CATALOGUE, FINDING_COLUMNS, Finding, Severity
 from kpitool.inbox import InboxFile, file_sha256, modified_time, read_once, scan_inbox
 from kpitool.model import (
@@ -322,6 +323,7 @@ def consolidate(
     file never raises, it is reported as 取込不可.
     """
     run_at = dt.datetime.now(JST).replace(microsecond=0)
+    previous = _previous_masters(config)
     scan = scan_inbox(inbox)
     outcomes = _process_all(scan.files, config, progress, workers)
 
@@ -375,7 +377,23 @@ def consolidate(
         findings=_frame(findings, FINDING_KEYS),
         ignored=list(scan.ignored),
         tallies=grade_tallies(kpis, config),
+        previous=previous,
     )
+
+
+def _previous_masters(config: Config) -> tuple[Any, ...]:
+    """The masters of ``[history] masters`` (read before any file, so a wrong path stops early)."""
+    from kpitool.history import read_master
+
+    out = []
+    for path in config.history_masters:
+        if not Path(path).is_file():
+            raise InputError(
+                f"設定の [history] masters にある前年度の集約ファイルが見つかりません: {path}。"
+                "パス（設定ファイルのフォルダからの相対パス）を確認してください。"
+            )
+        out.append(read_master(path))
+    return tuple(sorted(out, key=lambda m: m.fiscal_years))
 
 
 # --- summary for people -------------------------------------------------------------------

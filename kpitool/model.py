@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,6 +108,9 @@ class Consolidation:
     # 達成状況 counts of the consolidated KPIs: department -> {grade: n, …, "未評価": n}, in
     # roster order, plus "合計" for all departments (kpitool.survey.grade_tallies).
     tallies: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Earlier masters of ``[history] masters`` (kpitool.history.MasterData), oldest first: the
+    # 経年推移 sheet is built from them and this run; 監査ログ records their hashes.
+    previous: tuple[Any, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Number of departments/files per status, for summaries."""

@@ -57,8 +57,10 @@ if TYPE_CHECKING:
 SUMMARY, SUBMISSIONS, SURVEY, FIGURES, KPIS, FINDINGS, AUDIT_LOG = (
     "概要", "提出状況", "実績調査", "実績数値", "事業成果目標", "検証結果", "監査ログ",
 )
-SHEET_ORDER = (SUMMARY, SUBMISSIONS, SURVEY, FIGURES, KPIS, FINDINGS, AUDIT_LOG)
-DATA_SHEETS = (SUBMISSIONS, SURVEY, FIGURES, KPIS, FINDINGS)
+TREND = "経年推移"  # every indicator across the known years (kpitool.master.trend)
+SHEET_ORDER = (SUMMARY, SUBMISSIONS, SURVEY, TREND, FIGURES, KPIS, FINDINGS, AUDIT_LOG)
+DATA_SHEETS = (SUBMISSIONS, SURVEY, TREND, FIGURES, KPIS, FINDINGS)
+OPTIONAL_SHEETS = (TREND,)  # masters written before it existed still audit without it
 FIRST_DATA_ROW = 2  # Excel row of the first data row (row 1 is the header)
 ROW_HASH = "row_hash"
 YES, NO = "はい", "いいえ"
@@ -206,6 +208,12 @@ def layouts(fiscal_years: tuple[int, int]) -> dict[str, SheetLayout]:
         _col("curr_text", 16, f"{curr}実績（記入値）"),
         _col("source", 30), _col("source_target", 30), _col("source_prev", 30), _col("source_curr", 30),
     )
+    trend = (
+        _col("department", 12), _col("no", 6), _col("indicator", 28, wrap=True), _col("unit", 8),
+        _col("direction", 6), _col("year_label", 12, "年度"), _col("year", 8, "年度（西暦）"),
+        _col("target", 12), _col("actual", 14, "実績"), _col("achievement", 10, formula=True),
+        _col("source", 36),
+    )
     findings = (
         *(MasterColumn(key, label, 30 if key in ("message", "hint") else 12, wrap=key in ("message", "hint"))
           for key, label in FINDING_COLUMNS),
@@ -214,7 +222,8 @@ def layouts(fiscal_years: tuple[int, int]) -> dict[str, SheetLayout]:
     return {
         name: SheetLayout(name, (*columns, _HASH))
         for name, columns in (
-            (SUBMISSIONS, submissions), (SURVEY, survey), (FIGURES, figures), (KPIS, kpis), (FINDINGS, findings),
+            (SUBMISSIONS, submissions), (SURVEY, survey), (TREND, trend), (FIGURES, figures), (KPIS, kpis),
+            (FINDINGS, findings),
         )
     }
 
@@ -327,6 +336,7 @@ class SourceLinks:
     """
 
     def __init__(self, master_dir: Path, inbox: Path) -> None:
+        self.master_dir = Path(master_dir)
         inbox_abs = Path(os.path.abspath(inbox))
         try:
             base = os.path.relpath(inbox_abs, os.path.abspath(master_dir))
@@ -505,7 +515,34 @@ def finding_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> I
         yield [cells[k] for k in layout.keys[:-1]]
 
 
+def trend_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
+    """経年推移: one row per indicator and year, 達成率 as a formula over the row's cells."""
+    from kpitool.master.trend import trend_records
+
+    records = trend_records(c.previous, _records(c.kpis), c.config.fiscal_years, "", links.master_dir)
+    for excel_row, row in enumerate(records, start=FIRST_DATA_ROW):
+        places = decimals_shown(*(v for v in (row["target"], row["actual"]) if isinstance(v, float)))
+        fmt = change_format(places)
+        cells: dict[str, Cell] = {
+            key: Number(row[key], fmt) if isinstance(row[key], float) else text(row[key])
+            for key in ("target", "actual")
+        }
+        refs = _refs(layout, excel_row, "target", "actual", "direction")
+        python = cached_achievement(row["achievement"])
+        if same(python, achievement_result(cells["target"], cells["actual"], row["direction"])):
+            formula = achievement_formula(refs["target"], refs["actual"], refs["direction"])
+            cells["achievement"] = Formula(formula, python, ACHIEVEMENT_FORMAT)
+        else:
+            cells["achievement"] = Number(python, ACHIEVEMENT_FORMAT) if isinstance(python, float) else None
+        for key in ("department", "no", "indicator", "unit", "direction", "year_label"):
+            cells[key] = text(row[key])
+        cells["year"] = Number(float(row["year"]), "0")
+        source = str(row["source"])
+        cells["source"] = Link(source, row["source_url"]) if row.get("source_url") else links.source(source)
+        yield [cells[k] for k in layout.keys[:-1]]
+
+
 ROW_BUILDERS: dict[str, RowBuilder] = {
-    SUBMISSIONS: submission_rows, SURVEY: survey_rows, FIGURES: figure_rows, KPIS: kpi_rows,
+    SUBMISSIONS: submission_rows, SURVEY: survey_rows, TREND: trend_rows, FIGURES: figure_rows, KPIS: kpi_rows,
     FINDINGS: finding_rows,
 }

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from kpitool.master.layout import (
     FIGURES,
     SURVEY,
+    TREND,
     Cell,
     SheetLayout,
     SourceLinks,
@@ -42,8 +43,11 @@ CSV_COLUMNS = {
     FIGURES: ("department", "initiative_no", "item", "unit", "direction", "prev", "curr", "change",
               "change_unit", "rate", "evaluation", "reason", "note"),
     SURVEY: ("department", "no", "viewpoint", "initiative", "plan", "prev", "curr"),
+    TREND: ("department", "no", "indicator", "unit", "direction", "year_label", "year", "target", "actual",
+            "achievement", "source"),
 }
 RATE_LABEL = "増減率（％）"
+ACHIEVEMENT_LABEL = "達成率（％）"
 
 
 def safe_text(value: str) -> str:
@@ -84,12 +88,14 @@ def csv_text(layout: SheetLayout, rows: Iterable[Sequence[Cell]]) -> str:
     """The CSV of one sheet's published columns (CRLF line ends; the BOM is added on write)."""
     keys = CSV_COLUMNS[layout.name]
     indexes = [layout.index(k) for k in keys]
-    labels = [RATE_LABEL if k == "rate" else layout.columns[i].label for k, i in zip(keys, indexes, strict=True)]
+    labels = [RATE_LABEL if k == "rate" else ACHIEVEMENT_LABEL if k == "achievement" else layout.columns[i].label
+              for k, i in zip(keys, indexes, strict=True)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(labels)
     for row in rows:
-        writer.writerow([csv_value(row[i], percent=k == "rate") for k, i in zip(keys, indexes, strict=True)])
+        writer.writerow([csv_value(row[i], percent=k in ("rate", "achievement"))
+                         for k, i in zip(keys, indexes, strict=True)])
     return out.getvalue()
 
 

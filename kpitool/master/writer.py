@@ -56,6 +56,7 @@ from kpitool.master.layout import (
     SHEET_ORDER,
     SUMMARY,
     SURVEY,
+    TREND,
     Cell,
     Formula,
     Link,
@@ -75,6 +76,7 @@ from kpitool.master.summary import (
     tallies_of,
     write_summary,
 )
+from kpitool.master.trend import add_trend_charts, previous_records
 
 if TYPE_CHECKING:
     from kpitool.model import Consolidation
@@ -175,6 +177,11 @@ def build_tables(consolidation: Consolidation, links: SourceLinks) -> dict[str, 
 
 def digest_of(config_dict: dict[str, Any], tables: dict[str, BuiltTable]) -> str:
     return data_digest(config_dict, (t.digest_table() for t in tables.values()))
+
+
+def trend_csv_path(master: Path) -> Path:
+    """The 経年推移 CSV beside the master: ``<stem>_経年推移.csv``."""
+    return master.with_name(f"{master.stem}_{TREND}.csv")
 
 
 def csv_paths(master: Path) -> tuple[Path, Path]:
@@ -339,6 +346,11 @@ def write_workbook(
     c = consolidation
     links = links or SourceLinks(Path(path).parent, c.inbox)
     config_dict = config_to_dict(c.config)
+    if c.previous:  # recorded (and so covered by the digest) for the audit to check the files
+        config_dict["history"] = {"masters": [
+            {"name": p.name, "fiscal_years": list(p.fiscal_years), "sha256": p.sha256, "digest": p.digest}
+            for p in previous_records(c.previous, Path(path).parent)
+        ]}
     tables = build_tables(c, links)
     digest = digest_of(config_dict, tables)
     hashes = [h for t in tables.values() for h in t.column_hashes()]
@@ -381,6 +393,7 @@ def write_workbook(
 
     for name in DATA_SHEETS:
         _write_table(sheets[name], writer, tables[name], password)
+    add_trend_charts(workbook, sheets[TREND], tables[TREND].layout, tables[TREND].rows)
 
     audit = sheets[AUDIT_LOG]
     writer.grid(audit, log.rows, log.header_rows, log.caption_rows)
@@ -418,10 +431,12 @@ def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
         # Entered first, left last: a CSV is only replaced after the master was.
         figures_tmp = stack.enter_context(atomic_output(figures_csv, keep_backup=False))
         survey_tmp = stack.enter_context(atomic_output(survey_csv, keep_backup=False))
+        trend_tmp = stack.enter_context(atomic_output(trend_csv_path(path), keep_backup=False))
         master_tmp = stack.enter_context(
             atomic_output(path, keep_backup=consolidation.config.keep_backups)
         )
         digest, tables = write_workbook(consolidation, master_tmp, links=links)
         write_csv(tables[FIGURES].layout, tables[FIGURES].rows, figures_tmp)
         write_csv(tables[SURVEY].layout, tables[SURVEY].rows, survey_tmp)
-    return MasterOutputs(path, (figures_csv, survey_csv), digest)
+        write_csv(tables[TREND].layout, tables[TREND].rows, trend_tmp)
+    return MasterOutputs(path, (figures_csv, survey_csv, trend_csv_path(path)), digest)
