@@ -266,7 +266,9 @@ def test_summary_has_counts_tallies_sentence_and_two_charts(values, written):
     assert [cells[(r, c)] for c in range(2, 7)] == [1, 0, 0, 1, 2]  # 全角 Ａ counts as A
     with zipfile.ZipFile(written[1].master) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
-        assert len(charts) == 2
+        # 概要's two charts come first; the rest are 経年推移's line charts.
+        assert len(charts) >= 2
+        assert all("<c:lineChart>" in z.read(c).decode() for c in charts[2:])
         assert "<c:barDir val=\"col\"/>" in z.read(charts[0]).decode()
         assert "<c:grouping val=\"stacked\"/>" in z.read(charts[1]).decode()
 
@@ -336,7 +338,7 @@ def test_a_master_inside_the_inbox_is_refused(tmp_path):
 def test_csvs_are_written_beside_the_master(written):
     _consolidation, outputs = written
     assert outputs.csvs == csv_paths(outputs.master)
-    assert [p.name for p in outputs.csvs] == ["master_実績数値.csv", "master_実績調査.csv"]
+    assert [p.name for p in outputs.csvs] == ["master_実績数値.csv", "master_実績調査.csv", "master_経年推移.csv"]
     assert all(p.is_file() for p in outputs.csvs)
 
 

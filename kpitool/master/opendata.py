@@ -105,19 +105,19 @@ def write_csv(layout: SheetLayout, rows: Iterable[Sequence[Cell]], path: Path) -
     return Path(path)
 
 
-def write_open_data(consolidation: Consolidation, master: Path) -> tuple[Path, Path]:
+def write_open_data(consolidation: Consolidation, master: Path) -> tuple[Path, ...]:
     """Write only the CSV twin beside ``master`` (atomically), e.g. to republish it.
 
     :func:`kpitool.master.write_master` writes it together with the master.
     """
     from kpitool.master.layout import ROW_BUILDERS
-    from kpitool.master.writer import csv_paths
+    from kpitool.master.writer import CSV_SHEETS, csv_paths
     from kpitool.safe_write import atomic_write_bytes
 
     sheets = layouts(consolidation.config.fiscal_years)
     links = SourceLinks(Path(master).parent, consolidation.inbox)
     paths = csv_paths(Path(master))
-    for name, path in zip((FIGURES, SURVEY), paths, strict=True):
+    for name, path in zip(CSV_SHEETS, paths, strict=True):
         rows: list[list[Any]] = list(ROW_BUILDERS[name](consolidation, sheets[name], links))
         atomic_write_bytes(path, csv_text(sheets[name], rows).encode(ENCODING))
     return paths

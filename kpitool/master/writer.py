@@ -179,14 +179,12 @@ def digest_of(config_dict: dict[str, Any], tables: dict[str, BuiltTable]) -> str
     return data_digest(config_dict, (t.digest_table() for t in tables.values()))
 
 
-def trend_csv_path(master: Path) -> Path:
-    """The 経年推移 CSV beside the master: ``<stem>_経年推移.csv``."""
-    return master.with_name(f"{master.stem}_{TREND}.csv")
+def csv_paths(master: Path) -> tuple[Path, Path, Path]:
+    """The CSV twin beside the master: ``<stem>_実績数値.csv``, ``_実績調査.csv``, ``_経年推移.csv``."""
+    return tuple(master.with_name(f"{master.stem}_{name}.csv") for name in CSV_SHEETS)  # type: ignore[return-value]
 
 
-def csv_paths(master: Path) -> tuple[Path, Path]:
-    """The CSV twin beside the master: ``<stem>_実績数値.csv`` and ``<stem>_実績調査.csv``."""
-    return master.with_name(f"{master.stem}_{FIGURES}.csv"), master.with_name(f"{master.stem}_{SURVEY}.csv")
+CSV_SHEETS = (FIGURES, SURVEY, TREND)  # the sheets published as CSV beside the master
 
 
 class Formats:
@@ -426,17 +424,14 @@ def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
             "次の集約で提出ファイルとして読み込まれてしまうため、別のフォルダを指定してください。"
         )
     links = SourceLinks(path.parent, consolidation.inbox)
-    figures_csv, survey_csv = csv_paths(path)
+    csvs = csv_paths(path)
     with ExitStack() as stack:
         # Entered first, left last: a CSV is only replaced after the master was.
-        figures_tmp = stack.enter_context(atomic_output(figures_csv, keep_backup=False))
-        survey_tmp = stack.enter_context(atomic_output(survey_csv, keep_backup=False))
-        trend_tmp = stack.enter_context(atomic_output(trend_csv_path(path), keep_backup=False))
+        temps = [stack.enter_context(atomic_output(p, keep_backup=False)) for p in csvs]
         master_tmp = stack.enter_context(
             atomic_output(path, keep_backup=consolidation.config.keep_backups)
         )
         digest, tables = write_workbook(consolidation, master_tmp, links=links)
-        write_csv(tables[FIGURES].layout, tables[FIGURES].rows, figures_tmp)
-        write_csv(tables[SURVEY].layout, tables[SURVEY].rows, survey_tmp)
-        write_csv(tables[TREND].layout, tables[TREND].rows, trend_tmp)
-    return MasterOutputs(path, (figures_csv, survey_csv, trend_csv_path(path)), digest)
+        for name, tmp in zip(CSV_SHEETS, temps, strict=True):
+            write_csv(tables[name].layout, tables[name].rows, tmp)
+    return MasterOutputs(path, csvs, digest)
