@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kpitool import __version__
+from kpitool.cli_ja import JapaneseArgumentParser
 from kpitool.errors import KpitoolError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
@@ -196,6 +197,16 @@ class ProgressBar:
             self._shown = 0
         self.stream.flush()
 
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """End a line left unfinished (an error or a file dropped), so nothing follows on it."""
+        if self._shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._shown = 0
+
 
 def _consolidate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("inbox", metavar="INBOX", help="受付フォルダ（部局から届いた提出ファイルを置いたフォルダ）")
@@ -215,7 +226,8 @@ def _consolidate(args: argparse.Namespace) -> int:
     from kpitool.pipeline import run_consolidation
 
     config = _load_config(args)
-    run = run_consolidation(Path(args.inbox), config, Path(args.output), ProgressBar("読み込み"))
+    with ProgressBar("読み込み") as progress:
+        run = run_consolidation(Path(args.inbox), config, Path(args.output), progress)
     say(f"集約しました: {config.municipality}（受付フォルダ {run.consolidation.inbox}）")
     for line in run.lines():
         say(f"  {line}")
@@ -335,11 +347,12 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = JapaneseArgumentParser(
         prog="kpitool",
         description="部局のKPI提出ファイルを検証・集約し、実績調査表を作成します。",
     )
-    parser.add_argument("--version", action="version", version=f"kpitool {__version__}")
+    parser.add_argument("--version", action="version", version=f"kpitool {__version__}",
+                        help="バージョンを表示して終了します")
     sub = parser.add_subparsers(dest="command", metavar="コマンド")
     for name, (help_ja, configure, handler) in COMMANDS.items():
         p = sub.add_parser(name, help=help_ja, description=help_ja)

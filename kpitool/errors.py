@@ -88,6 +88,11 @@ ROLLOVER_UNMATCHED = RUN_CODES.add(
     "組織改編で名前が変わった部局は、kpitool.toml の [rollover] renamed に 旧部局名 = 新部局名 を書いて"
     "もう一度実行してください。廃止された部局なら対応は不要です。",
 )
+USAGE_INVALID = RUN_CODES.add(
+    "E-RUN-010", "コマンド・オプションの指定が正しくありません（kpitool コマンドの使い方）",
+    "表示された使い方と候補を確かめて、指定し直してください。"
+    "`kpitool コマンド --help` で各コマンドの説明が出ます。",
+)
 XL_SHEET_MISSING = RUN_CODES.add(
     "E-XL-001", "パネルのシート、または「設定」シートの項目名が見つかりません",
     "配布された kpitool_panel.xlsm を使うか、シート名と「設定」シートA列の項目名を元に戻してください。",

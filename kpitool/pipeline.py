@@ -234,10 +234,11 @@ def run_consolidation(
     reads anything. ``on_stage(text)`` is told when writing starts (the buttons show it).
     """
     from kpitool.consolidate import consolidate
-    from kpitool.master.writer import write_master
+    from kpitool.master.writer import refuse_master_in_inbox, write_master
     from kpitool.safe_write import run_lock
 
     master = Path(master_path)
+    refuse_master_in_inbox(master, inbox)  # before any file is read
     master.parent.mkdir(parents=True, exist_ok=True)
     with run_lock(master):
         consolidation = consolidate(Path(inbox), config, progress=progress, workers=workers)

@@ -32,7 +32,7 @@ def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
-    assert "usage" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("使い方: kpitool ")
 
 
 def test_init_then_template(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

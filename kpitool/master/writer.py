@@ -405,6 +405,18 @@ def write_workbook(
     return digest, tables
 
 
+def refuse_master_in_inbox(master: Path | str, inbox: Path | str) -> None:
+    """A master inside the inbox would be read as a submission by the next run: refuse it.
+
+    Callers check this before reading the inbox, so the refusal costs nothing.
+    """
+    if Path(os.path.abspath(Path(master).parent)) == Path(os.path.abspath(inbox)):
+        raise InputError(
+            f"集約ファイルを受付フォルダ（{inbox}）の中には作成できません。"
+            "次の集約で提出ファイルとして読み込まれてしまうため、別のフォルダを指定してください。"
+        )
+
+
 def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
     """Write the master workbook and its CSV twin, replacing the old ones atomically.
 
@@ -418,11 +430,7 @@ def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
     from kpitool.safe_write import atomic_output
 
     path = Path(path)
-    if Path(os.path.abspath(path.parent)) == Path(os.path.abspath(consolidation.inbox)):
-        raise InputError(
-            f"集約ファイルを受付フォルダ（{consolidation.inbox}）の中には作成できません。"
-            "次の集約で提出ファイルとして読み込まれてしまうため、別のフォルダを指定してください。"
-        )
+    refuse_master_in_inbox(path, consolidation.inbox)
     links = SourceLinks(path.parent, consolidation.inbox)
     csvs = csv_paths(path)
     with ExitStack() as stack:
