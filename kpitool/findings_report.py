@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpitool.codes import CATALOGUE
 from kpitool.findings import FINDING_COLUMNS
+from kpitool.page_setup import fit_widths, landscape_xlsxwriter, wrapped_row_height
 
 if TYPE_CHECKING:
     from kpitool.validate import FileResult
@@ -89,11 +90,13 @@ def build_findings_report(results: Sequence[FileResult]) -> bytes:
     text = wb.add_format({"valign": "top", "text_wrap": True})
     error = wb.add_format({"valign": "top", "bg_color": "#FFC7CE"})
     warning = wb.add_format({"valign": "top", "bg_color": "#FFEB9C"})
-    severity_formats = {"エラー": error, "警告": warning, "要修正": error, "警告あり": warning}
+    number = wb.add_format({"valign": "top", "num_format": "#,##0"})
+    severity_formats = {"エラー": error, "警告": warning, "要修正": error, "警告あり": warning, "number": number}
     _table(wb.add_worksheet(FINDINGS_SHEET), [label for _k, label in FINDING_COLUMNS], report_rows(results),
            header, text, severity_formats, severity_column=0)
+    # SHA-256 stays on screen for the auditor; on paper it would only crowd the page.
     _table(wb.add_worksheet(FILES_SHEET), list(FILE_COLUMNS), file_rows(results), header, text,
-           severity_formats, severity_column=2)
+           severity_formats, severity_column=2, printed_columns=len(FILE_COLUMNS) - 1)
     _table(wb.add_worksheet(CODES_SHEET), list(CODE_COLUMNS), code_rows(results), header, text,
            severity_formats, severity_column=1)
     wb.close()
@@ -109,14 +112,20 @@ def _table(
     severity_formats: dict[str, Any],
     *,
     severity_column: int,
+    printed_columns: int | None = None,
 ) -> None:
-    """Headers, rows (numbers as numbers, everything else as text), fitted widths, filter, freeze."""
+    """Headers, rows (numbers as numbers, everything else as text), fitted widths, filter, freeze.
+
+    Printed A4 landscape one page wide: the columns that would make the page too wide for
+    8 pt text are narrowed (their text wraps), and the header row repeats on every page.
+    """
     ws.write_row(0, 0, headers, header)
+    number = severity_formats["number"]
     widths = [display_width(h) for h in headers]
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
             if isinstance(value, int | float) and not isinstance(value, bool):
-                ws.write_number(r, c, value)
+                ws.write_number(r, c, value, number)
                 shown = f"{value:,}"
             else:
                 shown = str(value)
@@ -126,10 +135,19 @@ def _table(
                 else:
                     ws.write_blank(r, c, None, fmt)  # a blank filters as (空白セル), not as ""
             widths[c] = max(widths[c], max((display_width(line) for line in shown.split("\n")), default=0))
-    for c, width in enumerate(widths):
-        ws.set_column(c, c, min(width + 2, MAX_WIDTH))
+    printed = len(headers) if printed_columns is None else printed_columns
+    fitted = [min(width + 2, MAX_WIDTH) for width in widths]
+    fitted[:printed] = fit_widths(fitted[:printed])
+    for c, width in enumerate(fitted):
+        ws.set_column(c, c, width)
+    for r, row in enumerate(rows, start=1):
+        height = wrapped_row_height((v, w) for v, w in zip(row[:printed], fitted, strict=False) if isinstance(v, str))
+        if height:
+            ws.set_row(r, height)
     ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
     ws.freeze_panes(1, 0)
+    landscape_xlsxwriter(ws, repeat_rows=(0, 0), print_area=(0, 0, max(len(rows), 1), printed - 1),
+                         header=f"kpitool 検証結果　{ws.name}")
 
 
 # --- the terminal and --json ------------------------------------------------------------

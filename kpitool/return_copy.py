@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from kpitool.errors import RETURN_COPY_FAILED, KpitoolError
 from kpitool.findings import FINDING_COLUMNS, Finding, Severity
+from kpitool.page_setup import fit_widths, landscape_openpyxl, wrapped_row_height
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -35,8 +36,13 @@ HEADER_FILL = "DDEBF7"
 COMMENT_AUTHOR = "kpitool"
 TABLE_ROW = 5  # header row of the findings table on the 検証結果 sheet
 COLUMNS = tuple((key, label) for key, label in FINDING_COLUMNS if key != "file")
-WIDTHS = {"severity": 8, "code": 13, "sheet": 14, "cell": 8, "label": 16, "value": 20,
-          "title": 28, "message": 60, "hint": 60}
+# Screen widths, narrowed for A4 landscape by fit_widths (the long texts wrap).
+WIDTHS = dict(zip(
+    (key for key, _label in COLUMNS),
+    fit_widths([{"severity": 7, "code": 12, "sheet": 13, "cell": 6, "label": 14, "value": 16,
+                 "title": 24, "message": 44, "hint": 40}.get(key, 12) for key, _label in COLUMNS]),
+    strict=True,
+))
 
 
 class ReturnCopyError(KpitoolError):
@@ -135,9 +141,10 @@ def _write_results_sheet(wb: Workbook, findings: Sequence[Finding]) -> None:
     ws["A1"].font = Font(name=FONT, bold=True, size=14)
     verdict = "要修正です。エラーを直して再提出してください。" if errors else "エラーはありません。警告の内容を確認してください。"
     ws["A2"] = f"エラー {errors}件・警告 {len(findings) - errors}件。{verdict}"
-    ws["A3"] = ("赤色（エラー）・黄色（警告）のセルに問題があります。セルのコメントに内容と直し方があります。"
-                "セル欄のリンクから該当のセルへ移動できます。修正は提出した元のファイルで行ってください。")
-    for ref in ("A2", "A3"):
+    # Two short lines rather than one long one: each must fit the printed page width.
+    ws["A3"] = "赤色（エラー）・黄色（警告）のセルに問題があります。セルのコメントに内容と直し方があります。"
+    ws["A4"] = "セル欄のリンクから該当のセルへ移動できます。修正は提出した元のファイルで行ってください。"
+    for ref in ("A2", "A3", "A4"):
         ws[ref].font = plain
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
     for c, (key, label) in enumerate(COLUMNS, start=1):
@@ -157,14 +164,19 @@ def _write_results_sheet(wb: Workbook, findings: Sequence[Finding]) -> None:
             cell.font, cell.alignment = plain, wrap
             if key == "severity":
                 cell.fill = fills[finding.severity]
+        height = wrapped_row_height((str(getattr(finding, key)), WIDTHS.get(key, 12)) for key, _label in COLUMNS)
+        if height:
+            ws.row_dimensions[r].height = height
         target = _link_target(wb, finding)
         if target:
             cell = ws.cell(r, 1 + [k for k, _ in COLUMNS].index("cell"))
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target, display=cell.value)
             cell.font = link_font
     last = TABLE_ROW + max(len(findings), 1)
-    ws.auto_filter.ref = f"A{TABLE_ROW}:{ws.cell(TABLE_ROW, len(COLUMNS)).column_letter}{last}"
+    last_column = ws.cell(TABLE_ROW, len(COLUMNS)).column_letter
+    ws.auto_filter.ref = f"A{TABLE_ROW}:{last_column}{last}"
     ws.freeze_panes = f"A{TABLE_ROW + 1}"
+    landscape_openpyxl(ws, repeat_rows=f"{TABLE_ROW}:{TABLE_ROW}", print_area=f"A1:{last_column}{last}")
     ws.sheet_properties.tabColor = "C00000" if errors else "FFC000"
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -99,6 +100,54 @@ def recalculate(workbook: Path, workdir: Path, *, timeout: float = TIMEOUT_SECON
             f"{stdout}\n{stderr}"
         )
     return result
+
+
+def to_pdf(workbooks: list[Path], workdir: Path, *, timeout: float = TIMEOUT_SECONDS) -> list[Path]:
+    """Print ``workbooks`` to PDF with headless LibreOffice (as a user would print them)."""
+    soffice = require_soffice()
+    profile = make_profile(workdir / "lo-profile")
+    outdir = workdir / "pdf"
+    outdir.mkdir(parents=True, exist_ok=True)
+    command = [soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
+               "--convert-to", "pdf", "--outdir", str(outdir), *map(str, workbooks)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise RuntimeError(f"LibreOffice did not finish within {timeout} s") from None
+    results = [outdir / (w.stem + ".pdf") for w in workbooks]
+    if process.returncode != 0 or not all(r.exists() for r in results):
+        raise RuntimeError(f"LibreOffice could not print (exit {process.returncode}):\n{stdout}\n{stderr}")
+    return results
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page (poppler's pdftotext, layout kept)."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]+)</word>')
+_KANJI = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def smallest_text_pt(pdf: Path, pages: tuple[int, int] | None = None) -> float:
+    """The smallest printed size of the text in ``pdf``, in points.
+
+    A kanji is one em wide in every Japanese font, so the width of a word of kanji divided
+    by its length is the size the text was printed at (scaling to fit included). ``pages``:
+    the first and last page (1-based) to look at.
+    """
+    first_last = ["-f", str(pages[0]), "-l", str(pages[1])] if pages else []
+    xml = subprocess.run(["pdftotext", "-bbox", *first_last, str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    sizes = [(float(x1) - float(x0)) / len(word) for x0, x1, word in _WORD.findall(xml) if _KANJI.fullmatch(word)]
+    assert sizes, f"no kanji words found in {pdf}"
+    return min(sizes)
 
 
 # LibreOffice stores formula results to 15 significant digits: compare floats within this.

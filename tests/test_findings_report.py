@@ -22,6 +22,7 @@ from kpitool.findings_report import (
     text_lines,
     write_findings_report,
 )
+from kpitool.page_setup import PRINTABLE_WIDTH
 from kpitool.validate import validate_paths
 
 
@@ -51,7 +52,12 @@ def test_report_sheets_and_rows(results, tmp_path: Path) -> None:
     assert ws.auto_filter.ref == "A1:J4" and ws.freeze_panes == "A2"
     # fitted: the widest text plus 2 (XlsxWriter adds its own padding below one character)
     assert display_width("重要度") + 2 <= ws.column_dimensions["A"].width < display_width("重要度") + 3
-    assert 60 <= ws.column_dimensions["I"].width < 61  # long messages are capped
+    # long messages wrap: the table fits A4 landscape at ≥ 8 pt (XlsxWriter pads each column by < 1)
+    total = sum(d.width * (d.max - d.min + 1) for d in ws.column_dimensions.values())
+    assert PRINTABLE_WIDTH < total <= PRINTABLE_WIDTH + len(FINDING_COLUMNS)
+    assert ws.column_dimensions["I"].width < 40 and ws.print_title_rows == "$1:$1"
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight == 0  # one page wide, as many pages tall as needed
 
 
 def test_report_files_and_codes(results, tmp_path: Path) -> None:

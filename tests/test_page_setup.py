@@ -1,0 +1,94 @@
+"""Print setup of the return copy and the findings report: rendered by LibreOffice and read back."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from libreoffice import pdf_pages, smallest_text_pt, to_pdf
+
+from kpitool.demo import prepare
+from kpitool.findings_report import write_findings_report
+from kpitool.page_setup import PRINTABLE_WIDTH, fit_widths, wrapped_row_height
+from kpitool.return_copy import WIDTHS, write_return_copy
+from kpitool.validate import validate_paths
+
+
+def test_fit_widths_narrows_only_the_wide_columns() -> None:
+    widths = [6, 10, 60, 60, 40]
+    fitted = fit_widths(widths, total=100, floor=12)
+    assert sum(fitted) == pytest.approx(100)
+    assert fitted[:2] == [6, 10]
+    assert fitted[2] == fitted[3] > fitted[4] > 12
+    assert fit_widths([10, 20], total=100) == [10, 20]  # already fits: unchanged
+
+
+def test_wrapped_row_height_counts_lines() -> None:
+    assert wrapped_row_height([("短い", 20)]) is None
+    two = wrapped_row_height([("あ" * 15, 20)])  # 30 units in a 20-wide column: two lines
+    three = wrapped_row_height([("あ" * 15, 20), ("一\n二\n三", 10)])
+    assert two is not None and three is not None and three > two
+
+
+def test_return_copy_widths_fit_the_page() -> None:
+    assert sum(WIDTHS.values()) <= PRINTABLE_WIDTH + 1e-9
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("print")
+    config, inbox = prepare(root)
+    results = validate_paths([inbox], config)
+    worst = max(results, key=lambda r: len(r.report.findings))
+    report = write_findings_report(results, root / "検証結果.xlsx")
+    copy = write_return_copy(worst, root / "copies")
+    pdfs = to_pdf([report, copy], root)
+    return {"results": results, "worst": worst, "report": pdfs[0], "copy": pdfs[1]}
+
+
+def _landscape_a4(pdf: Path) -> None:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    size = next(line for line in info.splitlines() if line.startswith("Page size:"))
+    width, height = (float(x) for x in size.split()[2:5:2])
+    assert (round(width), round(height)) == (842, 595), size
+
+
+def test_findings_report_prints_one_landscape_page_per_sheet(printed: dict) -> None:
+    pdf = printed["report"]
+    _landscape_a4(pdf)
+    pages = pdf_pages(pdf)
+    assert len(pages) == 3  # 検証結果, ファイル別, コード別: each fits one page of the demo
+    findings = [f for r in printed["results"] for f in r.report.findings]
+    assert findings
+    for f in findings:
+        assert f.code in pages[0]
+    assert smallest_text_pt(pdf) >= 8.0
+    for r in printed["results"]:  # the SHA-256 column stays on screen, not on paper
+        assert r.name in pages[1] and r.sha256[:16] not in "".join(pages)
+
+
+def test_return_copy_findings_print_on_the_first_page(printed: dict) -> None:
+    pdf = printed["copy"]
+    _landscape_a4(pdf)
+    first = pdf_pages(pdf)[0]
+    assert "重要度" in first and "直し方" in first
+    for f in printed["worst"].report.findings:
+        assert f.code in first
+    assert smallest_text_pt(pdf, (1, 1)) >= 8.0
+
+
+def test_repeated_header_on_a_long_list(tmp_path: Path) -> None:
+    """A list longer than a page repeats its header row on every page."""
+    from workbooks import filled, make_config
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(12):
+        filled(inbox, f"{i:02}_bad.xlsx", kpis={0: {"target": "約60"}, 1: {"target": "集計中"}},
+               figures={0: {"curr": "確認作業中"}, 1: {"prev": "約3件"}})
+    report = write_findings_report(validate_paths([inbox], make_config()), tmp_path / "findings.xlsx")
+    pages = pdf_pages(to_pdf([report], tmp_path)[0])
+    finding_pages = [p for p in pages if "_bad.xlsx" in p and "E-NUM" in p]
+    assert len(finding_pages) >= 2
+    assert all("重要度" in p and "直し方" in p for p in finding_pages)
