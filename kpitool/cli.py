@@ -115,6 +115,7 @@ def _template(args: argparse.Namespace) -> int:
         roster=config.roster,
         fiscal_years=config.fiscal_years,
         grades=config.grades.letters,
+        municipality=config.municipality, survey=config.survey, settings=config.template,
     )
     say(f"提出様式を作成しました: {path}")
     return EXIT_OK

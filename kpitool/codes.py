@@ -37,7 +37,7 @@ GROUP_TITLES: dict[str, str] = {
 }
 
 _REOPEN = "Excelで開いて「名前を付けて保存」で「Excel ブック（*.xlsx）」を選び、保存し直してから提出してください。"
-_USE_TEMPLATE = "企画課が配布した提出様式（.xlsx）に入力して提出してください。"
+_USE_TEMPLATE = "配布された提出様式（.xlsx）に入力して提出してください（提出先は様式の「記入方法」にあります）。"
 
 # --- FILE: the file cannot be read as a workbook (kpitool.package.FileProblem) --------------
 
@@ -161,14 +161,15 @@ TPL_NO_IDENTITY = CATALOGUE.add(
 )
 TPL_VERSION = CATALOGUE.add(
     "E-TPL-002", E, "様式の版が違います",
-    "様式の版が {found} です（現在の版は {expected}）。",
-    "最新の提出様式を企画課から受け取り、入力し直してください。",
+    "この提出様式は第{found}版です。現在の様式は第{expected}版で、列が異なるため集約できません。",
+    "最新の提出様式（第{expected}版）を提出先から受け取り、入力した内容を貼り付けて提出し直してください。"
+    "第2版では実績調査の「主な取り組み」を「取り組み名」と「内容」の2列に分け、視点は一覧から選びます。",
     "TPL",
 )
 TPL_YEARS = CATALOGUE.add(
     "E-TPL-003", E, "年度が違う様式です",
     "{found}の様式です。今回は{expected}の様式で提出してください。{advice}",
-    "企画課が今回配布した提出様式に入力し直してください。企画課は、前年度の集約ファイルから "
+    "今回配布された提出様式に入力し直してください。集約する課は、前年度の集約ファイルから "
     "`kpitool rollover 集約ファイル -o フォルダ` で、前年度の値を転記した今年度の様式を部局ごとに作成できます。",
     "TPL",
 )
@@ -296,6 +297,12 @@ SURVEY_YEAR_EMPTY = CATALOGUE.add(
     "W-SURVEY-001", W, "実績が空欄です",
     "「{label}」が入力されていません。",
     "実績を文章で入力してください。該当がない場合は -（該当なし）と入力してください。",
+    "SURVEY",
+)
+SURVEY_UNKNOWN_VIEWPOINT = CATALOGUE.add(
+    "W-SURVEY-002", W, "視点が一覧にありません",
+    "視点「{value}」は設定の視点の一覧にありません（公表用の表では「その他」に並びます）。",
+    "視点の列のドロップダウンから選んでください（一覧: {choices}）。",
     "SURVEY",
 )
 

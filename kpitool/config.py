@@ -15,6 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from kpitool.errors import ConfigError
+from kpitool.structure import (
+    EXAMPLE_SECTIONS,
+    Settings,
+    SurveyStructure,
+    TemplateSettings,
+    parse_settings,
+    settings_dict,
+)
 
 CONFIG_FILENAME = "kpitool.toml"
 DEFAULT_FISCAL_YEARS = (2022, 2023)
@@ -51,6 +59,8 @@ class Config:
     renamed: tuple[tuple[str, str], ...] = ()  # [rollover] renamed: (旧名, 新名) for 組織改編
     history_masters: tuple[Path, ...] = ()  # [history] masters: earlier masters, oldest first
     source: Path | None = None  # the file this config came from, for messages
+    template: TemplateSettings = field(default_factory=TemplateSettings)  # [template]: 提出先, input rows
+    survey: SurveyStructure = field(default_factory=SurveyStructure)  # [survey]: the 視点 list
 
     @functools.cached_property  # frozen but not slotted: cached in the instance __dict__
     def roster(self) -> tuple[str, ...]:
@@ -102,9 +112,10 @@ masters = []
 protect_password = ""
 # 集約ファイルを置き換えるとき、前のファイルを日付付きで残します。
 keep_backups = true
-"""
+""" + EXAMPLE_SECTIONS
 
-_TOP_KEYS = {"municipality", "fiscal_years", "departments", "grades", "validation", "master", "rollover", "history"}
+_TOP_KEYS = {"municipality", "fiscal_years", "departments", "grades", "validation", "master", "rollover", "history",
+             "template", "survey"}  # the last two: kpitool.structure
 _SECTION_KEYS = {
     "grades": {"letters", "minimum_rates"},
     "validation": {"year_jump_ratio", "consolidate_with_errors"},
@@ -241,7 +252,10 @@ def config_from_dict(data: dict[str, Any], *, source: Path | None = None) -> Con
     base = source.parent if source else Path.cwd()
     history_masters = tuple((base / m).resolve() if not Path(m).is_absolute() else Path(m) for m in masters)
 
+    settings = parse_settings(data, where)
     return Config(
+        template=settings.template,
+        survey=settings.survey,
         municipality=municipality.strip(),
         departments=tuple(departments),
         fiscal_years=(years[0], years[1]),
@@ -270,6 +284,7 @@ def config_to_dict(config: Config) -> dict[str, Any]:
         "master": {"protect_password_set": bool(config.protect_password), "keep_backups": config.keep_backups},
         **({"rollover": {"renamed": dict(config.renamed)}} if config.renamed else {}),
         **({"history": {"masters": [p.name for p in config.history_masters]}} if config.history_masters else {}),
+        **settings_dict(Settings(config.template, config.survey)),
     }
 
 

@@ -67,7 +67,7 @@ KPI_COLUMNS = (
 
 # 実績調査: one row per 取り組み.
 SURVEY_COLUMNS = (
-    "department", "no", "viewpoint", "initiative", "plan", "prev", "curr",
+    "department", "no", "viewpoint", "heading", "initiative", "content", "plan", "prev", "curr",
     "source",
 )
 
@@ -86,7 +86,7 @@ LABELS: dict[str, str] = {
     "direction": "方向", "target": "目標値", "grade": "達成状況", "achievement": "達成率",
     "suggested_grade": "達成率による区分", "change": "増減", "change_unit": "増減の単位", "rate": "増減率",
     "rate_text": "増減率（表示）", "evaluation": "評価", "reason": "増減なしの理由",
-    "viewpoint": "視点", "initiative": "主な取り組み", "plan": "関連する計画・制度",
+    "viewpoint": "視点", "heading": "中見出し", "initiative": "取り組み名", "content": "内容", "plan": "関連する計画・制度",
     "initiative_no": "取り組み番号", "item": "項目", "source": "出典",
     "source_target": "出典（目標値）", "source_prev": "出典（前年度）", "source_curr": "出典（当年度）",
 }

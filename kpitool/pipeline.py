@@ -135,7 +135,7 @@ def run_validation(
         except KpitoolError as exc:
             run.output_error = exc
     if copies_dir is not None:
-        _write_return_copies(run, copies_dir, stale_copies)
+        _write_return_copies(run, copies_dir, stale_copies, config.template.destination)
     return run
 
 
@@ -162,14 +162,14 @@ def _candidates(inputs: Sequence[Path]) -> tuple[list[Path], list[tuple[str, str
     return files, ignored
 
 
-def _write_return_copies(run: ValidationRun, out_dir: Path, stale: StaleCopies) -> None:
+def _write_return_copies(run: ValidationRun, out_dir: Path, stale: StaleCopies, destination: str = "") -> None:
     from kpitool.return_copy import ReturnCopyError, return_copy_name, write_return_copy
 
     for result in run.results:
         if not result.needs_return_copy:
             continue
         try:
-            run.copies.append(write_return_copy(result, out_dir))
+            run.copies.append(write_return_copy(result, out_dir, destination=destination))
         except ReturnCopyError as exc:
             run.copy_failures.append(exc.message_ja)
     if stale == "keep" or not out_dir.is_dir():

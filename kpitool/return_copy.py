@@ -56,8 +56,11 @@ def return_copy_name(path: Path) -> str:
     return f"{path.stem}{SUFFIX}{path.suffix.lower() if path.suffix.lower() == '.xlsm' else '.xlsx'}"
 
 
-def write_return_copy(result: FileResult, out_dir: Path) -> Path:
+def write_return_copy(result: FileResult, out_dir: Path, *, destination: str = "") -> Path:
     """Write the return copy of one validated file into ``out_dir``; returns its path.
+
+    ``destination`` (the config's 提出先, e.g. 「企画課（内線 1234）」) is named where the copy
+    says to send the corrected file.
 
     Raises :class:`ReturnCopyError` with a Japanese reason when there is nothing to copy (the
     file could not be read as a workbook), when the file changed since it was validated, or
@@ -74,7 +77,8 @@ def write_return_copy(result: FileResult, out_dir: Path) -> Path:
     if hashlib.sha256(data).hexdigest() != result.sha256:
         raise ReturnCopyError(f"{result.name}: 検証の後でファイルが変更されました。もう一度検証してください。")
     try:
-        copy = build_return_copy(data, result.report.findings, macros=result.path.suffix.lower() == ".xlsm")
+        copy = build_return_copy(data, result.report.findings, macros=result.path.suffix.lower() == ".xlsm",
+                                 destination=destination)
     except Exception as exc:  # openpyxl on a workbook it cannot rewrite
         raise ReturnCopyError(
             f"{result.name}: 差し戻し用のコピーを作成できませんでした（{type(exc).__name__}）。"
@@ -85,7 +89,8 @@ def write_return_copy(result: FileResult, out_dir: Path) -> Path:
     return target
 
 
-def build_return_copy(data: bytes, findings: Sequence[Finding], *, macros: bool = False) -> bytes:
+def build_return_copy(data: bytes, findings: Sequence[Finding], *, macros: bool = False,
+                      destination: str = "") -> bytes:
     """The bytes of the return copy of workbook ``data`` marked with ``findings``."""
     import openpyxl
 
@@ -95,7 +100,7 @@ def build_return_copy(data: bytes, findings: Sequence[Finding], *, macros: bool 
     if RESULT_SHEET in wb.sheetnames:  # a copy sent back in again: replace the old results
         del wb[RESULT_SHEET]
     _mark_cells(wb, findings)
-    _write_results_sheet(wb, findings)
+    _write_results_sheet(wb, findings, destination)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -127,7 +132,7 @@ def _mark_cells(wb: Workbook, findings: Sequence[Finding]) -> None:
         cell.comment = comment
 
 
-def _write_results_sheet(wb: Workbook, findings: Sequence[Finding]) -> None:
+def _write_results_sheet(wb: Workbook, findings: Sequence[Finding], destination: str = "") -> None:
     """The 検証結果 sheet, first and active: a summary and one row per finding with a link."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
@@ -139,7 +144,8 @@ def _write_results_sheet(wb: Workbook, findings: Sequence[Finding]) -> None:
     plain = Font(name=FONT)
     ws["A1"] = f"検証結果：{file}" if file else "検証結果"
     ws["A1"].font = Font(name=FONT, bold=True, size=14)
-    verdict = "要修正です。エラーを直して再提出してください。" if errors else "エラーはありません。警告の内容を確認してください。"
+    to = f"{destination}へ" if destination else ""
+    verdict = f"要修正です。エラーを直して{to}再提出してください。" if errors else "エラーはありません。警告の内容を確認してください。"
     ws["A2"] = f"エラー {errors}件・警告 {len(findings) - errors}件。{verdict}"
     # Two short lines rather than one long one: each must fit the printed page width.
     ws["A3"] = "赤色（エラー）・黄色（警告）のセルに問題があります。セルのコメントに内容と直し方があります。"

@@ -1,4 +1,4 @@
-"""The template contract (v1) as one declarative spec.
+"""The template contract (v2) as one declarative spec.
 
 The template generator, the reader and the validator all read this module; none of them
 repeats a sheet name or a column label. Year labels depend on the configured fiscal years,
@@ -12,10 +12,11 @@ from enum import StrEnum
 from functools import cache
 
 TEMPLATE_ID = "kpitool-department-template"
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2  # v2: 実績調査 has 取り組み名 and 内容 apart, 視点 from the config's list
 META_SHEET = "_kpitool"
 INSTRUCTIONS_SHEET = "記入方法"
 DEPARTMENT_LIST_NAME = "部局名一覧"
+VIEWPOINT_LIST_NAME = "視点一覧"
 LISTS_SHEET = "_lists"
 
 DIRECTIONS = ("↑", "↓")
@@ -38,6 +39,7 @@ class Kind(StrEnum):
     DIRECTION = "direction"
     GRADE = "grade"
     DEPARTMENT = "department"
+    VIEWPOINT = "viewpoint"  # 視点: a dropdown of the config's list (free text without one)
     ID = "id"  # 番号: a short code such as 1, 1-1, A-2
 
 
@@ -177,16 +179,20 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
         columns=(
             Column("no", "番号", Kind.ID, True, 8,
                    "取り組みの番号を入力してください。", "1", ("unique",)),
-            Column("viewpoint", "視点", Kind.TEXT, True, 24,
-                   "方針に掲載の視点を入力してください。", "視点1 効果的・効率的な行政運営の推進"),
-            Column("initiative", "主な取り組み", Kind.LONG_TEXT, True, 40,
-                   "主な取り組みの名称と内容を入力してください。", "業務改善の推進"),
-            Column("plan", "関連する計画・制度", Kind.LONG_TEXT, False, 24,
-                   "関連する計画・制度を入力してください。", "行政経営推進方針"),
-            Column("prev", f"{prev}実績", Kind.LONG_TEXT, False, 50,
+            Column("viewpoint", "視点", Kind.VIEWPOINT, True, 18,
+                   "方針に掲載の視点（中見出し）を一覧から選んでください。", "視点1 効果的・効率的な行政運営の推進",
+                   ("in_viewpoints",)),
+            Column("initiative", "取り組み名", Kind.LONG_TEXT, True, 20,
+                   "主な取り組みの名称（公表資料の太字の見出し）を入力してください。", "業務改善・職員提案制度の推進"),
+            Column("content", "内容", Kind.LONG_TEXT, False, 28,
+                   "取り組みの内容（公表資料の●の説明）を入力してください。",
+                   "職員一人一人が業務の効率化を意識し、改善・見直し・工夫等を実施します。"),
+            Column("plan", "関連する計画・制度", Kind.LONG_TEXT, False, 14,
+                   "関連する計画・制度を入力してください。", "業務改善職員提案制度"),
+            Column("prev", f"{prev}実績", Kind.LONG_TEXT, False, 28,
                    f"{prev}の実績を文章で入力してください。", "業務改善提案を募集し、498件の提出があった。",
                    ("expected",)),
-            Column("curr", f"{curr}実績", Kind.LONG_TEXT, False, 50,
+            Column("curr", f"{curr}実績", Kind.LONG_TEXT, False, 28,
                    f"{curr}の実績を文章で入力してください。", "業務改善提案を募集し、515件の提出があった。",
                    ("expected",)),
         ),

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from kpitool.config import Config
     from kpitool.reader import CellValue, Record, Submission
+    from kpitool.structure import SurveyStructure
 
 TALLY_SUBJECT = "重点施策"  # as the published 実績調査 counts 部の運営方針's KPIs
 TOTAL = "合計"
@@ -223,12 +224,17 @@ def _figure_row(
     return tuple(row[c] for c in FIGURE_COLUMNS), findings
 
 
-def _survey_row(record: Record, department: str, file_name: str) -> tuple[Any, ...]:
+def _survey_row(record: Record, department: str, file_name: str, structure: SurveyStructure) -> tuple[Any, ...]:
+    """One 取り組み; 視点 as configured (「視点１」 → the list's spelling) with its 中見出し."""
+    typed = record.text("viewpoint")
+    viewpoint, heading = structure.resolve(typed) or (typed, "")
     row = {
         "department": department,
         "no": record.text("no"),
-        "viewpoint": record.text("viewpoint"),
+        "viewpoint": viewpoint,
+        "heading": heading,
         "initiative": record.text("initiative"),
+        "content": record.text("content"),
         "plan": record.text("plan"),
         "prev": record.text("prev"),
         "curr": record.text("curr"),
@@ -252,7 +258,7 @@ def submission_rows(sub: Submission, config: Config, *, department: str, file_na
         out.kpis.append(row)
         out.findings.extend(findings)
     for record in sub.survey:
-        out.survey.append(_survey_row(record, department, file_name))
+        out.survey.append(_survey_row(record, department, file_name, config.survey))
     for record in sub.figures:
         row, findings = _figure_row(record, department, file_name, figure_labels)
         out.figures.append(row)

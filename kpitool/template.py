@@ -2,7 +2,13 @@
 
 The template is the contract between departments and the planning office: dropdowns, input
 messages, examples and a protected structure guide the user, and a very hidden sheet names the
-template id, version and fiscal years so that a file for another year is recognised. The same
+template id, version and fiscal years so that a file for another year is recognised.
+
+Each table offers pre-sized input rows (``[template] input_rows``, default 200), each cell
+unlocked with its dropdown, input message and format: Excel cannot grow a Table on a
+protected sheet, so the rows a department may need must exist beforehand. Title rows carry no
+borders, 自治体名 comes prefilled (and locked) from the config, and 記入方法 names the office
+the file goes to (``[template] submit_to``). The same
 function can also write a *filled* template (used for the bundled example and the benchmark):
 the data goes into the input cells exactly as a user would type it.
 """
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kpitool.numbers import NUMBER_LIMIT
+from kpitool.page_setup import fit_widths, landscape_xlsxwriter, wrapped_row_height
 from kpitool.spec import (
     DEPARTMENT_LIST_NAME,
     DIRECTIONS,
@@ -24,12 +31,14 @@ from kpitool.spec import (
     META_SHEET,
     TEMPLATE_ID,
     TEMPLATE_VERSION,
+    VIEWPOINT_LIST_NAME,
     Column,
     Kind,
     SheetSpec,
     TemplateSpec,
     template_spec,
 )
+from kpitool.structure import SurveyStructure, TemplateSettings
 
 FONT = "BIZ UDPゴシック"
 TABLE_HEADER_ROW = 2  # 0-based: title in row 1, description in row 2, headers in row 3
@@ -66,8 +75,15 @@ def write_template(
     grades: Sequence[str] = ("A", "B", "C"),
     data: FilledData | None = None,
     constant_memory: bool = False,
+    municipality: str = "",
+    survey: SurveyStructure | None = None,
+    settings: TemplateSettings | None = None,
 ) -> Path:
-    """Write the department template (optionally filled with ``data``) to ``path``."""
+    """Write the department template (optionally filled with ``data``) to ``path``.
+
+    ``municipality`` (prefilled, locked), ``survey`` (the 視点 dropdown) and ``settings``
+    (提出先, input rows) come from the config; without them the template is generic.
+    """
     import xlsxwriter  # lazy: keeps `kpitool --help` fast
 
     path = Path(path)
@@ -93,18 +109,24 @@ def write_template(
     wb.set_custom_property("kpitool_template_id", TEMPLATE_ID)
     wb.set_custom_property("kpitool_template_version", TEMPLATE_VERSION)
     fmt = _Formats(wb)
+    settings = settings or TemplateSettings()
+    survey = survey or SurveyStructure()
     rows_per_sheet = {
-        s.key: max(s.blank_rows, len(data.rows(s.key)) if data and s.layout == "table" else 0)
+        s.key: max(settings.input_rows, len(data.rows(s.key)) if data and s.layout == "table" else 0)
         for s in spec.sheets
     }
-    _write_instructions(wb, fmt, spec, grades)
+    lists = _Lists(roster, survey.choices())
+    _write_instructions(wb, fmt, spec, grades, settings, survey)
     for sheet in spec.sheets:
         if sheet.layout == "form":
-            _write_form(wb, fmt, sheet, data.basic if data else {})
+            values = dict(data.basic) if data else {}
+            if municipality:
+                values["municipality"] = municipality
+            _write_form(wb, fmt, sheet, values, locked={"municipality"} if municipality else set())
         else:
-            _write_table(wb, fmt, sheet, data.rows(sheet.key) if data else (), rows_per_sheet[sheet.key], grades,
-                         data.carried if data else frozenset())
-    _write_meta(wb, fmt, spec, roster)
+            _write_table(wb, fmt, sheet, data.rows(sheet.key) if data else (), rows_per_sheet[sheet.key],
+                         grades, lists, data.carried if data else frozenset())
+    _write_meta(wb, fmt, spec, lists)
     wb.worksheets()[1].activate()
     wb.close()
     return path
@@ -126,7 +148,9 @@ class _Formats:
         self.input = wb.add_format({"locked": False, "valign": "top", **border})
         self.input_wrap = wb.add_format({"locked": False, "valign": "top", "text_wrap": True, **border})
         self.input_center = wb.add_format({"locked": False, "align": "center", "valign": "top", **border})
-        self.input_number = wb.add_format({"locked": False, "valign": "top", "num_format": "#,##0.##", **border})
+        # General: a number shows as typed. `#,##0.##` would show 417000 as 「417,000.」.
+        self.input_number = wb.add_format({"locked": False, "valign": "top", "num_format": "General", **border})
+        self.fixed = wb.add_format({"valign": "top", "bg_color": "#F2F2F2", **border})  # prefilled, locked
         self.input_date = wb.add_format({"locked": False, "valign": "top", "num_format": "yyyy/m/d", **border})
         self.example = wb.add_format({"valign": "top", "text_wrap": True, "bg_color": "#F2F2F2", **border})
         self._carried: dict[Kind, Any] = {}
@@ -145,6 +169,7 @@ class _Formats:
     def for_kind(self, kind: Kind) -> Any:
         return {
             Kind.LONG_TEXT: self.input_wrap,
+            Kind.VIEWPOINT: self.input_wrap,
             Kind.NUMBER: self.input_number,
             Kind.DATE: self.input_date,
             Kind.DIRECTION: self.input_center,
@@ -158,10 +183,21 @@ def _prompt(column: Column) -> dict[str, Any]:
     return {"input_title": column.label[:32], "input_message": message[:255]}
 
 
-def _validation(column: Column, grades: Sequence[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Lists:
+    """The dropdown lists kept on the hidden meta sheet (named ranges), from the config."""
+
+    roster: Sequence[str]
+    viewpoints: Sequence[str]
+
+
+def _validation(column: Column, grades: Sequence[str], lists: _Lists | None = None) -> dict[str, Any]:
     """Excel data validation for the input cells of ``column`` (with its input message)."""
     rule: dict[str, Any] = {"validate": "any"}
-    if column.kind is Kind.DIRECTION:
+    if column.kind is Kind.VIEWPOINT and lists is not None and lists.viewpoints:
+        rule = {"validate": "list", "source": f"={VIEWPOINT_LIST_NAME}",
+                "error_title": "視点", "error_message": "一覧にある視点を選んでください。"}
+    elif column.kind is Kind.DIRECTION:
         rule = {"validate": "list", "source": list(DIRECTIONS),
                 "error_title": "方向", "error_message": "↑ または ↓ を選んでください。"}
     elif column.kind is Kind.GRADE:
@@ -198,13 +234,7 @@ def _write_value(ws: Any, row: int, col: int, value: Any, cell_format: Any) -> N
 
 
 def _print_setup(ws: Any, repeat_row: int | None) -> None:
-    ws.set_paper(9)  # A4
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C&P / &N")
-    if repeat_row is not None:
-        ws.repeat_rows(repeat_row)
+    landscape_xlsxwriter(ws, repeat_rows=None if repeat_row is None else (repeat_row, repeat_row))
 
 
 def _protect(ws: Any) -> None:
@@ -212,7 +242,8 @@ def _protect(ws: Any) -> None:
                     "delete_rows": True, "sort": True, "autofilter": True})
 
 
-def _write_form(wb: Any, fmt: _Formats, sheet: SheetSpec, values: Mapping[str, Any]) -> None:
+def _write_form(wb: Any, fmt: _Formats, sheet: SheetSpec, values: Mapping[str, Any], *, locked: set[str]) -> None:
+    """基本情報: labels in A, values in B; a ``locked`` field is prefilled from the config."""
     ws = wb.add_worksheet(sheet.name)
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 40)
@@ -222,6 +253,9 @@ def _write_form(wb: Any, fmt: _Formats, sheet: SheetSpec, values: Mapping[str, A
         row = FORM_FIRST_ROW + i
         ws.write_string(row, 0, column.label, fmt.label)
         ws.data_validation(row, 0, row, 0, {"validate": "any", **_prompt(column)})
+        if column.key in locked:
+            _write_value(ws, row, 1, values.get(column.key), fmt.fixed)
+            continue
         cell_format = fmt.input_date if column.kind is Kind.DATE else fmt.input
         _write_value(ws, row, 1, values.get(column.key), cell_format)
         ws.data_validation(row, 1, row, 1, _validation(column, ()))
@@ -236,15 +270,21 @@ def _write_table(
     rows: Sequence[Mapping[str, Any]],
     n_rows: int,
     grades: Sequence[str],
+    lists: _Lists,
     carried: frozenset[tuple[str, int, str]] = frozenset(),
 ) -> None:
+    """A table: title rows without borders, header, ``n_rows`` unlocked input rows, then locked.
+
+    Only the input cells carry a format (unlocked, bordered); a column-wide format would put
+    borders across the title rows and unlock the cells below the table.
+    """
     ws = wb.add_worksheet(sheet.name)
     ws.write_string(0, 0, sheet.name, fmt.title)
     has_carried = any(key == sheet.key for key, _r, _c in carried)
     ws.write_string(1, 0, sheet.description + (CARRIED_NOTE if has_carried else ""), fmt.note)
     header, first, last = TABLE_HEADER_ROW, TABLE_HEADER_ROW + 1, TABLE_HEADER_ROW + n_rows
-    for c, column in enumerate(sheet.columns):
-        ws.set_column(c, c, column.width, fmt.for_kind(column.kind))
+    for c, width in enumerate(fit_widths([column.width for column in sheet.columns])):
+        ws.set_column(c, c, width)
     ws.add_table(
         header, 0, last, len(sheet.columns) - 1,
         {
@@ -254,30 +294,35 @@ def _write_table(
             "columns": [{"header": c.label, "header_format": fmt.header} for c in sheet.columns],
         },
     )
+    formats = [fmt.for_kind(column.kind) for column in sheet.columns]
     for c, column in enumerate(sheet.columns):
         ws.data_validation(header, c, header, c, {"validate": "any", **_prompt(column)})
-        ws.data_validation(first, c, last, c, _validation(column, grades))
-        for r in range(n_rows):
-            value = rows[r].get(column.key) if r < len(rows) else None
-            cell_format = fmt.carried(column.kind) if (sheet.key, r, column.key) in carried else fmt.for_kind(column.kind)
-            _write_value(ws, first + r, c, value, cell_format)
+        ws.data_validation(first, c, last, c, _validation(column, grades, lists))
+    for r in range(n_rows):  # row by row: also right in XlsxWriter's constant_memory mode
+        values = rows[r] if r < len(rows) else {}
+        for c, column in enumerate(sheet.columns):
+            cell_format = fmt.carried(column.kind) if (sheet.key, r, column.key) in carried else formats[c]
+            _write_value(ws, first + r, c, values.get(column.key), cell_format)
     ws.set_row(header, 30)
     ws.freeze_panes(first, 0)
     _print_setup(ws, header)
     _protect(ws)
 
 
-def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Sequence[str]) -> None:
+def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Sequence[str],
+                       settings: TemplateSettings, survey: SurveyStructure) -> None:
     ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 12, 18)
     y0, y1 = spec.year_labels
+    viewpoint_note = ("視点は一覧から選びます（中見出しのある視点は「視点 ／ 中見出し」）。" if survey.configured
+                      else "視点は方針に掲載のとおりに入力します。")
     lines = [
         f"部局経営目標・実績調査 提出様式（{y0}・{y1}）の記入方法",
-        "",
-        "1. 「基本情報」シートのB列に、自治体名・部局名（一覧から選択）・部局長名・担当者・連絡先・作成日を入力します。",
+        f"提出先：{settings.destination}",
+        "1. 「基本情報」シートのB列に、部局名（一覧から選択）・部局長名・担当者・連絡先・作成日を入力します（自治体名は入力済みです）。",
         "2. 「事業成果目標」シートに、指標（KPI）を1行に1つ入力します。番号は毎年同じ番号を使ってください（年度間の照合に使います）。",
-        "3. 「実績調査」シートに、主な取り組みごとの各年度の実績を文章で入力します。",
+        "3. 「実績調査」シートに、主な取り組みごとに取り組み名・内容と各年度の実績を文章で入力します。" + viewpoint_note,
         "4. 「実績数値」シートに、実績調査の取り組みを裏付ける数値を項目ごとに入力します。取り組み番号は実績調査シートの番号です。",
         "",
         "数値の書き方: 数値はそのまま入力してください（例: 515、2459.3）。単位は「単位」列に入力します。",
@@ -287,8 +332,9 @@ def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Sequ
         "方向: ↑ は高いほど良い指標、↓ は低いほど良い指標（順位・事故件数など）です。",
         "達成状況: " + "、".join(f"{g}（{GRADE_MEANINGS.get(g, '')}）" for g in grades),
         "",
-        "見出し・シート名は変更しないでください。行が足りない場合は表の最終行の下に続けて入力してください。",
-        "入力後、ファイルを保存して企画課へ提出してください。",
+        f"見出し・シート名は変更しないでください。各表には{settings.input_rows}行まで入力できます。"
+        f"足りない場合は{settings.destination}に連絡してください。",
+        f"入力後、ファイルを保存して{settings.destination}へ提出してください。",
     ]
     ws.write_string(0, 0, lines[0], fmt.title)
     for i, line in enumerate(lines[1:], start=1):
@@ -306,13 +352,16 @@ def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Sequ
             for c, column in enumerate(sheet.columns):
                 ws.write_string(row, c, column.label, fmt.header)
                 ws.write_string(row + 1, c, column.example, fmt.example)
+            height = wrapped_row_height((column.example, 16 if c == 0 else 18) for c, column in enumerate(sheet.columns))
+            if height:
+                ws.set_row(row + 1, height)
             row += 2
         row += 1
     _print_setup(ws, None)
     ws.protect("", {"format_columns": True, "format_rows": True})
 
 
-def _write_meta(wb: Any, fmt: _Formats, spec: TemplateSpec, roster: Sequence[str]) -> None:
+def _write_meta(wb: Any, fmt: _Formats, spec: TemplateSpec, lists: _Lists) -> None:
     ws = wb.add_worksheet(META_SHEET)
     meta = [
         ("template_id", TEMPLATE_ID),
@@ -323,11 +372,14 @@ def _write_meta(wb: Any, fmt: _Formats, spec: TemplateSpec, roster: Sequence[str
     for r, (key, value) in enumerate(meta):
         ws.write_string(r, 0, key)
         _write_value(ws, r, 1, value, None)
-    ws.write_string(0, 3, DEPARTMENT_LIST_NAME)
-    for r, name in enumerate(roster, start=1):
-        ws.write_string(r, 3, name)
-    last = max(len(roster), 1) + 1
-    wb.define_name(DEPARTMENT_LIST_NAME, f"='{META_SHEET}'!$D$2:$D${last}")
+    for col, letter, name, items in ((3, "D", DEPARTMENT_LIST_NAME, lists.roster),
+                                     (5, "F", VIEWPOINT_LIST_NAME, lists.viewpoints)):
+        if col == 5 and not items:
+            continue
+        ws.write_string(0, col, name)
+        for r, item in enumerate(items, start=1):
+            ws.write_string(r, col, item)
+        wb.define_name(name, f"='{META_SHEET}'!${letter}$2:${letter}${max(len(items), 1) + 1}")
     ws.very_hidden()
     ws.protect("", {})
 

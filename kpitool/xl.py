@@ -303,6 +303,7 @@ def _template(panel: _Panel, settings: PanelSettings) -> Outcome:
         roster=config.roster,
         fiscal_years=config.fiscal_years,
         grades=config.grades.letters,
+        municipality=config.municipality, survey=config.survey, settings=config.template,
     )
     years = f"{config.fiscal_years[0]}・{config.fiscal_years[1]}年度"
     return Outcome(

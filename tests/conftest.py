@@ -56,7 +56,7 @@ def sample_data() -> FilledData:
         ],
         survey=[
             {"no": "1", "viewpoint": "視点1 効果的・効率的な行政運営の推進", "initiative": "業務改善",
-             "plan": "行政経営推進方針", "prev": "提出件数498件", "curr": "提出件数515件"},
+             "content": "業務の効率化を意識し、改善・見直しを実施します。", "plan": "行政経営推進方針", "prev": "提出件数498件", "curr": "提出件数515件"},
         ],
         figures=[
             {"initiative_no": "1", "item": "提出件数", "unit": "件", "direction": "↑", "prev": 498, "curr": "515件", "note": ""},

@@ -100,11 +100,12 @@ KPIS = [
 ]
 SURVEY = [
     {"department": "総務部", "no": "1", "viewpoint": "視点1 効果的・効率的な行政運営の推進",
-     "initiative": "業務改善の推進", "plan": "行政経営推進方針",
+     "heading": "(1) 計画的な行政運営", "initiative": "業務改善の推進",
+     "content": "職員一人一人が業務の効率化を意識し、改善を実施します。", "plan": "行政経営推進方針",
      "prev": "業務改善提案を募集し、498件の提出があった。\n事務時間を削減した。",
      "curr": "業務改善提案を募集し、515件の提出があった。", "source": "01_総務部.xlsx!実績調査!A5"},
-    {"department": "財政部", "no": "1", "viewpoint": "視点2 健全な財政運営の推進",
-     "initiative": "@SUM(A1)", "plan": "-1+1", "prev": "=1+1", "curr": "\t先頭がタブ",
+    {"department": "財政部", "no": "1", "viewpoint": "視点2 健全な財政運営の推進", "heading": "",
+     "initiative": "@SUM(A1)", "content": "", "plan": "-1+1", "prev": "=1+1", "curr": "\t先頭がタブ",
      "source": "02_財政部.xlsx!実績調査!A5"},
 ]
 

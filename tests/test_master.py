@@ -76,7 +76,8 @@ def test_every_data_sheet_has_its_japanese_header_row(book):
         header = [c.value for c in book[name][1]]
         assert header == list(expected[name].labels), name
     assert [c.value for c in book[FIGURES][1]][5:11] == ["令和4年度", "令和5年度", "増減", "増減の単位", "増減率", "評価"]
-    assert [c.value for c in book[SURVEY][1]][5:7] == ["令和4年度実績", "令和5年度実績"]
+    assert [c.value for c in book[SURVEY][1]][2:9] == ["視点", "中見出し", "取り組み名", "内容", "関連する計画・制度",
+                                                   "令和4年度実績", "令和5年度実績"]
 
 
 def test_year_labels_follow_the_configured_fiscal_years(tmp_path):
@@ -196,8 +197,8 @@ def test_text_that_looks_like_a_formula_stays_text(book):
     note = book[FIGURES].cell(12, 13)
     assert note.value == "+SUM(1,2)" and note.data_type == "s"
     survey = book[SURVEY]
-    assert [survey.cell(3, c).value for c in (4, 5, 6, 7)] == ["@SUM(A1)", "-1+1", "=1+1", "\t先頭がタブ"]
-    assert all(survey.cell(3, c).data_type == "s" for c in (4, 5, 6, 7))
+    assert [survey.cell(3, c).value for c in (5, 7, 8, 9)] == ["@SUM(A1)", "-1+1", "=1+1", "\t先頭がタブ"]
+    assert all(survey.cell(3, c).data_type == "s" for c in (5, 7, 8, 9))
     finding_value = book[FINDINGS].cell(2, 7)
     assert finding_value.value == INJECTION and finding_value.data_type == "s"
 
@@ -237,8 +238,8 @@ def test_print_setup_is_a4_landscape_fitted_to_width_with_repeated_headers(book)
     for name in (*DATA_SHEETS, "監査ログ"):
         assert book[name].print_title_rows == "$1:$1", name
     survey = book[SURVEY]
-    assert survey.print_area == "'実績調査'!$A$1:$G$3"  # the text columns, not 出典 and hashes
-    assert survey["F2"].alignment.wrap_text and survey["G2"].alignment.wrap_text
+    assert survey.print_area == "'実績調査'!$A$1:$I$3"  # the text columns, not 出典 and hashes
+    assert survey["H2"].alignment.wrap_text and survey["I2"].alignment.wrap_text
 
 
 def test_rows_of_wrapped_text_are_tall_enough_to_print(book):

@@ -11,7 +11,7 @@ from conftest import ROSTER, sample_data
 from libreoffice import require_soffice
 
 from kpitool.reader import cell_address, column_letter, read_submission
-from kpitool.spec import template_spec
+from kpitool.spec import TEMPLATE_VERSION, template_spec
 from kpitool.template import TABLE_HEADER_ROW, write_template
 
 SPEC = template_spec((2022, 2023))
@@ -47,7 +47,7 @@ def test_addresses() -> None:
 def test_every_value_at_its_cell(filled_path: Path) -> None:
     sub = read_submission(filled_path)
     assert sub.structure == []
-    assert sub.meta["template_version"] == 1
+    assert sub.meta["template_version"] == TEMPLATE_VERSION
     assert sub.department == "総務部"
     assert read_cells(filled_path) == expected_cells()
     figure = sub.figures[0]
@@ -173,7 +173,7 @@ def test_meta_sheet_read_the_same_by_the_fast_path_and_by_calamine(
     wb.save(edited)
     slow = read_submission(edited).meta
     assert answers[-1] is None  # fell back to calamine
-    assert fast["template_version"] == slow["template_version"] == 1
+    assert fast["template_version"] == slow["template_version"] == TEMPLATE_VERSION
     assert fast["template_id"] == slow["template_id"]
     assert fast["fiscal_year_prev"] == 2022
     assert slow.get("fiscal_year_prev") in ("", None)  # the uncached formula reads as empty

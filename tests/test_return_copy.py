@@ -209,3 +209,9 @@ def test_return_copy_opens_in_libreoffice_and_reads_back(original: Path, copy: P
     ]
     assert "E-NUM-002" in openpyxl.load_workbook(saved)["事業成果目標"]["F4"].comment.text
     assert validate_file(saved, make_config()).report.flatten() == report.flatten()
+
+
+def test_the_copy_names_where_to_send_the_fix(original: Path, tmp_path: Path) -> None:
+    out = write_return_copy(validate_file(original, make_config()), tmp_path / "to", destination="行政経営課（内線 1234）")
+    verdict = openpyxl.load_workbook(out)[RESULT_SHEET]["A2"].value
+    assert verdict.endswith("要修正です。エラーを直して行政経営課（内線 1234）へ再提出してください。")

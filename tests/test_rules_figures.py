@@ -30,7 +30,7 @@ def test_survey_required(tmp_path: Path, key: str, cell: str) -> None:
 
 def test_survey_year_left_empty_is_a_warning(tmp_path: Path) -> None:
     (finding,) = findings(filled(tmp_path, survey={0: {"prev": None}}))
-    assert finding.compact() == ("実績調査", "E4", codes.SURVEY_YEAR_EMPTY)
+    assert finding.compact() == ("実績調査", "F4", codes.SURVEY_YEAR_EMPTY)
     assert finding.message == "「令和4年度実績」が入力されていません。"
 
 

@@ -96,8 +96,8 @@ def test_row_shapes(rows: Any) -> None:
     assert all(len(r) == len(FIGURE_COLUMNS) for r in rows.figures)
     assert all(len(r) == len(KPI_COLUMNS) for r in rows.kpis)
     survey = dict(zip(SURVEY_COLUMNS, rows.survey[0], strict=True))
-    assert survey == {"department": "総務部", "no": "1", "viewpoint": "視点1", "initiative": "業務改善",
-                      "plan": "方針", "prev": "=498件の提出", "curr": "515件の提出",
+    assert survey == {"department": "総務部", "no": "1", "viewpoint": "視点1", "heading": "",
+                      "initiative": "業務改善", "content": "", "plan": "方針", "prev": "=498件の提出", "curr": "515件の提出",
                       "source": f"総務部.xlsx!実績調査!A{FIRST_ROW}"}
 
 

@@ -25,6 +25,7 @@ def default_template(out_dir: Path = TEMPLATES_DIR) -> Path:
         roster=config.roster,
         fiscal_years=config.fiscal_years,
         grades=config.grades.letters,
+        municipality=config.municipality, survey=config.survey, settings=config.template,
     )
 
 

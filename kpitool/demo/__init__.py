@@ -33,6 +33,7 @@ def write_inbox(inbox: Path, config: Config, *, with_duplicate: bool = True) -> 
                 roster=config.roster,
                 fiscal_years=config.fiscal_years,
                 grades=config.grades.letters,
+                survey=config.survey, settings=config.template,
                 data=data,
             )
         )
@@ -52,6 +53,7 @@ def prepare(root: Path) -> tuple[Config, Path]:
         roster=config.roster,
         fiscal_years=config.fiscal_years,
         grades=config.grades.letters,
+        municipality=config.municipality, survey=config.survey, settings=config.template,
     )
     inbox = root / "inbox"
     if inbox.exists():

@@ -184,8 +184,8 @@ def layouts(fiscal_years: tuple[int, int]) -> dict[str, SheetLayout]:
         _col("errors", 7), _col("warnings", 7), _col("note", 40, wrap=True),
     )
     survey = (
-        _col("department", 12), _col("no", 6), _col("viewpoint", 20, wrap=True),
-        _col("initiative", 30, wrap=True), _col("plan", 18, wrap=True),
+        _col("department", 12), _col("no", 6), _col("viewpoint", 20, wrap=True), _col("heading", 16, wrap=True),
+        _col("initiative", 24, wrap=True), _col("content", 30, wrap=True), _col("plan", 18, wrap=True),
         _col("prev", 50, f"{prev}実績", wrap=True), _col("curr", 50, f"{curr}実績", wrap=True),
         _col("source", 30),
     )

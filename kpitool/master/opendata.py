@@ -42,7 +42,7 @@ MARKERS = ("-", "－", "…", "x", "X")
 CSV_COLUMNS = {
     FIGURES: ("department", "initiative_no", "item", "unit", "direction", "prev", "curr", "change",
               "change_unit", "rate", "evaluation", "reason", "note"),
-    SURVEY: ("department", "no", "viewpoint", "initiative", "plan", "prev", "curr"),
+    SURVEY: ("department", "no", "viewpoint", "heading", "initiative", "content", "plan", "prev", "curr"),
     TREND: ("department", "no", "indicator", "unit", "direction", "year_label", "year", "target", "actual",
             "achievement", "source"),
 }

@@ -213,6 +213,20 @@ def check_unique_in_initiative(ctx: Context, sheet: SheetSpec, columns: tuple[Co
                 seen[key] = cell
 
 
+def check_in_viewpoints(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:
+    """視点 is one of the config's list (「視点１」 = 「視点1」); without a list it is free text."""
+    structure = ctx.config.survey
+    if not structure.configured:
+        return
+    listed = "、".join(structure.choices())
+    if len(listed) > 200:
+        listed = listed[:199] + "…"
+    for column in columns:
+        for _record, cell in _cells(ctx, sheet, column):
+            if structure.resolve(cell.text) is None:
+                ctx.add(codes.SURVEY_UNKNOWN_VIEWPOINT, cell, label=column.label, choices=listed)
+
+
 EXPECTED_CODES: dict[str, str] = {"survey": codes.SURVEY_YEAR_EMPTY}
 
 

@@ -45,6 +45,7 @@ from kpitool.validation.checks import (
     check_expected,
     check_grade_consistent,
     check_in_roster,
+    check_in_viewpoints,
     check_municipality,
     check_refers_to_survey,
     check_target_jump,
@@ -322,8 +323,8 @@ KIND_RULES: dict[Kind, KindRule] = {
     Kind.GRADE: KindRule("達成状況の区分", check_grade),
     Kind.ID: KindRule("番号", check_id),
 }
-# Kinds without a value rule: free text and 部局名 (checked by in_roster).
-FREE_KINDS = frozenset((Kind.TEXT, Kind.LONG_TEXT, Kind.DEPARTMENT))
+# Kinds without a value rule: free text, 部局名 (checked by in_roster), 視点 (by in_viewpoints).
+FREE_KINDS = frozenset((Kind.TEXT, Kind.LONG_TEXT, Kind.DEPARTMENT, Kind.VIEWPOINT))
 
 
 # --- the named checks of Column.checks (their functions are in kpitool.validation.checks) ------------
@@ -355,6 +356,7 @@ CHECKS: dict[str, Check] = {
     "refers_to_survey": Check("取り組み番号", check_refers_to_survey, {"figures": codes.FIG_UNKNOWN_INITIATIVE}),
     "unique_in_initiative": Check("項目の重複", check_unique_in_initiative, {"figures": codes.FIG_DUPLICATE_ITEM}),
     "expected": Check("実績の記入", check_expected, EXPECTED_CODES),
+    "in_viewpoints": Check("視点の一覧", check_in_viewpoints, {"survey": codes.SURVEY_UNKNOWN_VIEWPOINT}),
 }
 
 
