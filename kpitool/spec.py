@@ -66,7 +66,6 @@ class SheetSpec:
     columns: tuple[Column, ...]
     layout: str  # "form" (labels in A, values in B) or "table"
     table_name: str = ""  # Excel Table (ListObject) name
-    blank_rows: int = 0  # empty input rows the template offers
     description: str = ""
 
     @property
@@ -140,7 +139,6 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
         name="事業成果目標",
         layout="table",
         table_name="事業成果目標",
-        blank_rows=30,
         description="部局経営目標の指標（KPI）を1行に1つ入力してください。",
         columns=(
             Column("no", "番号", Kind.ID, True, 8,
@@ -174,7 +172,6 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
         name="実績調査",
         layout="table",
         table_name="実績調査",
-        blank_rows=20,
         description="主な取り組みごとに、各年度の実績を文章で入力してください。",
         columns=(
             Column("no", "番号", Kind.ID, True, 8,
@@ -202,7 +199,6 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
         name="実績数値",
         layout="table",
         table_name="実績数値",
-        blank_rows=40,
         description="実績調査の取り組みを裏付ける数値を、項目ごとに1行で入力してください。",
         columns=(
             Column("initiative_no", "取り組み番号", Kind.ID, True, 10,

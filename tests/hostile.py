@@ -36,6 +36,7 @@ from paths import REAL_XLSX
 from kpitool import codes
 from kpitool.package import DEFAULT_LIMITS, FileProblem
 from kpitool.spec import META_SHEET, template_spec
+from kpitool.structure import DEFAULT_INPUT_ROWS
 from kpitool.template import FilledData, write_template
 
 FISCAL_YEARS = (2022, 2023)
@@ -597,12 +598,12 @@ def table_rows_deleted(directory: Path, department: str) -> Path:
     spec = template_spec(FISCAL_YEARS)
     for key in ("kpis", "figures"):
         sheet = spec.sheet(key)
-        _delete_rows(parts, sheet.name, FIRST_ROW, HEADER_ROW + sheet.blank_rows)
+        _delete_rows(parts, sheet.name, FIRST_ROW, HEADER_ROW + DEFAULT_INPUT_ROWS)
     return save(directory, "table_rows_deleted.xlsx", parts)
 
 
 def headers_renamed(directory: Path, department: str) -> Path:
-    """Headers renamed by the user: 指標名 -> 指標, 令和5年度 -> R5実績, 主な取り組み -> 取組."""
+    """Headers renamed by the user: 指標名 -> 指標, 令和5年度 -> R5実績, 取り組み名 -> 取組."""
     parts = template_parts(department)
     spec = template_spec(FISCAL_YEARS)
     for key, column, new in (("kpis", "indicator", "指標"), ("figures", "curr", "R5実績"),
