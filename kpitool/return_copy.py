@@ -100,10 +100,38 @@ def build_return_copy(data: bytes, findings: Sequence[Finding], *, macros: bool 
     if RESULT_SHEET in wb.sheetnames:  # a copy sent back in again: replace the old results
         del wb[RESULT_SHEET]
     _mark_cells(wb, findings)
+    _fit_row_heights(wb)
     _write_results_sheet(wb, findings, destination)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _fit_row_heights(wb: Workbook) -> None:
+    """Rows of wrapped text get the height their text needs, so the printed copy is readable.
+
+    Excel sizes a row as the user types, but a file written by a program (or saved by some
+    tools) keeps the default height and prints the lines over each other. Rows with a height
+    of their own are left alone.
+    """
+    from openpyxl.utils import get_column_letter
+
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        widths: dict[int, float] = {}
+        for r, cells in enumerate(ws.iter_rows(), start=1):
+            if ws.row_dimensions[r].height is not None:
+                continue
+            texts = []
+            for cell in cells:
+                if isinstance(cell.value, str) and cell.alignment is not None and cell.alignment.wrap_text:
+                    if cell.column not in widths:
+                        widths[cell.column] = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
+                    texts.append((cell.value, widths[cell.column]))
+            height = wrapped_row_height(texts)
+            if height:
+                ws.row_dimensions[r].height = height
 
 
 def _comment_text(findings: Sequence[Finding]) -> str:

@@ -10,7 +10,7 @@ from libreoffice import pdf_pages, smallest_text_pt, to_pdf
 
 from kpitool.demo import prepare
 from kpitool.findings_report import write_findings_report
-from kpitool.page_setup import PRINTABLE_WIDTH, fit_widths, wrapped_row_height
+from kpitool.page_setup import PRINTABLE_WIDTH, display_width, fit_widths, wrapped_row_height
 from kpitool.return_copy import WIDTHS, write_return_copy
 from kpitool.validate import validate_paths
 
@@ -92,3 +92,18 @@ def test_repeated_header_on_a_long_list(tmp_path: Path) -> None:
     finding_pages = [p for p in pages if "_bad.xlsx" in p and "E-NUM" in p]
     assert len(finding_pages) >= 2
     assert all("重要度" in p and "直し方" in p for p in finding_pages)
+
+
+def test_return_copy_rows_of_long_text_are_tall_enough(tmp_path: Path) -> None:
+    """A department's long 実績 gets a row height for its lines; the copy prints without overlap."""
+    import openpyxl
+    from workbooks import filled, make_config
+
+    long_text = "協働推進委員会を2回開催した。" * 8  # 120 全角 characters
+    path = filled(tmp_path, survey={0: {"prev": long_text}}, kpis={0: {"target": "約60"}})
+    copy = write_return_copy(validate_paths([path], make_config())[0], tmp_path / "out")
+    ws = openpyxl.load_workbook(copy)["実績調査"]
+    column = ws.column_dimensions["F"].width  # 令和4年度実績
+    lines = -(-display_width(long_text) // int(column - 1))
+    assert ws.row_dimensions[4].height >= lines * 13.5
+    assert ws.row_dimensions[3].height in (None, 30)  # the header keeps its own height
