@@ -88,7 +88,8 @@ def filled_data(department: str, **changes: Any) -> FilledData:
         ],
         survey=[
             {"no": "1", "viewpoint": "視点1 効果的・効率的な行政運営の推進",
-             "initiative": "業務改善", "plan": "行政経営推進方針", "prev": "提出件数498件",
+             "initiative": "業務改善", "content": "業務の効率化を意識し、改善・見直しを実施します。",
+             "plan": "行政経営推進方針", "prev": "提出件数498件",
              "curr": "提出件数515件"},
         ],
         figures=[
