@@ -22,6 +22,7 @@ from kpitool.errors import ROLLOVER_UNMATCHED, InputError
 from kpitool.history import MasterData, read_master
 from kpitool.master.layout import FIGURES, KPIS, SUBMISSIONS, SURVEY
 from kpitool.spec import fiscal_year_label, template_spec
+from kpitool.structure import HEADING_SEPARATOR
 from kpitool.template import FilledData, write_template
 
 # Columns carried as they are (when both the master and the new template have them).
@@ -110,6 +111,10 @@ def filled_data(master: MasterData, config: Config, department: str, old_names: 
 
     kpis = rows(KPIS, "kpis", _KPI_CARRIED, "curr")
     survey = rows(SURVEY, "survey", _SURVEY_CARRIED, "curr")
+    for values, row in zip(survey, (r for old in old_names for r in master.rows(SURVEY, old)), strict=True):
+        heading = _value(row, "heading")
+        if heading and values.get("viewpoint"):  # back to the dropdown's 「視点 ／ 中見出し」
+            values["viewpoint"] = f"{values['viewpoint']}{HEADING_SEPARATOR}{heading}"
     figures = rows(FIGURES, "figures", _FIGURE_CARRIED, "curr")
     basic: dict[str, Any] = {"municipality": config.municipality, "department": department}
     for old in old_names:
@@ -141,7 +146,8 @@ def rollover(master_path: Path | str, config: Config, out_dir: Path | str) -> Ro
         n = len(data.kpis) + len(data.survey) + len(data.figures)
         path = out / template_name(department, config.fiscal_years)
         write_template(path, roster=config.roster, fiscal_years=config.fiscal_years,
-                       grades=config.grades.letters, data=data)
+                       grades=config.grades.letters, data=data, municipality=config.municipality,
+                       survey=config.survey, settings=config.template)
         result.files[department] = path
         result.carried_rows[department] = n
         if not n:
