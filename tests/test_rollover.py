@@ -91,8 +91,10 @@ def test_every_carried_survey_and_figure_row_equals_the_master(cycle: dict[str, 
         path = cycle["out"] / f"kpi_template_2023_2024_{department}.xlsx"
         want = _master_rows(cycle["master"], "実績調査", department)
         _h, got, _ws = _template_rows(path, "実績調査", "視点")
-        assert [(g["番号"], g["視点"], g["令和5年度実績"], g["令和6年度実績"]) for g in got] == [
-            (w["番号"], w["視点"], w["令和5年度実績"], None) for w in want]
+        # the 視点 as the template's dropdown offers it: 「視点 ／ 中見出し」 (issue 12)
+        assert [(g["番号"], g["視点"], g["内容"], g["令和5年度実績"], g["令和6年度実績"]) for g in got] == [
+            (w["番号"], f"{w['視点']} ／ {w['中見出し']}" if w["中見出し"] else w["視点"], w["内容"],
+             w["令和5年度実績"], None) for w in want]
         want = _master_rows(cycle["master"], "実績数値", department)
         _h, got, _ws = _template_rows(path, "実績数値", "項目")
         assert [(g["取り組み番号"], g["項目"], g["単位"], g["方向"], g["令和5年度"], g["令和6年度"]) for g in got] == [
