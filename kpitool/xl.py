@@ -97,7 +97,7 @@ SETTINGS: tuple[Setting, ...] = (
             "空欄なら設定ファイルの年度。2023 または 令和5 と書くと、前年度（2022）と比べます。",
             required=False),
     Setting("report", "検証結果の一覧", "検証結果.xlsx",
-            "［検証］で書き出す、すべての指摘の一覧（.xlsx）。`kpitool validate --report` と同じものです。",
+            "［検証］で書き出す、すべての指摘の一覧（.xlsx）。コマンドの kpitool validate --report と同じものです。",
             row_optional=True),
     Setting("return_copies", "差し戻しフォルダ", "差し戻し",
             "［検証］で、指摘のあるファイルごとに問題のセルに印を付けたコピーを作るフォルダ。"

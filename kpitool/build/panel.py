@@ -73,8 +73,7 @@ BUTTONS: tuple[PanelButton, ...] = (
                 "ボタンがうまく動かないときや、導入した直後に押してください。"),
 )
 WORK_ORDER = "1年の流れ: ① 提出様式を作成 → ② 検証（部局へ差し戻し・再提出）→ ③ 集約・実績調査 → ④ 監査 → ⑤ 公表（kpitool publish）"
-BUSY_NOTE = ("ボタンを押すと、終わるまで Excel は操作できません（画面左下のステータス バーに進み具合が出ます）。"
-             "最後にメッセージでお知らせします。")
+BUSY_NOTE = "ボタンを押すと、終わるまで Excel は操作できません（画面左下のステータス バーに進み具合が出ます）。"
 # Japanese texts the VBA module shows before Python runs (macros/*.bas stay ASCII): workbook
 # names holding string constants, read by KPIToolText. "\n" is a line break; under 255 characters each.
 VBA_TEXTS: dict[str, str] = {
@@ -219,10 +218,11 @@ def _write_panel_sheet(ws: Any, f: _Formats) -> None:
     ws.set_column(1, 1, 26)
     ws.set_column(2, 2, 100)
     ws.write_string(0, 1, "kpitool 操作パネル", f.title)
-    ws.write_string(1, 1, "ボタンを押すと「設定」シートの内容で処理し、結果を「実行結果」シートに書き出します。"
-                          + BUSY_NOTE, f.plain)
-    ws.write_string(2, 1, WORK_ORDER, f.heading)
-    row = 4
+    ws.write_string(1, 1, "ボタンを押すと「設定」シートの内容で処理し、結果を「実行結果」シートに書き出して、"
+                          "最後にメッセージでお知らせします。", f.plain)
+    ws.write_string(2, 1, BUSY_NOTE, f.plain)
+    ws.write_string(3, 1, WORK_ORDER, f.heading)
+    row = 5
     for button in BUTTONS:
         ws.set_row(row, 42)
         ws.insert_button(row, 1, {"macro": button.macro, "caption": button.caption,
