@@ -6,7 +6,7 @@ is used. Each code is also a module constant, so rules and tests name codes with
 strings. ``docs/findings.md`` is generated from this catalogue (``python -m
 kpitool.build.findings_doc``), and a test keeps it current.
 
-Codes are ``E-<GROUP>-NNN`` for エラー and ``W-<GROUP>-NNN`` for 警告; a code is never reused for
+Codes are ``E-<GROUP>-NNN`` for エラー, ``W-<GROUP>-NNN`` for 警告 and ``I-<GROUP>-NNN`` for 情報; a code is never reused for
 another meaning. Message templates may use ``{value}`` (the value as written), ``{label}`` (the
 column or field), ``{sheet}``, ``{cell}`` and the named parameters each rule passes.
 """
@@ -17,7 +17,7 @@ from kpitool.findings import CATALOGUE, Severity
 
 __all__ = ["CATALOGUE", "GROUP_TITLES"]
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 # Group -> its heading in docs/findings.md (and in the report's code list).
 GROUP_TITLES: dict[str, str] = {
@@ -34,6 +34,7 @@ GROUP_TITLES: dict[str, str] = {
     "CELL": "セル",
     "HIST": "前年度の集約ファイルとの照合",
     "RUN": "実行",
+    "NARR": "実績の文章と数値",
 }
 
 _REOPEN = "Excelで開いて「名前を付けて保存」で「Excel ブック（*.xlsx）」を選び、保存し直してから提出してください。"
@@ -482,6 +483,22 @@ CELL_FORMULA = CATALOGUE.add(
     "数式が入力されています。保存されている計算結果「{value}」を取り込みます。",
     "値で入力することをおすすめします（コピーして「値の貼り付け」）。",
     "CELL",
+)
+
+# --- NARR: the 実績 texts against 実績数値 (kpitool.narrative.consistency) ---------------
+
+NARR_FIGURE_DIFFERS = CATALOGUE.add(
+    "W-NARR-001", W, "実績の文章と実績数値が違います",
+    "実績調査 {text_cell} の文章では「{quote}」ですが、実績数値の「{item}」（{unit}）は {figure} です。",
+    "どちらが正しいか確認し、文章か実績数値のどちらかを直してください。",
+    "NARR",
+)
+NARR_FIGURE_WITHOUT_ROW = CATALOGUE.add(
+    "I-NARR-001", I, "文章の数値に実績数値の行がありません",
+    "文章の「{quote}」に当たる行が、実績数値の取り組み番号「{initiative}」にありません。",
+    "集計する数値なら、実績数値シートに 取り組み番号 {initiative}・項目「{item}」・単位「{unit}」・{values} "
+    "の行を追加してください（自動では追加しません）。集計しない数値なら、このままで構いません。",
+    "NARR",
 )
 
 # --- RUN: kpitool itself failed on this file --------------------------------------------

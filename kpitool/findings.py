@@ -1,7 +1,7 @@
 """Findings: every problem found in a file, as a record with a stable code.
 
 A finding is data, not an exception: each kind has a stable code (``E-NUM-001``), a severity
-(エラー / 警告), a Japanese title, a message template and a hint, and each instance carries its
+(エラー / 警告 / 情報), a Japanese title, a message template and a hint, and each instance carries its
 location (file, sheet, cell, column label) and the value as written. The catalogue below is the
 single source of the codes; ``docs/findings.md`` is generated from it.
 """
@@ -19,8 +19,11 @@ if TYPE_CHECKING:
 
 
 class Severity(StrEnum):
+    """エラー makes a file 要修正; 警告 asks to check; 情報 only suggests (never changes a status or exit code)."""
+
     ERROR = "エラー"
     WARNING = "警告"
+    INFO = "情報"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity is Severity.WARNING
 
     @property
     def location(self) -> str:
@@ -169,7 +176,12 @@ class Report:
 
     @property
     def warnings(self) -> int:
-        return sum(not f.is_error for f in self.findings)
+        return sum(f.is_warning for f in self.findings)
+
+    @property
+    def infos(self) -> int:
+        """情報 findings: suggestions that neither stop a file nor count as 警告."""
+        return sum(f.severity is Severity.INFO for f in self.findings)
 
     def counts(self) -> Counter[str]:
         """Number of findings per code."""

@@ -32,6 +32,7 @@ SUFFIX = "_検証結果"
 FONT = "BIZ UDPゴシック"
 ERROR_FILL = "FFC7CE"  # light red
 WARNING_FILL = "FFEB9C"  # light yellow
+INFO_FILL = "E2EFDA"  # light green: a suggestion, not a problem
 HEADER_FILL = "DDEBF7"
 COMMENT_AUTHOR = "kpitool"
 TABLE_ROW = 5  # header row of the findings table on the 検証結果 sheet
@@ -148,10 +149,13 @@ def _mark_cells(wb: Workbook, findings: Sequence[Finding]) -> None:
     for f in findings:
         if f.sheet in wb.sheetnames and f.cell:
             by_cell[(f.sheet, f.cell)].append(f)
-    fills = {True: PatternFill("solid", fgColor=ERROR_FILL), False: PatternFill("solid", fgColor=WARNING_FILL)}
+    fills = {Severity.ERROR: PatternFill("solid", fgColor=ERROR_FILL),
+             Severity.WARNING: PatternFill("solid", fgColor=WARNING_FILL),
+             Severity.INFO: PatternFill("solid", fgColor=INFO_FILL)}
     for (sheet, ref), cell_findings in by_cell.items():
         cell = wb[sheet][ref]
-        cell.fill = fills[any(f.is_error for f in cell_findings)]
+        worst = min((f.severity for f in cell_findings), key=list(Severity).index)
+        cell.fill = fills[worst]
         text = _comment_text(cell_findings)
         if cell.comment is not None and cell.comment.text:
             text = f"{cell.comment.text}\n\n{text}"
@@ -187,7 +191,8 @@ def _write_results_sheet(wb: Workbook, findings: Sequence[Finding], destination:
         ws.column_dimensions[cell.column_letter].width = WIDTHS.get(key, 12)
     link_font = Font(name=FONT, color="0563C1", underline="single")
     fills = {Severity.ERROR: PatternFill("solid", fgColor=ERROR_FILL),
-             Severity.WARNING: PatternFill("solid", fgColor=WARNING_FILL)}
+             Severity.WARNING: PatternFill("solid", fgColor=WARNING_FILL),
+             Severity.INFO: PatternFill("solid", fgColor=INFO_FILL)}
     wrap = Alignment(wrap_text=True, vertical="top")
     for r, finding in enumerate(findings, start=TABLE_ROW + 1):
         for c, (key, _label) in enumerate(COLUMNS, start=1):

@@ -21,6 +21,7 @@ from kpitool.codes import CATALOGUE
 from kpitool.config import Config
 from kpitool.errors import InputError
 from kpitool.findings import Finding, Report
+from kpitool.narrative.consistency import check_narrative_figures
 from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
 from kpitool.parallel import Progress, map_files
 from kpitool.reader import Submission, read_submission
@@ -80,7 +81,7 @@ class FileResult:
             return "要確認"
         if not self.report.ok:
             return "要修正"
-        return "警告あり" if self.report.findings else "問題なし"
+        return "警告あり" if self.report.warnings else "問題なし"  # 情報 alone leaves a file 問題なし
 
 
 def validate_submission(sub: Submission, config: Config) -> Report:
@@ -108,6 +109,7 @@ def validate_submission(sub: Submission, config: Config) -> Report:
             _guarded(ctx, check.title, check.run, ctx, sheet, columns)
     _guarded(ctx, "入力の有無", check_empty_tables, ctx)
     _guarded(ctx, "前年度の集約ファイルとの照合", check_restated, ctx)
+    _guarded(ctx, "実績の文章と数値", check_narrative_figures, ctx)
     return Report(_sorted(ctx.findings, sub))
 
 

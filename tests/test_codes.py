@@ -17,10 +17,10 @@ from kpitool.findings import Severity
 from kpitool.spec import Kind, template_spec
 from kpitool.validation.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
 
-CODE_RE = re.compile(r"(?P<sev>[EW])-(?P<group>[A-Z]+)-\d{3}")
+CODE_RE = re.compile(r"(?P<sev>[EWI])-(?P<group>[A-Z]+)-\d{3}")
 PACKAGE = Path(kpitool.__file__).parent
-CODE_IN_TEXT = re.compile(r"\b[EW]-[A-Z]+-\d{3}\b")
-DOC_ROW = re.compile(r"^\| `([EW]-[A-Z]+-\d{3})` \|", re.MULTILINE)
+CODE_IN_TEXT = re.compile(r"\b[EWI]-[A-Z]+-\d{3}\b")
+DOC_ROW = re.compile(r"^\| `([EWI]-[A-Z]+-\d{3})` \|", re.MULTILINE)
 JAPANESE = re.compile(r"[ぁ-んァ-ン一-龥]")
 
 
@@ -30,6 +30,7 @@ def test_codes_are_well_formed() -> None:
         m = CODE_RE.fullmatch(kind.code)
         assert m, kind.code
         assert (m["sev"] == "E") == (kind.severity is Severity.ERROR), kind.code
+        assert (m["sev"] == "I") == (kind.severity is Severity.INFO), kind.code
         assert m["group"] == kind.group and kind.group in GROUP_TITLES, kind.code
         assert kind.title and kind.message and kind.hint, kind.code
         assert re.search(r"[ぁ-んァ-ン一-龥]", kind.title + kind.message + kind.hint), kind.code
@@ -49,7 +50,8 @@ def test_the_consolidation_section_marker_is_there() -> None:
 def test_validation_codes_are_used_by_a_rule() -> None:
     """Each code of the validation groups is reported somewhere in the validator."""
     source = "".join(path.read_text(encoding="utf-8")
-                     for path in [*sorted((PACKAGE / "validation").glob("*.py")), PACKAGE / "validate.py"])
+                     for path in [*sorted((PACKAGE / "validation").glob("*.py")), PACKAGE / "validate.py",
+                                 PACKAGE / "narrative" / "consistency.py"])
     unused = [name for name, value in vars(codes).items()
               if name.isupper() and isinstance(value, str) and CODE_RE.fullmatch(value)
               and CODE_RE.fullmatch(value)["group"] not in ("CONS", "INBOX")

@@ -32,6 +32,8 @@ PLACEHOLDERS = {
     "numbers": "実績調査の番号", "initiative": "取り組み番号", "typed": "セルの単位", "unit": "単位列の単位",
     "prev": "前年度の値", "curr": "当年度の値", "ratio": "倍率", "cause": "推定される原因", "date": "日付",
     "reason": "理由", "detail": "補足", "limit": "上限",
+    # the 実績 texts against 実績数値 (kpitool.narrative.consistency)
+    "text_cell": "文章のセル", "quote": "文章の該当箇所", "item": "項目", "figure": "実績数値の値", "values": "各年度の値",
     # consolidation codes (kpitool.consolidate)
     "department": "部局名", "files": "ファイル名", "chosen": "集約したファイル", "scale": "補足",
 }
@@ -63,7 +65,8 @@ def render() -> str:
         "手で編集しないでください。 -->",
         "",
         "kpitool の検証（`kpitool validate`）が出す指摘の一覧です。コードは変わりません。",
-        f"**{Severity.ERROR}** のあるファイルは要修正（集約に含めません）、**{Severity.WARNING}** は確認のお願いです。",
+        f"**{Severity.ERROR}** のあるファイルは要修正（集約に含めません）、**{Severity.WARNING}** は確認のお願いです。"
+        f"**{Severity.INFO}** は提案だけで、ファイルの状態（問題なし・警告あり・要修正）も終了コードも変えません。",
         "〈 〉は、指摘ごとに実際の値が入る部分です。",
         f"指摘のあとに、{RUN_TITLE}と{AUDIT_TITLE}のコードも載せています。",
         "",

@@ -96,7 +96,7 @@ _HEADING_CIRCLED_RE = re.compile(rf"[{_CIRCLED}]\s*([^\s:、。{_CIRCLED}]{{2,24
 _HEADING_LINE_RE = re.compile(r"^\s*[「<]([^「」<>\n]{2,24})[」>]\s*$", re.M)
 _TAG_BREAK_RE = re.compile(r"</?(?:p|br|li|div|tr|h\d)\b[^>]*>", re.I)
 _TAG_RE = re.compile(r"<[^>]*>")
-_REIWA_RE = re.compile(r"(令和|R)\s?(元|\d{1,2})\s?(年度|年)")
+_REIWA_RE = re.compile(r"(令和|R|Ｒ)[ \u3000]?(元|[0-9０-９]{1,2})[ \u3000]?(年度|年)")
 
 
 @dataclass(frozen=True)
@@ -146,11 +146,11 @@ def relative_years(text: str, year: int) -> str:
     reiwa = year - 2018
 
     def sub(m: re.Match[str]) -> str:
-        n = 1 if m.group(2) == "元" else int(m.group(2))
+        n = 1 if m.group(2) == "元" else int(fold(m.group(2)))
         word = {reiwa: "当", reiwa - 1: "前", reiwa + 1: "翌"}.get(n)
         return f"{word}{m.group(3)}" if word else m.group(0)
 
-    return _REIWA_RE.sub(sub, fold(text))
+    return _REIWA_RE.sub(sub, text)
 
 
 # --- finding the figures -----------------------------------------------------------------
@@ -277,7 +277,7 @@ def _clean(label: str, *, verb_ok: bool = False) -> str:
 
     ``verb_ok``: a label before a colon may end in a verb (「無償提供を受ける：1件」); a head may not.
     """
-    text = label.strip().lstrip("・-" + _CIRCLED).strip()
+    text = label.strip().lstrip("・-、, " + _CIRCLED).strip()
     if len(text) > 1 and text[0] in "でにをとのはがも" and not re.match(r"[ぁ-ん]", text[1]):
         text = text[1:]  # 「…」で決算額が -> 決算額
     changed = True

@@ -1,0 +1,169 @@
+"""Do a department's 実績 texts and its 実績数値 rows say the same numbers?
+
+A department types each figure twice — in the 実績 text of 実績調査 (「①提出件数：498件」) and as a
+row of 実績数値 (業務改善 提出件数 | 件 | 489) — and the two drift. Within one file, for each
+取り組み (by 取り組み番号):
+
+- a 実績数値 value whose 項目 and 単位 match a figure of the same year's text, but whose value
+  differs, is a warning (W-NARR-001) at the figure's cell quoting the text and its cell;
+- a figure of the text that no 実績数値 row of that 取り組み covers is information (I-NARR-001)
+  at the text's cell, suggesting the row (項目, 単位, both years' values). It is never added:
+  the department decides.
+
+Approximate figures (約, 以上 …) and ranges are not compared: they are not the exact figure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kpitool import codes
+from kpitool.narrative.extract import Mention, extract
+from kpitool.narrative.pairing import Pair, label_key, pair_mentions
+from kpitool.numbers import format_number, unit_key, unit_scale
+from kpitool.reader import CellValue, Record
+from kpitool.validation.context import Context, normalized, usable
+
+__all__ = ["check_narrative_figures", "covers", "quote"]
+
+YEAR_KEYS = ("prev", "curr")
+
+
+@dataclass(frozen=True)
+class _Text:
+    """The mentions of one 実績 cell."""
+
+    cell: CellValue
+    mentions: list[Mention]
+
+
+def quote(text: str, m: Mention, before: int = 16) -> str:
+    """The figure with the words just before it, within its sentence: 「①提出件数：498件」."""
+    lead = text[max(0, m.start - before):m.start]
+    lead = re.split(r"[。\n]", lead)[-1].lstrip(" 、,・")
+    return f"{lead}{text[m.start:m.end]}"
+
+
+def _tiers(item: str, m: Mention, year: int) -> int:
+    """How well a 項目 names a mention: 1 section and label, 2 label, 3 one ends the other, 0 not."""
+    want = label_key(item, year)
+    full, label = label_key(m.item, year), label_key(m.label, year)
+    if not want or not label:
+        return 0
+    if want == full:
+        return 1
+    if want == label:
+        return 2
+    if len(label) >= 2 and want.endswith(label) or len(want) >= 2 and label.endswith(want):
+        return 3
+    return 0
+
+
+def _in_unit(value: float, unit: str, target: str) -> float | None:
+    """``value`` in ``unit`` expressed in ``target`` (千円 <-> 円), or None when they differ."""
+    if unit_key(unit) == unit_key(target):
+        return value
+    base, factor = unit_scale(unit)
+    target_base, target_factor = unit_scale(target)
+    if base is None or base != target_base:
+        return None
+    return value * factor / target_factor
+
+
+def covers(item: str, unit: str, m: Mention, year: int) -> int:
+    """The match tier of a 実績数値 row (項目, 単位) for a mention; 0 when it is not the same figure."""
+    if _in_unit(1.0, m.unit, unit) is None:
+        return 0
+    return _tiers(item, m, year)
+
+
+def _best(item: str, unit: str, mentions: Sequence[Mention], year: int) -> list[Mention]:
+    scored = [(covers(item, unit, m, year), m) for m in mentions]
+    scored = [(t, m) for t, m in scored if t]
+    if not scored:
+        return []
+    top = min(t for t, _m in scored)
+    return [m for t, m in scored if t == top]
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def check_narrative_figures(ctx: Context) -> None:
+    """W-NARR-001 for a 実績数値 value the text contradicts; I-NARR-001 for a figure with no row."""
+    spec = ctx.sub.spec
+    years = tuple(spec.fiscal_years)
+    texts: dict[str, dict[str, _Text]] = {}
+    for record in ctx.sub.survey:
+        no = normalized(record.text("no"))
+        if not no or no in texts:
+            continue
+        texts[no] = {}
+        for key in YEAR_KEYS:
+            cell = record.cells.get(key)
+            if usable(cell) and isinstance(cell.value, str):
+                exact = [m for m in extract(cell.value) if not m.approximate and not m.is_range]
+                texts[no][key] = _Text(cell, exact)
+    rows: dict[str, list[Record]] = {}
+    for record in ctx.sub.figures:
+        no = normalized(record.text("initiative_no"))
+        if no in texts:
+            rows.setdefault(no, []).append(record)
+    figures_label = spec.sheet("figures")
+    for no, records in rows.items():
+        for record in records:
+            item, unit = record.text("item"), record.text("unit")
+            if not item or not unit:
+                continue
+            for key, year in zip(YEAR_KEYS, years, strict=True):
+                text = texts[no].get(key)
+                cell = record.cells.get(key)
+                if text is None or not usable(cell):
+                    continue
+                parsed = ctx.number(cell)
+                if parsed.kind != "number" or parsed.value is None:
+                    continue
+                row_unit = parsed.unit or unit
+                candidates = _best(item, row_unit, text.mentions, year)
+                values = [_in_unit(m.value, m.unit, row_unit) for m in candidates]
+                if not candidates or any(v is not None and _same(v, parsed.value) for v in values):
+                    continue
+                m = candidates[0]
+                ctx.add(codes.NARR_FIGURE_DIFFERS, cell, label=figures_label.column(key).label,
+                        text_cell=text.cell.ref, quote=quote(text.cell.value, m),
+                        item=item, figure=format_number(parsed.value), unit=unit)
+    for no, by_year in texts.items():
+        prev, curr = by_year.get("prev"), by_year.get("curr")
+        pairs = pair_mentions(prev.mentions if prev else [], curr.mentions if curr else [], years)
+        for pair in pairs:
+            if _covered(pair, rows.get(no, []), years):
+                continue
+            _suggest(ctx, pair, prev, curr, no)
+
+
+def _covered(pair: Pair, records: Sequence[Record], years: tuple[int, ...]) -> bool:
+    for record in records:
+        item, unit = record.text("item"), record.text("unit")
+        for m, year in ((pair.prev, years[0]), (pair.curr, years[1])):
+            if m is not None and item and unit and covers(item, unit, m, year):
+                return True
+    return False
+
+
+def _suggest(ctx: Context, pair: Pair, prev: _Text | None, curr: _Text | None, no: str) -> None:
+    where = curr if pair.curr is not None else prev
+    assert where is not None
+    shown = pair.curr if pair.curr is not None else pair.prev
+    assert shown is not None
+    spec = ctx.sub.spec
+    labels = spec.sheet("figures")
+    values = "、".join(
+        f"{labels.column(key).label} {format_number(m.value)}"
+        for key, m in (("prev", pair.prev), ("curr", pair.curr)) if m is not None
+    )
+    ctx.add(codes.NARR_FIGURE_WITHOUT_ROW, where.cell, label=spec.sheet("survey").column(
+        "curr" if where is curr else "prev").label, value=shown.text,
+        quote=quote(where.cell.value, shown), initiative=no, item=pair.item, unit=pair.unit, values=values)
