@@ -17,7 +17,7 @@ from kpitool.findings import CATALOGUE, Severity
 
 __all__ = ["CATALOGUE", "GROUP_TITLES"]
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 # Group -> its heading in docs/findings.md (and in the report's code list).
 GROUP_TITLES: dict[str, str] = {
@@ -494,7 +494,7 @@ NARR_FIGURE_DIFFERS = CATALOGUE.add(
     "NARR",
 )
 NARR_FIGURE_WITHOUT_ROW = CATALOGUE.add(
-    "I-NARR-001", I, "文章の数値に実績数値の行がありません",
+    "I-NARR-001", INFO, "文章の数値に実績数値の行がありません",
     "文章の「{quote}」に当たる行が、実績数値の取り組み番号「{initiative}」にありません。",
     "集計する数値なら、実績数値シートに 取り組み番号 {initiative}・項目「{item}」・単位「{unit}」・{values} "
     "の行を追加してください（自動では追加しません）。集計しない数値なら、このままで構いません。",

@@ -179,6 +179,11 @@ class Report:
         return sum(f.is_warning for f in self.findings)
 
     @property
+    def to_send_back(self) -> bool:
+        """An エラー or a 警告: worth a return copy. 情報 alone is not sent back."""
+        return any(f.severity is not Severity.INFO for f in self.findings)
+
+    @property
     def infos(self) -> int:
         """情報 findings: suggestions that neither stop a file nor count as 警告."""
         return sum(f.severity is Severity.INFO for f in self.findings)

@@ -70,7 +70,7 @@ class FileResult:
     @property
     def needs_return_copy(self) -> bool:
         """A file with findings the department must see; a superseded file's are not open."""
-        return bool(self.report.findings) and not self.superseded
+        return self.report.to_send_back and not self.superseded  # 情報 alone is not sent back
 
     @property
     def status(self) -> str:

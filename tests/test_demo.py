@@ -15,9 +15,9 @@ def test_validation_step_shows_the_errors_and_writes_the_outputs(tmp_path: Path)
     lines: list[str] = []
     results = validation_step(tmp_path, config, inbox, lines.append)
     assert lines[0] == "検証:"
-    assert f"  05_{ERROR_DEPARTMENT}.xlsx: 要修正（エラー 5件・警告 1件）" in lines
+    assert f"  05_{ERROR_DEPARTMENT}.xlsx: 要修正（エラー 5件・警告 2件）" in lines
     assert "  04_財務部_第1版.xlsx: 重複 — 同じ部局のファイル「04_財務部.xlsx」（作成日 2024-04-12）を優先しました。" in lines
-    assert "  7ファイルを検証しました。問題なし 4、警告あり 1、要修正 1、重複 1（エラー 5件・警告 4件）。" in lines
+    assert "  7ファイルを検証しました。問題なし 4、警告あり 1、要修正 1、重複 1（エラー 5件・警告 5件）。" in lines
     assert lines[-2:] == [
         f"  検証結果の一覧:     {tmp_path / REPORT_FILENAME}",
         f"  差し戻し用のコピー: {tmp_path / RETURN_COPIES_DIR}（2ファイル）",

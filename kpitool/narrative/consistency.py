@@ -39,25 +39,44 @@ class _Text:
     mentions: list[Mention]
 
 
-def quote(text: str, m: Mention, before: int = 16) -> str:
+def quote(text: str, m: Mention, before: int = 20) -> str:
     """The figure with the words just before it, within its sentence: 「①提出件数：498件」."""
     lead = text[max(0, m.start - before):m.start]
-    lead = re.split(r"[。\n]", lead)[-1].lstrip(" 、,・")
+    lead = re.split(r"[。\n]", lead)[-1]
+    if len(lead) >= before - 1 and (cut := re.search(r"[、,\s・:：（(]", lead[:-4])):
+        lead = lead[cut.end():]  # start at a word, not inside one
+    lead = lead.lstrip(" 、,・")
     return f"{lead}{text[m.start:m.end]}"
 
 
-def _tiers(item: str, m: Mention, year: int) -> int:
-    """How well a 項目 names a mention: 1 section and label, 2 label, 3 one ends the other, 0 not."""
+_PURE_MEASURES = frozenset(("件数", "人数", "回数", "者数", "数", "額", "金額", "総額", "件", "人"))
+
+
+def _squeeze(text: str) -> str:
+    return text.replace("の", "").replace("・", "")
+
+
+def _tiers(item: str, m: Mention, year: int, text: str = "") -> int:
+    """How well a 項目 names a mention: 1 section and label, 2 label, 3 one ends the other,
+    4 the label inside the 項目 with only a measure word or words of the text around it
+    (「業務改善 経費削減額」 for 「経費削減8,782,546円」), 0 not at all."""
     want = label_key(item, year)
     full, label = label_key(m.item, year), label_key(m.label, year)
     if not want or not label:
         return 0
     if want == full:
         return 1
-    if want == label:
+    if want == label or _squeeze(want) == _squeeze(label):
         return 2
-    if len(label) >= 2 and want.endswith(label) or len(want) >= 2 and label.endswith(want):
+    if (len(label) >= 2 and want.endswith(label)) or (len(want) >= 2 and label.endswith(want)):
         return 3
+    squeezed, inner = _squeeze(want), _squeeze(label)
+    at = squeezed.find(inner) if len(inner) >= 2 else -1
+    if at >= 0:
+        context = _squeeze(label_key(text, year))
+        rest = (squeezed[:at], squeezed[at + len(inner):])
+        if all(not r or r in _PURE_MEASURES or r in context for r in rest):
+            return 4
     return 0
 
 
@@ -72,15 +91,15 @@ def _in_unit(value: float, unit: str, target: str) -> float | None:
     return value * factor / target_factor
 
 
-def covers(item: str, unit: str, m: Mention, year: int) -> int:
-    """The match tier of a 実績数値 row (項目, 単位) for a mention; 0 when it is not the same figure."""
+def covers(item: str, unit: str, m: Mention, year: int, text: str = "") -> int:
+    """The match tier of a 実績数値 row (項目, 単位) for a mention of ``text``; 0: not the same figure."""
     if _in_unit(1.0, m.unit, unit) is None:
         return 0
-    return _tiers(item, m, year)
+    return _tiers(item, m, year, text)
 
 
-def _best(item: str, unit: str, mentions: Sequence[Mention], year: int) -> list[Mention]:
-    scored = [(covers(item, unit, m, year), m) for m in mentions]
+def _best(item: str, unit: str, mentions: Sequence[Mention], year: int, text: str) -> list[Mention]:
+    scored = [(covers(item, unit, m, year, text), m) for m in mentions]
     scored = [(t, m) for t, m in scored if t]
     if not scored:
         return []
@@ -127,7 +146,7 @@ def check_narrative_figures(ctx: Context) -> None:
                 if parsed.kind != "number" or parsed.value is None:
                     continue
                 row_unit = parsed.unit or unit
-                candidates = _best(item, row_unit, text.mentions, year)
+                candidates = _best(item, row_unit, text.mentions, year, text.cell.value)
                 values = [_in_unit(m.value, m.unit, row_unit) for m in candidates]
                 if not candidates or any(v is not None and _same(v, parsed.value) for v in values):
                     continue
@@ -139,16 +158,20 @@ def check_narrative_figures(ctx: Context) -> None:
         prev, curr = by_year.get("prev"), by_year.get("curr")
         pairs = pair_mentions(prev.mentions if prev else [], curr.mentions if curr else [], years)
         for pair in pairs:
-            if _covered(pair, rows.get(no, []), years):
+            if _covered(pair, rows.get(no, []), years, (_text_of(prev), _text_of(curr))):
                 continue
             _suggest(ctx, pair, prev, curr, no)
 
 
-def _covered(pair: Pair, records: Sequence[Record], years: tuple[int, ...]) -> bool:
+def _text_of(found: _Text | None) -> str:
+    return found.cell.value if found is not None else ""
+
+
+def _covered(pair: Pair, records: Sequence[Record], years: tuple[int, ...], texts: tuple[str, str]) -> bool:
     for record in records:
         item, unit = record.text("item"), record.text("unit")
-        for m, year in ((pair.prev, years[0]), (pair.curr, years[1])):
-            if m is not None and item and unit and covers(item, unit, m, year):
+        for m, year, text in ((pair.prev, years[0], texts[0]), (pair.curr, years[1], texts[1])):
+            if m is not None and item and unit and covers(item, unit, m, year, text):
                 return True
     return False
 

@@ -88,7 +88,7 @@ _NOTE_APPROX_RE = re.compile(r"\([^()]{0,20}(?:概算|見込|速報|暫定)[^()]
 _QUOTE_RE = re.compile(r"「[^「」]{0,40}」|『[^『』]{0,40}』|\(※[^()]{0,60}\)")
 _NOUN_RE = re.compile(r"[一-龥々ァ-ヶーA-Za-z]+")
 _KANJI_KATA = re.compile(r"[一-龥々ァ-ヶ]")
-_MEASURE_ENDS = ("額", "数", "率", "量", "高", "値")
+_TIME_PHRASE = re.compile(r"(?:年度?|月|日)|(?:時点|現在|末|中|まで|時)$")
 _NOT_NOUNS = frozenset(("内", "中", "方", "他", "計", "合計", "増", "減", "割合", "うち"))
 _MEASURES = ("件数", "人数", "金額", "額", "数", "件", "人")
 _HEADING_NUM_RE = re.compile(r"(?:^|(?<=[\s>]))\d{1,2}\.(?!\d)\s*([^\s:、。]{2,20})(?=\s|$)", re.M)
@@ -412,7 +412,7 @@ def extract(text: str) -> list[Mention]:
         lo_head = lo if i and lo > cs else cs  # a figure before in this clause: only what follows it
         label, rule = _clean(text[lo_head:raw.start]), "head"
         noun, verbal = _after_noun(s, raw.end)
-        if noun and (not label or (not verbal and not label.endswith(_MEASURE_ENDS))):
+        if noun and (not label or (not verbal and _TIME_PHRASE.search(label))):
             label, rule = _noun_label(noun, verbal, raw.unit), "after"  # 9業務の導入実績, 630人が受講した
         if not label:
             k = raw.start
