@@ -152,7 +152,9 @@ def process_file(path: Path, config: Config) -> FileOutcome:
             problem = errors[0][FINDING_KEYS.index("message")] if errors else "ファイルを読み込めません。"
             return FileOutcome(name, size, sha256, modified, False, match.department, speaks, match.guessed, "",
                                problem=problem, findings=findings, mtime=mtime)
-        report = result.report.findings
+        # 情報 (a figure of the 実績 text without a 実績数値 row) is a suggestion to the department,
+        # not a finding of the consolidation: the master's 検証結果 lists errors and warnings.
+        report = [f for f in result.report.findings if f.severity is not Severity.INFO]
         rows = submission_rows(sub, config, department=match.department, file_name=name)
         unit_cells = {(f.sheet, f.cell) for f in report if f.code == codes.UNIT_MISMATCH}
         report = [*report, *(f for f in rows.findings if (f.sheet, f.cell) not in unit_cells)]
