@@ -279,6 +279,42 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK if run.ok else EXIT_FINDINGS
 
 
+# --- import-survey ----------------------------------------------------------------------
+
+
+def _import_survey_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="公表済みの実績調査（UTF-8 のテキスト・TSV、HTML、または Word の .docx）")
+    p.add_argument("-o", "--output", metavar="DIR", default=".", help="出力先フォルダ（既定: 現在のフォルダ）")
+    p.add_argument("--templates", action="store_true",
+                   help="視点ごとに、文章と数値を【要確認】付きで記入した提出様式も作成する")
+    _config_option(p)
+
+
+@command(
+    "import-survey",
+    "公表済みの実績調査（テキスト・HTML・Word）の文章から数値を取り出し、令和4年度・令和5年度の組にして"
+    "実績数値候補.csv に書き出します。取り込んだ値は部局が確認するまで集約されません。",
+    _import_survey_args,
+)
+def _import_survey(args: argparse.Namespace) -> int:
+    from kpitool.config import find_config, load_config
+    from kpitool.narrative.import_survey import import_survey
+
+    config = load_config(args.config) if args.config or find_config() else None
+    result = import_survey(
+        Path(args.file), Path(args.output), templates=args.templates,
+        municipality=config.municipality if config else "",
+        roster=config.roster if config else (),
+        grades=config.grades.letters if config else ("A", "B", "C"),
+    )
+    paired = sum(1 for i in result.initiatives for p in i.pairs if p.prev and p.curr)
+    say(f"取り組み {len(result.initiatives)}件から数値 {result.figures}件を取り出しました"
+        f"（両年度の組 {paired}件）: {result.csv_path}")
+    for path in result.templates:
+        say(f"提出様式を作成しました（【要確認】の印を部局が確認して消すまで集約されません）: {path}")
+    return EXIT_OK
+
+
 # --- audit ------------------------------------------------------------------------------
 
 

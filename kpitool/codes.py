@@ -487,6 +487,13 @@ CELL_FORMULA = CATALOGUE.add(
 
 # --- NARR: the 実績 texts against 実績数値 (kpitool.narrative.consistency) ---------------
 
+NARR_UNCONFIRMED = CATALOGUE.add(
+    "E-NARR-001", E, "取り込んだ内容が確認されていません",
+    "公表済みの実績調査から取り込んだ内容に【要確認】の印が残っています。",
+    "文章と数値を元の資料と照らして確認し、正しければ【要確認】を消してください（方向も選んでください）。"
+    "誤っていれば直してください。確認されるまで集約に含めません。",
+    "NARR",
+)
 NARR_FIGURE_DIFFERS = CATALOGUE.add(
     "W-NARR-001", W, "実績の文章と実績数値が違います",
     "実績調査 {text_cell} の文章では「{quote}」ですが、実績数値の「{item}」（{unit}）は {figure} です。",

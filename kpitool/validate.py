@@ -21,7 +21,7 @@ from kpitool.codes import CATALOGUE
 from kpitool.config import Config
 from kpitool.errors import InputError
 from kpitool.findings import Finding, Report
-from kpitool.narrative.consistency import check_narrative_figures
+from kpitool.narrative.consistency import check_narrative_figures, check_unconfirmed
 from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
 from kpitool.parallel import Progress, map_files
 from kpitool.reader import Submission, read_submission
@@ -110,6 +110,7 @@ def validate_submission(sub: Submission, config: Config) -> Report:
     _guarded(ctx, "入力の有無", check_empty_tables, ctx)
     _guarded(ctx, "前年度の集約ファイルとの照合", check_restated, ctx)
     _guarded(ctx, "実績の文章と数値", check_narrative_figures, ctx)
+    _guarded(ctx, "取り込んだ内容の確認", check_unconfirmed, ctx)
     return Report(_sorted(ctx.findings, sub))
 
 

@@ -26,9 +26,16 @@ from kpitool.numbers import format_number, unit_key, unit_scale
 from kpitool.reader import CellValue, Record
 from kpitool.validation.context import Context, normalized, usable
 
-__all__ = ["check_narrative_figures", "covers", "quote"]
+__all__ = ["UNCONFIRMED", "check_narrative_figures", "check_unconfirmed", "covers", "quote"]
+
+# Put by import-survey on every value it prefills; the department removes it after checking.
+UNCONFIRMED = "【要確認】"
 
 YEAR_KEYS = ("prev", "curr")
+# Longer texts do not fit an Excel cell (E-CELL-005 says so); they are not read for figures.
+MAX_TEXT = 32_767
+# Suggestions (I-NARR-001) per 取り組み: enough to act on, never thousands for one pasted text.
+MAX_SUGGESTIONS = 30
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ def covers(item: str, unit: str, m: Mention, year: int, text: str = "") -> int:
     """The match tier of a 実績数値 row (項目, 単位) for a mention of ``text``; 0: not the same figure."""
     if _in_unit(1.0, m.unit, unit) is None:
         return 0
+    item = re.sub(rf"[（(]{re.escape(unit)}[)）]( \d+)?$| \d+$", "", item.strip())  # 経費削減（円）, 寄附 2
     return _tiers(item, m, year, text)
 
 
@@ -111,6 +119,17 @@ def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
+def check_unconfirmed(ctx: Context) -> None:
+    """E-NARR-001 for each imported value still marked 【要確認】: never consolidated unchecked."""
+    for sheet_key, keys in (("survey", ("prev", "curr")), ("figures", ("note",))):
+        sheet = ctx.sub.spec.sheet(sheet_key)
+        for record in ctx.sub.records(sheet_key):
+            for key in keys:
+                cell = record.cells.get(key)
+                if usable(cell) and UNCONFIRMED in cell.text:
+                    ctx.add(codes.NARR_UNCONFIRMED, cell, label=sheet.column(key).label, value=cell.text[:40])
+
+
 def check_narrative_figures(ctx: Context) -> None:
     """W-NARR-001 for a 実績数値 value the text contradicts; I-NARR-001 for a figure with no row."""
     spec = ctx.sub.spec
@@ -123,7 +142,7 @@ def check_narrative_figures(ctx: Context) -> None:
         texts[no] = {}
         for key in YEAR_KEYS:
             cell = record.cells.get(key)
-            if usable(cell) and isinstance(cell.value, str):
+            if usable(cell) and isinstance(cell.value, str) and len(cell.value) <= MAX_TEXT:
                 exact = [m for m in extract(cell.value) if not m.approximate and not m.is_range]
                 texts[no][key] = _Text(cell, exact)
     rows: dict[str, list[Record]] = {}
@@ -157,9 +176,8 @@ def check_narrative_figures(ctx: Context) -> None:
     for no, by_year in texts.items():
         prev, curr = by_year.get("prev"), by_year.get("curr")
         pairs = pair_mentions(prev.mentions if prev else [], curr.mentions if curr else [], years)
-        for pair in pairs:
-            if _covered(pair, rows.get(no, []), years, (_text_of(prev), _text_of(curr))):
-                continue
+        for pair in [p for p in pairs if not _covered(p, rows.get(no, []), years, (_text_of(prev), _text_of(curr)))][
+                :MAX_SUGGESTIONS]:
             _suggest(ctx, pair, prev, curr, no)
 
 

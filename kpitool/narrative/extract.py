@@ -73,6 +73,7 @@ MONEY_SCALES = {"円": 1, "千円": 10**3, "万円": 10**4, "百万円": 10**6, 
                 "兆円": 10**12}
 _COUNT_MULTIPLIERS = {"万": 10**4, "億": 10**8, "千": 10**3}
 
+MAX_CLAUSE = 160
 _NUM_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _CIRCLED = "".join(chr(c) for c in range(0x2460, 0x2474)) + "".join(chr(c) for c in range(0x3251, 0x325F))
 _STRONG = set("。!?\n\t●■◆◇○□★☆※【】<>") | set(_CIRCLED)
@@ -252,7 +253,9 @@ def _is_bullet(s: str, i: int) -> bool:
 
 
 def _clause_start(s: str, pos: int, lo: int, *, weak: bool = True) -> int:
-    """Where the clause ending at ``pos`` starts; a (…) group is skipped whole."""
+    """Where the clause ending at ``pos`` starts; a (…) group is skipped whole. A clause is at
+    most MAX_CLAUSE characters, so a text without punctuation stays linear."""
+    lo = max(lo, pos - MAX_CLAUSE)
     depth, i = 0, pos - 1
     while i >= lo:
         c = s[i]

@@ -23,6 +23,8 @@ __all__ = ["Pair", "label_key", "pair_mentions", "similarity"]
 
 # Sentences of one thing in two years differ in their numbers and a word or two.
 MIN_SIMILARITY = 0.5
+# Above this many sentence comparisons in one group, figures pair in their order (bounded time).
+MAX_COMPARISONS = 2_500
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,9 @@ def _match(
             continue
         if len(ps) == 1 and len(cs) == 1:
             matched[ps[0]] = cs[0]
+            continue
+        if len(ps) * len(cs) > MAX_COMPARISONS:  # a text repeating one sentence: pair in order
+            matched.update(zip(ps, cs, strict=False))
             continue
         scores = sorted(
             ((similarity(_context(prev[i], y_prev), _context(curr[j], y_curr)), -abs(n - k), i, j)
