@@ -234,7 +234,9 @@ def _scan_sheet(xml: bytes, percent_styles: frozenset[int]) -> dict[tuple[int, i
         notes[(int(m.group(2)) - 1, _col_index(m.group(1)))] = _CellNote(
             error=value.group(1).decode() if is_error and value else None,
             formula=has_formula,
-            uncached=has_formula and value is None,
+            # openpyxl with lxml writes <v></v> for a formula it never calculated; only a text
+            # result (t="str") may cache the empty string
+            uncached=has_formula and (value is None or (value.group(1) == b"" and attrs.get(b"t") != b"str")),
             percent=percent,
         )
     return notes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbooks import filled, findings, make_config
+from workbooks import filled, make_config
 
 from kpitool import codes
 from kpitool.findings import Severity
@@ -24,6 +24,11 @@ def figure_row(item: str, unit: str, prev: object, curr: object, no: str = "1") 
 def cell(path: Path, sheet_key: str, row: int, column: str) -> str:
     """Where a value is, as the reader sees it (the template's layout may move columns)."""
     return read_submission(path).records(sheet_key)[row].cells[column].cell
+
+
+def findings(path: Path):
+    """Every finding, the text/figure agreement included (workbooks.findings leaves it out)."""
+    return validate_file(path, make_config()).report.findings
 
 
 def narr(path: Path) -> list[tuple[str, str, str]]:

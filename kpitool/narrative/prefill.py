@@ -45,9 +45,9 @@ def _value(value: float | None) -> Any:
     return int(value) if float(value).is_integer() else value
 
 
-def _note(pair: Pair, marker: str) -> str:
-    quotes = [f"{label}「{m.sentence}」" for label, m in (("前年度", pair.prev), ("当年度", pair.curr)) if m]
-    return f"{marker}文章から取り込んだ数値です。確認して{marker}を消してください。" + "／".join(quotes)[:600]
+def _note(marker: str) -> str:
+    """Short enough to print on one line; the sentences quoted are in 実績数値候補.csv."""
+    return f"{marker}文章から取り込み"
 
 
 def write_prefilled_templates(
@@ -82,7 +82,7 @@ def write_prefilled_templates(
                     "initiative_no": str(initiative.number), "item": item, "unit": pair.unit, "direction": "",
                     "prev": _value(pair.prev.value if pair.prev else None),
                     "curr": _value(pair.curr.value if pair.curr else None),
-                    "note": _note(pair, UNCONFIRMED),
+                    "note": _note(UNCONFIRMED),
                 })
         name = _UNSAFE_NAME.sub("_", viewpoint).strip("_")[:40] or "視点なし"
         data = FilledData(basic={"municipality": municipality} if municipality else {},
