@@ -496,7 +496,7 @@ NARR_UNCONFIRMED = CATALOGUE.add(
 )
 NARR_FIGURE_DIFFERS = CATALOGUE.add(
     "W-NARR-001", W, "実績の文章と実績数値が違います",
-    "実績調査 {text_cell} の文章では「{quote}」ですが、実績数値の「{item}」（{unit}）は {figure} です。",
+    "実績調査の文章（{text_cell}）では「{quote}」ですが、実績数値の「{item}」（{unit}）は {figure} です。",
     "どちらが正しいか確認し、文章か実績数値のどちらかを直してください。",
     "NARR",
 )
