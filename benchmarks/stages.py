@@ -16,7 +16,7 @@ Stages:
   loop. (The instructions and the hidden roster list are read but not written: concatenating
   1,741 copies of a 1,776-name list would exceed Excel's row limit and only slow the baseline.)
 - ``read_validate``: kpitool's read + validate of every file, in parallel as consolidate does.
-- ``kpitool``: kpitool's full ``consolidate`` + ``write_master`` (master workbook and CSV).
+- ``kpitool``: kpitool's full 集約 (``pipeline.run_consolidation``: consolidate, then the master workbook and CSV).
 """
 
 from __future__ import annotations
@@ -157,15 +157,16 @@ def _paths_in(value: Any) -> list[Path]:
 def _kpitool(files: list[Path], work: Path, config_path: Path) -> dict[str, Any]:
     from kpitool.config import load_config
 
-    consolidate = importlib.import_module("kpitool.consolidate").consolidate
-    write_master = importlib.import_module("kpitool.master.writer").write_master
+    run_consolidation = importlib.import_module("kpitool.pipeline").run_consolidation
     config = load_config(config_path)
     inbox = files[0].parent
+    marks: list[float] = []
     started = time.perf_counter()
-    consolidation = consolidate(inbox, config)
-    consolidated = time.perf_counter()
-    outputs = write_master(consolidation, work / "master.xlsx")
+    # What the 集約 click runs; on_stage marks the end of consolidation, the start of writing.
+    run = run_consolidation(inbox, config, work / "master.xlsx", on_stage=lambda _text: marks.append(time.perf_counter()))
     written = time.perf_counter()
+    consolidated = marks[0]
+    consolidation, outputs = run.consolidation, run.outputs
     paths = _paths_in(outputs)
     return {
         "consolidate_seconds": round(consolidated - started, 3),

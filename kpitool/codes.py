@@ -531,14 +531,14 @@ GROUP_TITLES["CONS"] = "集約"
 
 DUPLICATE_TIE = CATALOGUE.add(
     "W-CONS-001", W, "どれが最新か分からないファイルがあります",
-    "部局「{department}」のファイル {files} は作成日（{value}）が同じで、更新日時の差も{seconds}秒以内のため、"
+    "部局「{department}」のファイル{files}は作成日（{value}）が同じで、更新日時の差も{seconds}秒以内のため、"
     "どれが新しいか分かりません。エラーのない「{chosen}」を集約しました。",
     "どのファイルが最新か部局に確認し、古いファイルを受付フォルダから外してください。",
     "CONS",
 )
 DUPLICATE_UNDECIDED = CATALOGUE.add(
     "E-CONS-001", E, "どのファイルを集約するか決められません",
-    "部局「{department}」のファイル {files} は作成日（{value}）が同じで、更新日時の差も{seconds}秒以内のため、"
+    "部局「{department}」のファイル{files}は作成日（{value}）が同じで、更新日時の差も{seconds}秒以内のため、"
     "どれが最新か決められません。どのファイルも集約していません（要確認）。",
     "どのファイルが最新か部局に確認し、ほかのファイルを受付フォルダから外してから、もう一度実行してください。",
     "CONS",

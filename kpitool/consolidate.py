@@ -414,16 +414,21 @@ def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str
 
     for status, label in ((Status.MISSING, "未提出の部局"), (Status.NEEDS_FIX, "要修正"),
                           (Status.UNREADABLE, "取込不可"), (Status.REVIEW, "要確認（どのファイルが最新か決められない）"),
-                          (Status.SUPERSEDED, "重複（集約しなかった古いファイル）")):
+                          (Status.SUPERSEDED, "重複（集約しなかったファイル）")):
         listed = names(status)
         if listed:
             lines.append(f"{label}: {'、'.join(listed)}")
     if consolidation.ignored:
         lines.append(f"対象外のファイル: {len(consolidation.ignored)}件（{'、'.join(n for n, _ in consolidation.ignored)}）")
+    # A superseded file's findings stay in the master's 検証結果 but are not open: the file that
+    # speaks for its department is the one to fix (validate counts the same way).
     findings = consolidation.findings
-    errors = int((findings["severity"] == str(Severity.ERROR)).sum()) if len(findings) else 0
-    warnings = int((findings["severity"] == str(Severity.WARNING)).sum()) if len(findings) else 0
-    lines.append(f"指摘: エラー {errors}件・警告 {warnings}件")
+    superseded = set(subs.loc[subs["status"] == str(Status.SUPERSEDED), "file"])
+    open_findings = findings[~findings["file"].isin(superseded)] if len(findings) else findings
+    errors = int((open_findings["severity"] == str(Severity.ERROR)).sum()) if len(open_findings) else 0
+    warnings = int((open_findings["severity"] == str(Severity.WARNING)).sum()) if len(open_findings) else 0
+    left_out = "（重複のファイルの指摘は除く）" if len(open_findings) < len(findings) else ""
+    lines.append(f"指摘: エラー {errors}件・警告 {warnings}件{left_out}")
     lines.append(
         f"集約した行: 事業成果目標 {len(consolidation.kpis)}行・実績調査 {len(consolidation.survey)}行・"
         f"実績数値 {len(consolidation.figures)}行"

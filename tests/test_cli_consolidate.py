@@ -33,7 +33,7 @@ def test_consolidate_demo_inbox(demo_root: Path, capsys: pytest.CaptureFixture[s
         "  提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 要確認 0 / 取込不可 0",
         "  未提出の部局: 教育文化部",
         "  要修正: 地域支援部（05_地域支援部.xlsx）",
-        "  重複（集約しなかった古いファイル）: 財務部（04_財務部_第1版.xlsx）",
+        "  重複（集約しなかったファイル）: 財務部（04_財務部_第1版.xlsx）",
     ]
     assert lines[-4:] == [
         f"  集約ファイル: {out_dir / 'master.xlsx'}",
