@@ -31,6 +31,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"{problem} (required under CI=true; see tests/paths.py)")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow end-to-end tests carry the ``slow`` marker (``pytest -m "not slow"`` while iterating;
+    ``make test`` runs them all): LibreOffice round trips, and the hostile inbox run."""
+    for item in items:
+        hostile_run = item.module is not None and item.module.__name__ == "test_hostile" and (
+            "run" in getattr(item, "fixturenames", ())
+        )
+        if hostile_run or item.get_closest_marker("libreoffice"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def config() -> Config:
     return Config(municipality="菊川市", departments=tuple(Department(n) for n in ROSTER))

@@ -219,8 +219,7 @@ class Run:
 def run(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Run:
     """One consolidation of every file but the gap cases (which may break the run for
     everyone, so each has its own test), in an inbox of hard links to the generated files."""
-    from kpitool.consolidate import consolidate
-    from kpitool.master.writer import write_master
+    from kpitool.pipeline import run_consolidation
 
     folder = tmp_path_factory.mktemp("mixed") / "inbox"
     folder.mkdir()
@@ -229,9 +228,8 @@ def run(inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Run:
         if path.name not in gaps:
             os.link(path, folder / path.name)
     before = fingerprint(folder)
-    consolidation = consolidate(folder, make_config())
-    master = write_master(consolidation, folder.parent / "集約.xlsx").master
-    return Run(consolidation, master, folder, before, fingerprint(folder))
+    done = run_consolidation(folder, make_config(), folder.parent / "集約.xlsx")  # what 集約 runs
+    return Run(done.consolidation, done.outputs.master, folder, before, fingerprint(folder))
 
 
 def _rows(run: Run, file: str) -> list[dict[str, Any]]:
