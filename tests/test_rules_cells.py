@@ -145,7 +145,7 @@ def test_uncached_formula_in_a_required_cell_is_not_also_empty(tmp_path: Path) -
 def test_control_characters(tmp_path: Path) -> None:
     path = filled(tmp_path, survey={0: {"curr": "提出件数\x07515件"}})
     (finding,) = findings(path)
-    assert finding.compact() == ("実績調査", "F4", codes.CELL_CONTROL_CHARS)
+    assert finding.compact() == ("実績調査", "G4", codes.CELL_CONTROL_CHARS)  # 令和5年度実績 (v2 columns)
     assert finding.value == "提出件数?515件"
 
 

@@ -78,11 +78,11 @@ def test_template_sheets_copied_into_a_new_book(tmp_path: Path) -> None:
 def test_other_template_version(tmp_path: Path) -> None:
     path = filled(tmp_path)
     wb = openpyxl.load_workbook(path)
-    wb["_kpitool"]["B2"] = 2
+    wb["_kpitool"]["B2"] = 3
     wb.save(path)
     (finding,) = findings(path)
     assert finding.compact() == ("", "", codes.TPL_VERSION)
-    assert finding.message == "様式の版が 2 です（現在の版は 1）。"
+    assert finding.message == "この提出様式は第3版です。現在の様式は第2版で、列が異なるため集約できません。"
 
 
 def test_template_of_other_fiscal_years_is_read_with_its_own_headers(tmp_path: Path) -> None:
