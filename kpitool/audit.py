@@ -44,6 +44,7 @@ from kpitool.master.layout import (
     achievement_result,
     column_letter,
     layouts,
+    progress_result,
     same,
     variance_results,
 )
@@ -333,6 +334,8 @@ def _check_formulas(report: AuditReport, sheet: str, layout: SheetLayout, formul
         expected |= {"change": change, "rate": rate, "evaluation": evaluation}
         if "achievement" in col:
             expected["achievement"] = achievement_result(value("target"), value("curr"), value("direction"))
+        if "progress" in col:
+            expected["progress"] = progress_result(value("base"), value("target"), value("curr"), value("direction"))
         for key, wanted in expected.items():
             if not formula(key):
                 continue
@@ -368,20 +371,14 @@ def _evaluations(layout: SheetLayout, formulas: Grid, values: Grid) -> list[Any]
 def _check_summary(report: AuditReport, config: Any, run_at: str, sheets: dict[str, SheetLayout],
                    values: dict[str, Grid], evaluations: list[Any]) -> None:
     """Rebuild 概要 from the data sheets and compare every cell."""
-    import pandas as pd
-
-    from kpitool.master.summary import evaluation_counts, status_counts, summary_grid, tallies_of
+    from kpitool.master.summary import facts_from_columns, status_counts, summary_grid
 
     def column(sheet: str, key: str) -> list[Any]:
         index = sheets[sheet].index(key)
         return [_at(values[sheet], r, index) for r in _data_rows(values[sheet])]
 
-    kpis = pd.DataFrame({"department": column(KPIS, "department"), "grade": column(KPIS, "grade")},
-                        dtype="object")
-    expected = summary_grid(
-        config, run_at, status_counts(column(SUBMISSIONS, "status")), tallies_of(kpis, config),
-        evaluation_counts(zip(column(FIGURES, "department"), evaluations, strict=True)),
-    )
+    facts = facts_from_columns(config.grades, column, evaluations)
+    expected = summary_grid(config, run_at, status_counts(column(SUBMISSIONS, "status")), facts)
     actual = values.get(SUMMARY, [])
     height = max(len(expected.rows), len(_data_rows(actual, 0)) and _data_rows(actual, 0)[-1] + 1)
     for r in range(height):

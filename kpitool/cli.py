@@ -114,7 +114,7 @@ def _template(args: argparse.Namespace) -> int:
         out_dir / template_filename(config.fiscal_years),
         roster=config.roster,
         fiscal_years=config.fiscal_years,
-        grades=config.grades.letters,
+        grades=config.grades,
         municipality=config.municipality, survey=config.survey, settings=config.template,
     )
     say(f"提出様式を作成しました: {path}")

@@ -263,8 +263,8 @@ KPI_REQUIRED = CATALOGUE.add(
 )
 KPI_BAD_DIRECTION = CATALOGUE.add(
     "E-KPI-003", E, "方向が正しくありません",
-    "方向「{value}」は ↑ でも ↓ でもありません。",
-    "一覧から ↑（高いほど良い）か ↓（低いほど良い）を選んでください。",
+    "方向「{value}」は ↑・↓・→ のどれでもありません。",
+    "一覧から ↑（高いほど良い）・↓（低いほど良い）・→（参考値）のどれかを選んでください。",
     "KPI",
 )
 KPI_BAD_GRADE = CATALOGUE.add(
@@ -274,9 +274,21 @@ KPI_BAD_GRADE = CATALOGUE.add(
     "KPI",
 )
 KPI_GRADE_INCONSISTENT = CATALOGUE.add(
-    "W-KPI-001", W, "達成状況が達成率と合いません",
-    "達成状況は「{value}」ですが、目標値 {target} と実績 {actual} から計算した達成率 {rate} では「{suggested}」です。",
-    "達成状況か、目標値・実績の値を確認してください（区分の基準: {criteria}）。",
+    "W-KPI-001", W, "達成状況が区分の基準と合いません",
+    "達成状況「{grade}」は{requirement}の区分ですが、目標値 {target} と実績 {actual} から計算した達成率は {rate} です。",
+    "目標値・実績・方向の値を確認してください。区分の基準: {criteria}",
+    "KPI",
+)
+KPI_BAD_YEAR = CATALOGUE.add(
+    "E-KPI-005", E, "年度として読めません",
+    "「{label}」の「{value}」は年度として読めません。",
+    "2016、2016年度、平成28年度、R4 のように年度を入力してください。",
+    "KPI",
+)
+KPI_YEAR_ORDER = CATALOGUE.add(
+    "W-KPI-002", W, "目標年度が基準年度より前です",
+    "目標年度 {target_year}年度 が基準年度 {base_year}年度 より前です。",
+    "基準年度と目標年度が入れ替わっていないか確認してください。",
     "KPI",
 )
 
@@ -329,8 +341,8 @@ FIG_REQUIRED = CATALOGUE.add(
 )
 FIG_BAD_DIRECTION = CATALOGUE.add(
     "E-FIG-004", E, "方向が正しくありません",
-    "方向「{value}」は ↑ でも ↓ でもありません。",
-    "一覧から ↑（高いほど良い）か ↓（低いほど良い）を選んでください。",
+    "方向「{value}」は ↑・↓・→ のどれでもありません。",
+    "一覧から ↑（高いほど良い）・↓（低いほど良い）・→（参考値）のどれかを選んでください。",
     "FIG",
 )
 
@@ -400,6 +412,13 @@ UNIT_TARGET_JUMP = CATALOGUE.add(
     "W-UNIT-002", W, "目標値と実績の桁が大きく違います",
     "目標値 {target} と実績 {actual} で約{ratio}倍の差があります{cause}。",
     "目標値と実績が同じ単位で入力されているか確認してください。",
+    "UNIT",
+)
+UNIT_RANK_UP = CATALOGUE.add(
+    "W-UNIT-003", W, "順位の指標が「高いほど良い」になっています",
+    "単位「{unit}」は順位ですが、方向が「↑（高いほど良い）」です。順位は数が小さいほど上位なので、"
+    "このままでは順位が下がると改善・達成と計算されます。",
+    "順位が上がる（数が小さくなる）ほど良い指標なら方向を「↓（低いほど良い）」にしてください。",
     "UNIT",
 )
 
@@ -547,6 +566,12 @@ CONS_UNIT_MISMATCH = CATALOGUE.add(
     "W-CONS-003", W, "単位が違うため増減を計算しません",
     "「{value}」の単位「{typed}」が、この行の単位「{unit}」と違うため、増減・達成率を計算しません{scale}。",
     "単位列の単位で表した数値だけを入力してください（例: 単位が千円なら 1,167,400）。",
+    "CONS",
+)
+CONS_SAME_INDICATOR = CATALOGUE.add(
+    "W-CONS-004", W, "同じ指標の値が部局によって違います",
+    "指標「{indicator}」（{unit}）の{year}が、{here} では {value}、{there} では {other} です。",
+    "同じ指標なら、どちらの値が正しいか両部局に確認してください。別の指標なら指標名を区別してください。",
     "CONS",
 )
 INBOX_FILE_CHANGED = CATALOGUE.add(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kpitool.errors import ConfigError
+from kpitool.grades import JUDGEMENT, RATE, SCHEMES, Grades
 from kpitool.structure import (
     EXAMPLE_SECTIONS,
     Settings,
@@ -23,6 +24,8 @@ from kpitool.structure import (
     parse_settings,
     settings_dict,
 )
+
+__all__ = ["CONFIG_FILENAME", "Config", "Department", "Grades", "config_from_dict", "load_config"]
 
 CONFIG_FILENAME = "kpitool.toml"
 DEFAULT_FISCAL_YEARS = (2022, 2023)
@@ -34,14 +37,6 @@ class Department:
 
     name: str
     code: str = ""
-
-
-@dataclass(frozen=True)
-class Grades:
-    """Grade letters (best first) and the minimum 達成率 for each but the last."""
-
-    letters: tuple[str, ...] = ("A", "B", "C")
-    minimum_rates: tuple[float, ...] = (1.0, 0.8)
 
 
 @dataclass(frozen=True)
@@ -86,10 +81,22 @@ departments = [
 ]
 
 [grades]
-# 達成状況の区分（良い順）と、各区分に必要な達成率の下限（最後の区分は不要）。
-# 例：S/A/B/C にする場合 letters = ["S", "A", "B", "C"], minimum_rates = [1.2, 1.0, 0.8]
+# 達成状況の区分の決め方。
+#   "judgement"（既定）: 各部局が判断します。A・B は達成率100%以上、C は100%未満の区分です。
+#   "rate": 達成率の下限（minimum_rates）で区分します。空欄の区分は達成率から補完します。
+scheme = "judgement"
+# 区分（良い順）とその意味。
 letters = ["A", "B", "C"]
-minimum_rates = [1.0, 0.8]
+labels = ["目標どおり達成", "達成したが課題が残る", "達成できなかった"]
+# judgement のとき：達成率100%以上が必要な区分。
+achieved = ["A", "B"]
+# rate にする場合の例（S/A/B/C）:
+#   scheme = "rate"
+#   letters = ["S", "A", "B", "C"]
+#   labels = ["目標を大きく上回った", "目標を達成", "おおむね達成", "未達成"]
+#   minimum_rates = [1.2, 1.0, 0.8]   # 各区分に必要な達成率の下限（最後の区分は不要）
+# 概要の集計で数えるものの呼び方（例: "重点施策"）。
+subject = "成果指標"
 
 [validation]
 # 前年度から何倍以上（または何分の1以下）に変わったら警告するか（円と千円の取り違え対策）。
@@ -117,7 +124,7 @@ keep_backups = true
 _TOP_KEYS = {"municipality", "fiscal_years", "departments", "grades", "validation", "master", "rollover", "history",
              "template", "survey"}  # the last two: kpitool.structure
 _SECTION_KEYS = {
-    "grades": {"letters", "minimum_rates"},
+    "grades": {"scheme", "letters", "labels", "achieved", "minimum_rates", "subject"},
     "validation": {"year_jump_ratio", "consolidate_with_errors"},
     "master": {"protect_password", "keep_backups"},
     "rollover": {"renamed"},
@@ -208,19 +215,7 @@ def config_from_dict(data: dict[str, Any], *, source: Path | None = None) -> Con
     if dupes:
         raise fail("departments", f"部局名が重複しています: {'、'.join(dupes)}")
 
-    grades_section = data.get("grades", {})
-    letters = grades_section.get("letters", list(Grades.letters))
-    rates = grades_section.get("minimum_rates", list(Grades.minimum_rates))
-    if not (isinstance(letters, list) and len(letters) >= 2 and all(isinstance(x, str) and x for x in letters)):
-        raise fail("grades.letters", "達成状況の区分を2つ以上の文字列で指定してください（例: [\"A\", \"B\", \"C\"]）。")
-    if len(set(letters)) != len(letters):
-        raise fail("grades.letters", "区分が重複しています。")
-    if not (isinstance(rates, list) and all(isinstance(x, int | float) and not isinstance(x, bool) for x in rates)):
-        raise fail("grades.minimum_rates", "達成率の下限を数値の一覧で指定してください（例: [1.0, 0.8]）。")
-    if len(rates) != len(letters) - 1:
-        raise fail("grades.minimum_rates", f"区分が {len(letters)} 個なので、下限は {len(letters) - 1} 個必要です。")
-    if any(a <= b for a, b in itertools.pairwise(rates)):
-        raise fail("grades.minimum_rates", "下限は大きい順に並べてください。")
+    grades = _grades(data.get("grades", {}), fail)
 
     validation = data.get("validation", {})
     ratio = validation.get("year_jump_ratio", 500)
@@ -259,7 +254,7 @@ def config_from_dict(data: dict[str, Any], *, source: Path | None = None) -> Con
         municipality=municipality.strip(),
         departments=tuple(departments),
         fiscal_years=(years[0], years[1]),
-        grades=Grades(tuple(letters), tuple(float(r) for r in rates)),
+        grades=grades,
         year_jump_ratio=float(ratio),
         consolidate_with_errors=with_errors,
         protect_password=password,
@@ -270,13 +265,83 @@ def config_from_dict(data: dict[str, Any], *, source: Path | None = None) -> Con
     )
 
 
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) and x.strip() for x in value)
+
+
+def _grades(section: dict[str, Any], fail: Any) -> Grades:
+    """``[grades]``: the scheme, letters, labels and bands (kpitool.grades says what they mean).
+
+    Configs written before schemes existed have ``letters`` and ``minimum_rates`` only: those
+    are rate bands, so they keep meaning ``scheme = "rate"``.
+    """
+    scheme = section.get("scheme", RATE if "minimum_rates" in section else JUDGEMENT)
+    if scheme not in SCHEMES:
+        raise fail("grades.scheme", f"\"{JUDGEMENT}\"（部局の判断）か \"{RATE}\"（達成率で区分）を指定してください。")
+    letters = section.get("letters", list(Grades.letters))
+    if not (_strings(letters) and len(letters) >= 2):
+        raise fail("grades.letters", "達成状況の区分を2つ以上の文字列で指定してください（例: [\"A\", \"B\", \"C\"]）。")
+    letters = [x.strip() for x in letters]
+    if len(set(letters)) != len(letters):
+        raise fail("grades.letters", "区分が重複しています。")
+    if "未評価" in letters:
+        raise fail("grades.letters", "「未評価」は区分に使えません（空欄の集計に使います）。")
+    labels = section.get("labels", [])
+    if not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
+        raise fail("grades.labels", "区分の意味を文字列の一覧で指定してください。")
+    if labels and len(labels) != len(letters):
+        raise fail("grades.labels", f"区分が {len(letters)} 個なので、意味も {len(letters)} 個必要です。")
+    achieved = section.get("achieved", [])
+    rates = section.get("minimum_rates", [])
+    if scheme == JUDGEMENT:
+        if "minimum_rates" in section:
+            raise fail("grades.minimum_rates", "scheme = \"rate\" のときだけ指定できます。")
+        if not isinstance(achieved, list) or any(a not in letters for a in achieved):
+            raise fail("grades.achieved", f"達成率100%以上が必要な区分を letters（{'・'.join(letters)}）から選んでください。")
+        if achieved and set(achieved) == set(letters):
+            raise fail("grades.achieved", "達成率100%未満の区分が1つ以上必要です。")
+    else:
+        if "achieved" in section:
+            raise fail("grades.achieved", "scheme = \"judgement\" のときだけ指定できます。")
+        if not (isinstance(rates, list) and all(isinstance(x, int | float) and not isinstance(x, bool) for x in rates)):
+            raise fail("grades.minimum_rates", "達成率の下限を数値の一覧で指定してください（例: [1.0, 0.8]）。")
+        if not rates and letters != list(Grades.letters):
+            raise fail("grades.minimum_rates", f"区分が {len(letters)} 個なので、下限は {len(letters) - 1} 個必要です。")
+        if rates and len(rates) != len(letters) - 1:
+            raise fail("grades.minimum_rates", f"区分が {len(letters)} 個なので、下限は {len(letters) - 1} 個必要です。")
+        if any(a <= b for a, b in itertools.pairwise(rates)) or any(r <= 0 for r in rates):
+            raise fail("grades.minimum_rates", "下限は0より大きい数値を大きい順に並べてください。")
+    subject = section.get("subject", Grades.subject)
+    if not isinstance(subject, str) or not subject.strip():
+        raise fail("grades.subject", "集計で数えるものの呼び方を文字列で指定してください（例: \"成果指標\"）。")
+    return Grades(
+        letters=tuple(letters),
+        minimum_rates=tuple(float(r) for r in rates),
+        scheme=scheme,
+        labels=tuple(x.strip() for x in labels),
+        achieved=tuple(achieved),
+        subject=subject.strip(),
+    )
+
+
+def _grades_dict(grades: Grades) -> dict[str, Any]:
+    """``[grades]`` as written back: only the keys of its scheme, so it reads in again."""
+    out: dict[str, Any] = {"scheme": grades.scheme, "letters": list(grades.letters), "labels": list(grades.labels)}
+    if grades.is_rate:
+        out["minimum_rates"] = list(grades.minimum_rates)
+    else:
+        out["achieved"] = list(grades.achieved)
+    out["subject"] = grades.subject
+    return out
+
+
 def config_to_dict(config: Config) -> dict[str, Any]:
     """The config as plain data, for the audit log and the digest (source path excluded)."""
     return {
         "municipality": config.municipality,
         "fiscal_years": list(config.fiscal_years),
         "departments": [{"name": d.name, "code": d.code} for d in config.departments],
-        "grades": {"letters": list(config.grades.letters), "minimum_rates": list(config.grades.minimum_rates)},
+        "grades": _grades_dict(config.grades),
         "validation": {
             "year_jump_ratio": config.year_jump_ratio,
             "consolidate_with_errors": config.consolidate_with_errors,

@@ -75,7 +75,7 @@ _SEVERITY = FINDING_KEYS.index("severity")
 _FILE = FINDING_KEYS.index("file")
 
 # Numeric columns of each frame (the rest hold str or None).
-KPI_FLOATS = frozenset({"target", "prev", "curr", "achievement", "change", "rate"})
+KPI_FLOATS = frozenset({"base", "target", "prev", "curr", "achievement", "progress", "change", "rate"})
 FIGURE_FLOATS = frozenset({"prev", "curr", "change", "rate"})
 INT_COLUMNS = frozenset({"size", "errors", "warnings"})
 BOOL_COLUMNS = frozenset({"included"})
@@ -309,6 +309,16 @@ def _frame(
     return pd.DataFrame(data, columns=list(columns))
 
 
+def _across_departments(kpi_rows: Sequence[Sequence[Any]], config: Config) -> list[Finding]:
+    """The same indicator with different values in two departments (kpitool.crosscheck)."""
+    from kpitool.crosscheck import conflicting_kpis
+    from kpitool.spec import template_spec
+
+    sheet = template_spec(tuple(config.fiscal_years)).sheet("kpis")
+    labels = (sheet.column("prev").label, sheet.column("curr").label)
+    return conflicting_kpis((dict(zip(KPI_COLUMNS, row, strict=True)) for row in kpi_rows), labels)
+
+
 def consolidate(
     inbox: Path | str,
     config: Config,
@@ -365,7 +375,9 @@ def consolidate(
                 included.append(o)
 
     findings = [row for o in outcomes for row in (*o.findings, *extra.get(o.name, []))]
-    kpis = _frame([r for o in included for r in o.kpis], KPI_COLUMNS, KPI_FLOATS)
+    kpi_rows = [r for o in included for r in o.kpis]
+    findings.extend(_finding_row(f, f.file) for f in _across_departments(kpi_rows, config))
+    kpis = _frame(kpi_rows, KPI_COLUMNS, KPI_FLOATS)
     from kpitool.survey import grade_tallies
 
     return Consolidation(
@@ -433,10 +445,10 @@ def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str
         f"集約した行: 事業成果目標 {len(consolidation.kpis)}行・実績調査 {len(consolidation.survey)}行・"
         f"実績数値 {len(consolidation.figures)}行"
     )
-    from kpitool.survey import TOTAL, tally_sentences
+    from kpitool.master.summary import facts_from_consolidation, headline
 
-    if consolidation.tallies and len(consolidation.kpis):
-        lines.append(f"達成状況: {tally_sentences({TOTAL: consolidation.tallies[TOTAL]})[TOTAL]}")
+    if len(consolidation.kpis):
+        lines.append(f"達成状況: {headline(facts_from_consolidation(consolidation), consolidation.config.grades)}")
     if outputs is not None:
         lines.append(f"集約ファイル: {outputs.master}")
         lines.extend(f"CSV: {path}" for path in outputs.csvs)

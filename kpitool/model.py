@@ -54,15 +54,19 @@ SUBMISSION_COLUMNS = (
 # 事業成果目標: one row per KPI of an included submission.
 KPI_COLUMNS = (
     "department", "no", "policy", "indicator", "unit", "direction",
-    "target", "prev", "curr",  # float or None
-    "target_text", "prev_text", "curr_text",  # as written in the cell
-    "target_marker", "prev_marker", "curr_marker",  # "-", "…", "x" or None
-    "grade",  # 達成状況 as submitted
+    "base", "target", "prev", "curr",  # float or None
+    "base_text", "target_text", "prev_text", "curr_text",  # as written in the cell
+    "base_marker", "target_marker", "prev_marker", "curr_marker",  # "-", "…", "x" or None
+    "base_year", "target_year",  # 基準年度 / 目標年度 (Western fiscal year) or None
+    "target_kind",  # 目標の種類: 数値 / 定性 / なし (kpitool.targets)
+    "grade",  # 達成状況: as submitted, or filled from the bands (rate scheme, blank grade)
+    "grade_basis",  # how the grade came about (kpitool.grades BASIS_*), None when blank
     "achievement",  # 達成率 (当年度実績 vs 目標値, follows 方向) or None
-    "suggested_grade",  # from the configured thresholds, or None
+    "progress",  # 進捗率 (実績 − 基準値) / (目標値 − 基準値) or None
+    "suggested_grade",  # the band of 達成率 under the rate scheme, or None
     "change", "change_unit", "rate", "rate_text", "evaluation", "reason",  # variance prev→curr
     "source",  # "file!事業成果目標!A7": the row
-    "source_target", "source_prev", "source_curr",  # "file!事業成果目標!F7" …
+    "source_base", "source_target", "source_prev", "source_curr",  # "file!事業成果目標!F7" …
 )
 
 # 実績調査: one row per 取り組み.
@@ -85,8 +89,10 @@ LABELS: dict[str, str] = {
     "note": "備考", "no": "番号", "policy": "施策・事業名", "indicator": "指標名", "unit": "単位",
     "direction": "方向", "target": "目標値", "grade": "達成状況", "achievement": "達成率",
     "suggested_grade": "達成率による区分", "change": "増減", "change_unit": "増減の単位", "rate": "増減率",
-    "rate_text": "増減率（表示）", "evaluation": "評価", "reason": "増減なしの理由",
+    "rate_text": "増減率（表示）", "evaluation": "評価", "reason": "比較不可の理由",
     "viewpoint": "視点", "heading": "中見出し", "initiative": "取り組み名", "content": "内容", "plan": "関連する計画・制度",
+    "direction_words": "方向の意味", "base": "基準値", "base_year": "基準年度", "target_year": "目標年度",
+    "target_kind": "目標の種類", "grade_basis": "区分の根拠", "progress": "進捗率", "source_base": "出典（基準値）",
     "initiative_no": "取り組み番号", "item": "項目", "source": "出典",
     "source_target": "出典（目標値）", "source_prev": "出典（前年度）", "source_curr": "出典（当年度）",
 }

@@ -467,7 +467,7 @@ def _read_table(grid: _Grid, sheet: SheetSpec, sub: Submission) -> None:
         return
     header_row, positions = header
     for column, label in zip(sheet.columns, labels, strict=True):
-        if label not in positions:
+        if label not in positions and not column.optional:
             sub.structure.append(StructureProblem("missing_column", sheet.name, cell_address(header_row, 0), column.label))
     used = set(positions.values())
     first, last = min(used), max(used)

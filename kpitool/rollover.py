@@ -146,7 +146,7 @@ def rollover(master_path: Path | str, config: Config, out_dir: Path | str) -> Ro
         n = len(data.kpis) + len(data.survey) + len(data.figures)
         path = out / template_name(department, config.fiscal_years)
         write_template(path, roster=config.roster, fiscal_years=config.fiscal_years,
-                       grades=config.grades.letters, data=data, municipality=config.municipality,
+                       grades=config.grades, data=data, municipality=config.municipality,
                        survey=config.survey, settings=config.template)
         result.files[department] = path
         result.carried_rows[department] = n

@@ -19,7 +19,12 @@ DEPARTMENT_LIST_NAME = "部局名一覧"
 VIEWPOINT_LIST_NAME = "視点一覧"
 LISTS_SHEET = "_lists"
 
-DIRECTIONS = ("↑", "↓")
+UP, DOWN, NEUTRAL = "↑", "↓", "→"
+DIRECTIONS = (UP, DOWN, NEUTRAL)  # → 参考値: no 改善/悪化, no 達成率, not counted in tallies
+GRADED_DIRECTIONS = (UP, DOWN)
+DIRECTION_WORDS = {UP: "高いほど良い", DOWN: "低いほど良い", NEUTRAL: "参考値"}
+RANK_UNITS = frozenset(("位", "番目", "順位", "等"))  # a smaller number is better
+DIRECTION_PROMPT = "↑（高いほど良い）、↓（低いほど良い：順位・事故件数など）、→（参考値：良し悪しを問わない）から選んでください。"
 DEFAULT_GRADES = ("A", "B", "C")
 GRADE_MEANINGS = {
     "S": "目標を大きく上回って達成",
@@ -40,6 +45,7 @@ class Kind(StrEnum):
     GRADE = "grade"
     DEPARTMENT = "department"
     VIEWPOINT = "viewpoint"  # 視点: a dropdown of the config's list (free text without one)
+    YEAR = "year"  # a fiscal year: 2016, 2016年度, 平成28年度, R4
     ID = "id"  # 番号: a short code such as 1, 1-1, A-2
 
 
@@ -55,6 +61,8 @@ class Column:
     prompt: str = ""  # input message shown in Excel: what to type
     example: str = ""  # one example value, used in the prompt and on 記入方法
     checks: tuple[str, ...] = ()  # names of the rules in kpitool.validation.rules.CHECKS that apply
+    text_ok: bool = False  # NUMBER: a description without digits is accepted (定性の目標値, 基準値「新規」)
+    optional: bool = False  # a file without this column still reads (columns added in v2)
 
 
 @dataclass(frozen=True)
@@ -149,11 +157,18 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
                    "指標の名称を入力してください。", "SDGsミーティング参加者数"),
             Column("unit", "単位", Kind.TEXT, True, 8,
                    "単位を入力してください（人、件、円、千円、%、位など）。", "人"),
-            Column("direction", "方向", Kind.DIRECTION, True, 6,
-                   "↑（高いほど良い）または↓（低いほど良い）を選んでください。", "↑"),
+            Column("direction", "方向", Kind.DIRECTION, True, 6, DIRECTION_PROMPT, "↑", ("rank_direction",)),
+            Column("base", "基準値", Kind.NUMBER, False, 12,
+                   "計画策定時などの基準値を数値で入力してください（任意）。", "20",
+                   ("unit_matches",), text_ok=True, optional=True),
+            Column("base_year", "基準年度", Kind.YEAR, False, 10,
+                   "基準値の年度を入力してください（例: 2016、平成28年度）。", "2016", optional=True),
             Column("target", "目標値", Kind.NUMBER, False, 12,
-                   "目標値を数値で入力してください。該当なしは -。", "60",
-                   ("unit_matches", "target_jump")),
+                   "目標値を数値で入力してください。数値でない目標は文章で入力し、備考に説明を書いてください。", "60",
+                   ("unit_matches", "target_jump"), text_ok=True),
+            Column("target_year", "目標年度", Kind.YEAR, False, 10,
+                   "目標の年度を入力してください（例: 2022、令和6年度）。", "2024",
+                   ("year_order",), optional=True),
             Column("prev", f"{prev}実績", Kind.NUMBER, False, 14,
                    f"{prev}の実績を数値で入力してください。", "45",
                    ("unit_matches", "year_jump")),
@@ -161,7 +176,7 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
                    f"{curr}の実績を数値で入力してください。", "52",
                    ("unit_matches", "year_jump", "target_jump")),
             Column("grade", "達成状況", Kind.GRADE, False, 8,
-                   "A（目標どおり達成）/B（達成したが課題が残る）/C（達成できなかった）。", "B",
+                   "A（目標どおり達成）/B（達成したが課題が残る）/C（達成できなかった）。", "A",
                    ("grade_consistent",)),
             Column("note", "備考", Kind.LONG_TEXT, False, 30,
                    "補足があれば入力してください。", "見込み値"),
@@ -207,8 +222,7 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
                    "数値の項目名を入力してください。", "業務改善 提出件数", ("unique_in_initiative",)),
             Column("unit", "単位", Kind.TEXT, True, 8,
                    "単位を入力してください（件、円、千円、時間、%など）。", "件"),
-            Column("direction", "方向", Kind.DIRECTION, True, 6,
-                   "↑（高いほど良い）または↓（低いほど良い）を選んでください。", "↑"),
+            Column("direction", "方向", Kind.DIRECTION, True, 6, DIRECTION_PROMPT, "↑", ("rank_direction",)),
             Column("prev", prev, Kind.NUMBER, True, 14,
                    f"{prev}の数値を入力してください。該当なしは -、不詳は …、秘匿は x。", "498",
                    ("unit_matches", "year_jump")),

@@ -22,15 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 from kpitool import codes
 from kpitool.findings import CATALOGUE, Finding
+from kpitool.grades import BASIS_FILLED, BASIS_JUDGED, BASIS_QUALITATIVE, Grades
 from kpitool.model import FIGURE_COLUMNS, KPI_COLUMNS, SURVEY_COLUMNS
-from kpitool.numbers import format_number, parse_number, unit_key, unit_scale
-from kpitool.spec import DIRECTIONS
+from kpitool.numbers import MARKER_MEANINGS, format_number, parse_number, unit_key, unit_scale
+from kpitool.spec import DIRECTIONS, NEUTRAL
+from kpitool.targets import NUMERIC, QUALITATIVE, is_description, parse_year, target_kind
 from kpitool.variance import (
     NOT_APPLICABLE,
-    GradeThresholds,
     Variance,
     achievement_rate,
-    suggest_grade,
+    progress_rate,
     tally,
     tally_sentence,
     variance,
@@ -43,23 +44,31 @@ if TYPE_CHECKING:
     from kpitool.reader import CellValue, Record, Submission
     from kpitool.structure import SurveyStructure
 
-TALLY_SUBJECT = "重点施策"  # as the published 実績調査 counts 部の運営方針's KPIs
 TOTAL = "合計"
 
-# Why a row has no 増減 (Variance.reason), as the master shows it.
+# Why a row has no 増減 (Variance.reason), in the word the master and 概要 show for 比較不可:
+# never 「増減なし」, which readers take for 横ばい. Markers say which one (comparison_reason).
+NOT_COMPARABLE = "比較不可"
 REASONS_JA = {
-    "marker": "統計記号（該当なし・不詳・秘匿）のため",
-    "missing": "数値が入力されていないため",
-    "unit_mismatch": "単位が異なるため",
-    "invalid": "数値または方向が正しくないため",
-    "out_of_range": "数値が大きすぎる（または基準が小さすぎる）ため",
+    "missing": "未入力",
+    "unit_mismatch": "単位不一致",
+    "invalid": "入力誤り",
+    "out_of_range": "範囲外",
 }
 INVALID = "invalid"  # a value or 方向 the validator rejects: no variance, no guess
 
 
-def thresholds(config: Config) -> GradeThresholds:
-    """The configured grade thresholds in the arithmetic module's type."""
-    return GradeThresholds(tuple(config.grades.letters), tuple(config.grades.minimum_rates))
+def comparison_reason(reason: str | None, prev_marker: str | None, curr_marker: str | None) -> str | None:
+    """比較不可の理由 of a row: 該当なし / 不詳 / 秘匿 (from its markers), 単位不一致, 未入力 …
+
+    None when the row has a variance (or is a 参考値 row, which has one without 評価).
+    """
+    if not reason:
+        return None
+    if reason == "marker":
+        words = dict.fromkeys(MARKER_MEANINGS[m] for m in (prev_marker, curr_marker) if m in MARKER_MEANINGS)
+        return "・".join(words) or "統計記号"
+    return REASONS_JA.get(reason, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,18 +165,27 @@ def _mismatches(values: Iterable[tuple[Value, str]], row_unit: str | None) -> li
 
 
 def _kpi_row(
-    record: Record, department: str, file_name: str, grades: GradeThresholds, labels: Mapping[str, str]
+    record: Record, department: str, file_name: str, grades: Grades, labels: Mapping[str, str]
 ) -> tuple[tuple[Any, ...], list[Finding]]:
     unit_text = record.text("unit")
     row_unit = unit_key(unit_text)
     direction = record.text("direction")
-    target, prev, curr = (read_value(record.cells.get(k)) for k in ("target", "prev", "curr"))
-    bad = _mismatches(((target, labels["target"]), (prev, labels["prev"]), (curr, labels["curr"])), row_unit)
+    base, target, prev, curr = (read_value(record.cells.get(k)) for k in ("base", "target", "prev", "curr"))
+    bad = _mismatches(
+        ((base, labels["base"]), (target, labels["target"]), (prev, labels["prev"]), (curr, labels["curr"])),
+        row_unit,
+    )
     findings = [_mismatch_finding(v, row_unit, label, file_name) for v, label in bad]
     v = _variance(prev, curr, row_unit, direction)
-    achievement = None
+    achievement = progress = None
     if direction in DIRECTIONS and not any(b is target or b is curr for b, _ in bad):
         achievement = achievement_rate(target.number, curr.number, direction)
+        if not any(b is base for b, _ in bad):
+            progress = progress_rate(base.number, target.number, curr.number, direction)
+    note = record.text("note")
+    described = target.text if target.invalid and is_description(parse_number(target.text)) else ""
+    kind = target_kind(target.number, target.marker, described, "" if target.text.strip() else note)
+    grade, basis = _grade(record.text("grade"), achievement, kind, grades)
     row = {
         "department": department,
         "no": record.text("no"),
@@ -175,19 +193,39 @@ def _kpi_row(
         "indicator": record.text("indicator"),
         "unit": unit_text,
         "direction": direction,
-        "target": target.number, "prev": prev.number, "curr": curr.number,
-        "target_text": target.text, "prev_text": prev.text, "curr_text": curr.text,
-        "target_marker": target.marker, "prev_marker": prev.marker, "curr_marker": curr.marker,
-        "grade": record.text("grade") or None,
+        "base": base.number, "target": target.number, "prev": prev.number, "curr": curr.number,
+        "base_text": base.text, "target_text": target.text, "prev_text": prev.text, "curr_text": curr.text,
+        "base_marker": base.marker, "target_marker": target.marker,
+        "prev_marker": prev.marker, "curr_marker": curr.marker,
+        "base_year": _year(record, "base_year"), "target_year": _year(record, "target_year"),
+        "target_kind": kind,
+        "grade": grade,
+        "grade_basis": basis,
         "achievement": achievement,
-        "suggested_grade": suggest_grade(achievement, grades),
+        "progress": progress,
+        "suggested_grade": grades.band(achievement),
         **_variance_fields(v),
         "source": _source(file_name, _row_ref(record)),
+        "source_base": _source(file_name, base.ref),
         "source_target": _source(file_name, target.ref),
         "source_prev": _source(file_name, prev.ref),
         "source_curr": _source(file_name, curr.ref),
     }
     return tuple(row[c] for c in KPI_COLUMNS), findings
+
+
+def _year(record: Record, key: str) -> int | None:
+    cell = record.cells.get(key)
+    return parse_year(cell.value).year if cell is not None and not cell.error else None
+
+
+def _grade(submitted: str, achievement: float | None, kind: str, grades: Grades) -> tuple[str | None, str | None]:
+    """達成状況 and how it came about: the department's letter, or under the rate scheme a
+    blank filled from the bands (only for a numeric target with a 達成率)."""
+    if submitted:
+        return submitted, BASIS_QUALITATIVE if kind == QUALITATIVE else BASIS_JUDGED
+    band = grades.band(achievement) if kind == NUMERIC else None
+    return (band, BASIS_FILLED) if band else (None, None)
 
 
 def _variance_fields(v: Variance) -> dict[str, Any]:
@@ -249,7 +287,7 @@ def submission_rows(sub: Submission, config: Config, *, department: str, file_na
     ``department`` is the name the rows carry (the roster's spelling when the file's 部局名
     matched it); ``file_name`` prefixes every source reference.
     """
-    grades = thresholds(config)
+    grades = config.grades
     out = SubmissionRows()
     kpi_labels = {c.key: c.label for c in sub.spec.sheet("kpis").columns}
     figure_labels = {c.key: c.label for c in sub.spec.sheet("figures").columns}
@@ -269,7 +307,7 @@ def submission_rows(sub: Submission, config: Config, *, department: str, file_na
 # --- tallies of 達成状況 ------------------------------------------------------------------
 
 
-def normalize_grade(grade: object, grades: GradeThresholds) -> str | None:
+def normalize_grade(grade: object, grades: Grades) -> str | None:
     """A submitted 達成状況 as a tally key: 全角 Ａ reads A; blank or unknown is None (未評価).
 
     An unknown grade is an エラー finding of the validator, so such a file is only here when
@@ -279,25 +317,31 @@ def normalize_grade(grade: object, grades: GradeThresholds) -> str | None:
     if grade is None or (isinstance(grade, float) and grade != grade):
         return None
     key = unicodedata.normalize("NFKC", str(grade)).strip()
-    return key if key in grades.grades else None
+    return key if key in grades.letters else None
 
 
 def grade_tallies(kpis: pd.DataFrame, config: Config) -> dict[str, dict[str, int]]:
     """達成状況 counts per department (in the order they appear) and in total (key :data:`TOTAL`).
 
-    Each count dict has every configured grade, best first, then 未評価.
+    Each count dict has every configured grade, best first, then 未評価. 参考値 rows (方向 →)
+    are not graded and not counted (概要 says how many were left out).
     """
-    grades = thresholds(config)
+    grades = config.grades
     per_department: dict[str, list[str | None]] = {}
-    for department, grade in zip(kpis["department"], kpis["grade"], strict=True):
-        per_department.setdefault(str(department), []).append(normalize_grade(grade, grades))
-    out = {name: tally(values, grades) for name, values in per_department.items()}
-    out[TOTAL] = tally((g for values in per_department.values() for g in values), grades)
+    directions = kpis["direction"] if "direction" in kpis else [None] * len(kpis)
+    for department, grade, direction in zip(kpis["department"], kpis["grade"], directions, strict=True):
+        values = per_department.setdefault(str(department), [])
+        if direction != NEUTRAL:
+            values.append(normalize_grade(grade, grades))
+    out = {name: tally(values, grades.letters) for name, values in per_department.items()}
+    out[TOTAL] = tally((g for values in per_department.values() for g in values), grades.letters)
     return out
 
 
 def tally_sentences(
-    tallies: Mapping[str, Mapping[str, int]], subject: str = TALLY_SUBJECT
+    tallies: Mapping[str, Mapping[str, int]], grades: Grades, subject: str | None = None
 ) -> dict[str, str]:
-    """The published sentence per department and in total: 重点施策60件のうち、A（目標どおり達成）49件…"""
-    return {name: tally_sentence(counts, subject) for name, counts in tallies.items()}
+    """The sentence per department and in total: 成果指標60件のうち、A（目標どおり達成）49件…"""
+    meanings = dict(zip(grades.letters, grades.labels, strict=True))
+    noun = subject or grades.subject
+    return {name: tally_sentence(counts, noun, meanings) for name, counts in tallies.items()}

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpitool.grades import Grades
 from kpitool.numbers import NUMBER_LIMIT
 from kpitool.page_setup import fit_widths, landscape_xlsxwriter, wrapped_row_height
 from kpitool.spec import (
     DEPARTMENT_LIST_NAME,
+    DIRECTION_WORDS,
     DIRECTIONS,
-    GRADE_MEANINGS,
     INSTRUCTIONS_SHEET,
     META_SHEET,
     TEMPLATE_ID,
@@ -43,6 +44,7 @@ from kpitool.structure import SurveyStructure, TemplateSettings
 FONT = "BIZ UDPゴシック"
 TABLE_HEADER_ROW = 2  # 0-based: title in row 1, description in row 2, headers in row 3
 FORM_FIRST_ROW = 2  # 0-based row of the first 基本情報 field (labels in A, values in B)
+DEFAULT_GRADES = Grades()  # the judgement rule of 菊川市
 PINNED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)  # workbook "created": keeps output deterministic
 DEFAULT_FILENAME = "kpi_template_{y0}_{y1}.xlsx"
 
@@ -72,7 +74,7 @@ def write_template(
     *,
     roster: Sequence[str],
     fiscal_years: tuple[int, int] = (2022, 2023),
-    grades: Sequence[str] = ("A", "B", "C"),
+    grades: Grades | Sequence[str] = DEFAULT_GRADES,
     data: FilledData | None = None,
     constant_memory: bool = False,
     municipality: str = "",
@@ -83,10 +85,15 @@ def write_template(
 
     ``municipality`` (prefilled, locked), ``survey`` (the 視点 dropdown) and ``settings``
     (提出先, input rows) come from the config; without them the template is generic.
+    ``grades`` is the config's grade rule: its letters fill the 達成状況 dropdown and its
+    labels and thresholds the input message and 記入方法 (a bare list of letters is the
+    default judgement rule with those letters).
     """
     import xlsxwriter  # lazy: keeps `kpitool --help` fast
 
     path = Path(path)
+    if not isinstance(grades, Grades):
+        grades = Grades(letters=tuple(grades))
     spec = template_spec(tuple(fiscal_years))
     wb = xlsxwriter.Workbook(
         str(path),
@@ -178,8 +185,11 @@ class _Formats:
         }.get(kind, self.input)
 
 
-def _prompt(column: Column) -> dict[str, Any]:
-    message = column.prompt + (f"\n例: {column.example}" if column.example else "")
+def _prompt(column: Column, grades: Grades | None = None) -> dict[str, Any]:
+    prompt = column.prompt
+    if column.kind is Kind.GRADE and grades is not None:
+        prompt = grade_prompt(grades)
+    message = prompt + (f"\n例: {column.example}" if column.example else "")
     return {"input_title": column.label[:32], "input_message": message[:255]}
 
 
@@ -191,7 +201,18 @@ class _Lists:
     viewpoints: Sequence[str]
 
 
-def _validation(column: Column, grades: Sequence[str], lists: _Lists | None = None) -> dict[str, Any]:
+
+def grade_prompt(grades: Grades) -> str:
+    """The 達成状況 input message: the letters with their meaning and the city's rule."""
+    return f"{grades.choices_text()}。{grades.rule_text()}数値目標のない指標（定性）は部局の判断で選びます。"
+
+
+def direction_choices() -> str:
+    """↑（高いほど良い）・↓（低いほど良い）・→（参考値）"""
+    return "・".join(f"{d}（{DIRECTION_WORDS[d]}）" for d in DIRECTIONS)
+
+
+def _validation(column: Column, grades: Grades, lists: _Lists | None = None) -> dict[str, Any]:
     """Excel data validation for the input cells of ``column`` (with its input message)."""
     rule: dict[str, Any] = {"validate": "any"}
     if column.kind is Kind.VIEWPOINT and lists is not None and lists.viewpoints:
@@ -199,10 +220,13 @@ def _validation(column: Column, grades: Sequence[str], lists: _Lists | None = No
                 "error_title": "視点", "error_message": "一覧にある視点を選んでください。"}
     elif column.kind is Kind.DIRECTION:
         rule = {"validate": "list", "source": list(DIRECTIONS),
-                "error_title": "方向", "error_message": "↑ または ↓ を選んでください。"}
+                "error_title": "方向", "error_message": f"{direction_choices()} から選んでください。"}
     elif column.kind is Kind.GRADE:
-        rule = {"validate": "list", "source": list(grades),
-                "error_title": "達成状況", "error_message": f"{' / '.join(grades)} から選んでください。"}
+        letters = grades.letters
+        rule = {"validate": "list", "source": list(letters),
+                "error_title": "達成状況", "error_message": f"{grades.choices_text()} から選んでください。"[:255]}
+    elif column.kind is Kind.YEAR:
+        rule = {"validate": "any"}  # 2016, 平成28年度, R4: the validator reads them all
     elif column.kind is Kind.DEPARTMENT:
         rule = {"validate": "list", "source": f"={DEPARTMENT_LIST_NAME}",
                 "error_title": "部局名", "error_message": "一覧にある部局名を選んでください。"}
@@ -210,13 +234,14 @@ def _validation(column: Column, grades: Sequence[str], lists: _Lists | None = No
         # Markers (-, …, x) and units typed in the cell are legitimate, so only warn.
         rule = {"validate": "decimal", "criteria": "between", "minimum": -NUMBER_LIMIT, "maximum": NUMBER_LIMIT,
                 "error_type": "warning", "error_title": "数値の入力",
-                "error_message": "数値を入力してください。該当なし（-）・不詳（…）・秘匿（x）は「はい」でそのまま入力できます。"}
+                "error_message": "数値を入力してください。該当なし（-）・不詳（…）・秘匿（x）は「はい」でそのまま入力できます。"
+                + ("数値でない目標（定性）も「はい」で文章のまま入力できます。" if column.text_ok else "")}
     elif column.kind is Kind.DATE:
         rule = {"validate": "date", "criteria": "between",
                 "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2100, 12, 31),
                 "error_type": "warning", "error_title": "作成日",
                 "error_message": "日付を入力してください（例: 2024/4/1）。"}
-    return {**rule, **_prompt(column), "ignore_blank": True}
+    return {**rule, **_prompt(column, grades), "ignore_blank": True}
 
 
 def _write_value(ws: Any, row: int, col: int, value: Any, cell_format: Any) -> None:
@@ -258,7 +283,7 @@ def _write_form(wb: Any, fmt: _Formats, sheet: SheetSpec, values: Mapping[str, A
             continue
         cell_format = fmt.input_date if column.kind is Kind.DATE else fmt.input
         _write_value(ws, row, 1, values.get(column.key), cell_format)
-        ws.data_validation(row, 1, row, 1, _validation(column, ()))
+        ws.data_validation(row, 1, row, 1, _validation(column, DEFAULT_GRADES))
     _print_setup(ws, None)
     _protect(ws)
 
@@ -269,7 +294,7 @@ def _write_table(
     sheet: SheetSpec,
     rows: Sequence[Mapping[str, Any]],
     n_rows: int,
-    grades: Sequence[str],
+    grades: Grades,
     lists: _Lists,
     carried: frozenset[tuple[str, int, str]] = frozenset(),
 ) -> None:
@@ -296,7 +321,7 @@ def _write_table(
     )
     formats = [fmt.for_kind(column.kind) for column in sheet.columns]
     for c, column in enumerate(sheet.columns):
-        ws.data_validation(header, c, header, c, {"validate": "any", **_prompt(column)})
+        ws.data_validation(header, c, header, c, {"validate": "any", **_prompt(column, grades)})
         ws.data_validation(first, c, last, c, _validation(column, grades, lists))
     for r in range(n_rows):  # row by row: also right in XlsxWriter's constant_memory mode
         values = rows[r] if r < len(rows) else {}
@@ -309,7 +334,7 @@ def _write_table(
     _protect(ws)
 
 
-def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Sequence[str],
+def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Grades,
                        settings: TemplateSettings, survey: SurveyStructure) -> None:
     ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
     ws.set_column(0, 0, 16)
@@ -322,6 +347,9 @@ def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Sequ
         f"提出先：{settings.destination}",
         "1. 「基本情報」シートのB列に、部局名（一覧から選択）・部局長名・担当者・連絡先・作成日を入力します（自治体名は入力済みです）。",
         "2. 「事業成果目標」シートに、指標（KPI）を1行に1つ入力します。番号は毎年同じ番号を使ってください（年度間の照合に使います）。",
+        "  ・基準値・基準年度・目標年度は任意です（例: 基準値 58団体・基準年度 2016・目標値 84団体・目標年度 2022）。"
+        "年度は 2016、平成28年度、R4 のどれでも入力できます。基準値があると進捗率を計算します。",
+        "  ・数値でない目標（例: すべての項目、計画の策定）は目標値に文章で入力し、備考に説明を書いてください（定性の目標：達成率は計算しません）。",
         "3. 「実績調査」シートに、主な取り組みごとに取り組み名・内容と各年度の実績を文章で入力します。" + viewpoint_note,
         "4. 「実績数値」シートに、実績調査の取り組みを裏付ける数値を項目ごとに入力します。取り組み番号は実績調査シートの番号です。",
         "",
@@ -329,8 +357,11 @@ def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Sequ
         "  ・該当なしは -（半角ハイフン）、不詳は …、秘匿は x を入力してください。",
         "  ・「約60人」「集計中」のような書き方は集計できません。確定値か上の記号を入力してください。",
         "  ・マイナスは -1972 と入力してください（△1,972 と入力しても読み取れます）。",
-        "方向: ↑ は高いほど良い指標、↓ は低いほど良い指標（順位・事故件数など）です。",
-        "達成状況: " + "、".join(f"{g}（{GRADE_MEANINGS.get(g, '')}）" for g in grades),
+        "方向: ↑ は高いほど良い指標、↓ は低いほど良い指標（順位・事故件数など）、→ は良し悪しを問わない参考値"
+        "（改善・悪化や達成率を計算しません）です。",
+        f"達成状況: {grades.choices_text()}",
+        f"  区分の基準: {grades.rule_text()}",
+        "  数値目標のない指標（定性）は部局の判断で選びます。",
         "",
         f"見出し・シート名は変更しないでください。各表には{settings.input_rows}行まで入力できます。"
         f"足りない場合は{settings.destination}に連絡してください。",

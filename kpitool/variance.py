@@ -20,7 +20,7 @@ Conventions, stated once so that Python and the formulas cannot drift apart:
   rate (+100%): the base is |前年度|.
 - Unit %: 増減 is in ポイント and 増減率 is 「―」 (a rate of a rate misleads).
 - 方向 ``↑``: an increase is 改善; ``↓`` (順位, 事故件数): a decrease is 改善; no change is
-  横ばい.
+  横ばい. ``→`` (参考値) keeps 増減 and 増減率 but has no 評価 and no 達成率.
 
 What the writer must know about the formulas:
 
@@ -37,12 +37,12 @@ What the writer must know about the formulas:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from kpitool.numbers import NUMBER_LIMIT
-from kpitool.spec import DIRECTIONS, GRADE_MEANINGS
+from kpitool.spec import DIRECTIONS, GRADE_MEANINGS, NEUTRAL
 
 PERCENT = "%"
 POINTS = "ポイント"
@@ -163,7 +163,10 @@ def variance(
             return _no_variance("unit_mismatch")
 
     change = round(curr - prev, DIGITS) + 0.0  # + 0.0 turns -0.0 into 0.0
-    if change == 0:
+    evaluation: str | None
+    if direction == NEUTRAL:
+        evaluation = None  # 参考値: no 改善/悪化
+    elif change == 0:
         evaluation = UNCHANGED
     elif (change > 0) == (direction == "↑"):
         evaluation = IMPROVED
@@ -195,6 +198,8 @@ def achievement_rate(
     absorbs the float noise at the boundaries).
     """
     _check_direction(direction)
+    if direction == NEUTRAL:
+        return None  # 参考値: no good or bad direction, so no 達成率
     if target is None or actual is None or math.isnan(target) or math.isnan(actual):
         return None
     numerator, divisor = (actual, target) if direction == "↑" else (target, actual)
@@ -248,22 +253,23 @@ def suggest_grade(
 
 
 def tally(
-    grades: Iterable[str | None], thresholds: GradeThresholds = DEFAULT_THRESHOLDS
+    grades: Iterable[str | None], thresholds: GradeThresholds | Sequence[str] = DEFAULT_THRESHOLDS
 ) -> dict[str, int]:
-    """Count grades in the thresholds' order, plus 未評価 for None or blank.
+    """Count grades in the configured order (thresholds or plain letters), plus 未評価 for blank.
 
-    A grade outside the thresholds raises: the validator should have reported it, and
+    A grade outside the letters raises: the validator should have reported it, and
     counting it as 未評価 would publish a wrong tally without a word.
     """
-    counts = dict.fromkeys((*thresholds.grades, UNGRADED), 0)
+    letters = thresholds.grades if isinstance(thresholds, GradeThresholds) else tuple(thresholds)
+    counts = dict.fromkeys((*letters, UNGRADED), 0)
     for grade in grades:
         key = grade.strip() if grade is not None else ""
         if not key:
             counts[UNGRADED] += 1
-        elif key in thresholds.grades:
+        elif key in letters:
             counts[key] += 1
         else:
-            raise ValueError(f"unknown grade {grade!r}; expected one of {thresholds.grades}")
+            raise ValueError(f"unknown grade {grade!r}; expected one of {letters}")
     return counts
 
 
@@ -327,7 +333,7 @@ def evaluation_formula(change_ref: str, direction_ref: str) -> str:
     It reads the 増減 cell rather than the values, so a unit-mismatch row (static ``""``)
     gets no 評価 without a special case.
     """
-    up, down = DIRECTIONS
+    up, down = DIRECTIONS[:2]  # → (参考値) falls through to ""
     return (
         f'=IF(ISNUMBER({change_ref}),IF({change_ref}=0,"{UNCHANGED}",'
         f'IF({direction_ref}="{up}",IF({change_ref}>0,"{IMPROVED}","{WORSENED}"),'
@@ -337,7 +343,7 @@ def evaluation_formula(change_ref: str, direction_ref: str) -> str:
 
 def achievement_formula(target_ref: str, actual_ref: str, direction_ref: str) -> str:
     """達成率: 実績/目標 for ↑, 目標/実績 for ↓; ``""`` when missing, divisor 0 or bad 方向."""
-    up, down = DIRECTIONS
+    up, down = DIRECTIONS[:2]  # → (参考値) falls through to ""
     return (
         f"=IF({_both_numbers(target_ref, actual_ref)},"
         f'IF({direction_ref}="{up}",IF({target_ref}=0,"",{actual_ref}/{target_ref}),'
@@ -370,4 +376,45 @@ def cached_evaluation(v: Variance) -> str:
 
 def cached_achievement(rate: float | None) -> float | str:
     """The value to cache in an :func:`achievement_formula` cell."""
+    return "" if rate is None else rate
+
+
+# 進捗率: how far 実績 has come from the 基準値 towards the 目標値 (総合計画 KPIs).
+
+
+def progress_rate(
+    base: float | None, target: float | None, actual: float | None, direction: str = "↑"
+) -> float | None:
+    """進捗率 = (実績 − 基準値) / (目標値 − 基準値), or None.
+
+    None without a 基準値, 目標値 or 実績, when 目標値 = 基準値 (no distance to cover) and for
+    参考値 (→). The same formula serves ↑ and ↓: 370位 → 目標 300位, 実績 318位 is
+    (318 − 370) / (300 − 370) = 74.3 %. Not rounded: one subtraction each and one division,
+    as in the spreadsheet.
+    """
+    _check_direction(direction)
+    values = (base, target, actual)
+    if direction == NEUTRAL or any(v is None or not math.isfinite(v) for v in values):
+        return None
+    assert base is not None and target is not None and actual is not None
+    span = target - base
+    if span == 0:
+        return None
+    rate = (actual - base) / span
+    return rate if math.isfinite(rate) else None
+
+
+def progress_formula(base_ref: str, target_ref: str, actual_ref: str, direction_ref: str) -> str:
+    """進捗率: ``""`` unless all three are numbers, 目標値 ≠ 基準値 and 方向 is ↑ or ↓."""
+    up, down = DIRECTIONS[:2]
+    both = f"AND(ISNUMBER({base_ref}),ISNUMBER({target_ref}),ISNUMBER({actual_ref}))"
+    graded = f'OR({direction_ref}="{up}",{direction_ref}="{down}")'
+    return (
+        f"=IF(AND({both},{graded}),"
+        f'IF({target_ref}={base_ref},"",({actual_ref}-{base_ref})/({target_ref}-{base_ref})),"")'
+    )
+
+
+def cached_progress(rate: float | None) -> float | str:
+    """The value to cache in a :func:`progress_formula` cell."""
     return "" if rate is None else rate

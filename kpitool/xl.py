@@ -302,7 +302,7 @@ def _template(panel: _Panel, settings: PanelSettings) -> Outcome:
         settings.template_dir / template_filename(config.fiscal_years),
         roster=config.roster,
         fiscal_years=config.fiscal_years,
-        grades=config.grades.letters,
+        grades=config.grades,
         municipality=config.municipality, survey=config.survey, settings=config.template,
     )
     years = f"{config.fiscal_years[0]}・{config.fiscal_years[1]}年度"

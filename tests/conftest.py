@@ -63,7 +63,7 @@ def sample_data() -> FilledData:
             {"no": "1", "policy": "業務改善の推進", "indicator": "業務改善提出件数", "unit": "件",
              "direction": "↑", "target": 500, "prev": 498, "curr": 515, "grade": "A", "note": ""},
             {"no": "2", "policy": "広報", "indicator": "認知度", "unit": "%", "direction": "↑",
-             "target": 39, "prev": "-", "curr": 34, "grade": "B", "note": "見込み"},
+             "target": 39, "prev": "-", "curr": 34, "grade": "C", "note": "見込み"},
         ],
         survey=[
             {"no": "1", "viewpoint": "視点1 効果的・効率的な行政運営の推進", "initiative": "業務改善",

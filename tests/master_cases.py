@@ -24,14 +24,15 @@ from kpitool.model import (
     SURVEY_COLUMNS,
     Consolidation,
 )
-from kpitool.variance import achievement_rate, suggest_grade, variance
+from kpitool.targets import target_kind
+from kpitool.variance import achievement_rate, progress_rate, variance
 
 RUN_AT = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=JST)
 ROSTER = ("総務部", "財政部", "企画政策部")
 FILES = {"総務部": "01_総務部.xlsx", "財政部": "02_財政部.xlsx"}
 INJECTION = "=HYPERLINK(\"http://evil.example\",\"click\")"
 MARKERS = {"-", "…", "x"}
-NUMERIC = frozenset({"target", "prev", "curr", "achievement", "change", "rate"})
+NUMERIC = frozenset({"base", "target", "prev", "curr", "achievement", "progress", "change", "rate"})
 
 
 def _split(value: Any) -> tuple[float | None, str | None, str]:
@@ -60,22 +61,28 @@ def figure(department: str, no: str, item: str, unit: str, direction: str, prev:
 
 
 def kpi(department: str, no: str, indicator: str, unit: str, direction: str, target: Any, prev: Any,
-        curr: Any, grade: str | None, *, excel_row: int) -> dict[str, Any]:
+        curr: Any, grade: str | None, *, excel_row: int, base: Any = None, base_year: int | None = None,
+        target_year: int | None = None, note: str = "") -> dict[str, Any]:
+    b, bm, bt = _split(base)
     t, tm, tt = _split(target)
     p, pm, pt = _split(prev)
     c, cm, ct = _split(curr)
     v = variance(p, c, unit=unit, direction=direction, prev_marker=pm, curr_marker=cm)
     rate = achievement_rate(t, c, direction)
+    kind = target_kind(t, tm, tt if t is None and tm is None else "", note)
     file = FILES[department]
     return {
         "department": department, "no": no, "policy": "施策", "indicator": indicator, "unit": unit,
-        "direction": direction, "target": t, "prev": p, "curr": c, "target_text": tt, "prev_text": pt,
-        "curr_text": ct, "target_marker": tm, "prev_marker": pm, "curr_marker": cm, "grade": grade,
-        "achievement": rate, "suggested_grade": suggest_grade(rate), "change": v.change,
-        "change_unit": v.change_unit, "rate": v.rate, "rate_text": v.rate_text, "evaluation": v.evaluation,
-        "reason": v.reason, "source": f"{file}!事業成果目標!A{excel_row}",
-        "source_target": f"{file}!事業成果目標!F{excel_row}", "source_prev": f"{file}!事業成果目標!G{excel_row}",
-        "source_curr": f"{file}!事業成果目標!H{excel_row}",
+        "direction": direction, "base": b, "target": t, "prev": p, "curr": c, "base_text": bt, "target_text": tt,
+        "prev_text": pt, "curr_text": ct, "base_marker": bm, "target_marker": tm, "prev_marker": pm,
+        "curr_marker": cm, "base_year": base_year, "target_year": target_year, "target_kind": kind,
+        "grade": grade, "grade_basis": "部局の判断" if grade else None,
+        "achievement": rate, "progress": progress_rate(b, t, c, direction), "suggested_grade": None,
+        "change": v.change, "change_unit": v.change_unit, "rate": v.rate, "rate_text": v.rate_text,
+        "evaluation": v.evaluation, "reason": v.reason, "source": f"{file}!事業成果目標!A{excel_row}",
+        "source_base": f"{file}!事業成果目標!F{excel_row}" if base is not None else "",
+        "source_target": f"{file}!事業成果目標!H{excel_row}", "source_prev": f"{file}!事業成果目標!J{excel_row}",
+        "source_curr": f"{file}!事業成果目標!K{excel_row}",
     }
 
 
@@ -91,12 +98,21 @@ FIGURES = [
     figure("財政部", "1", "△から△へ", "千円", "↑", -1972, -1000, excel_row=7),
     figure("財政部", "1", "単位違い", "千円", "↑", 1_167_400, 347_800_000, excel_row=8, curr_unit="円"),
     figure("財政部", "2", INJECTION, "件", "↑", None, 5, excel_row=9, note="+SUM(1,2)"),
+    figure("財政部", "2", "職員数の増減", "人", "→", 5, -3, excel_row=10),  # 参考値: no 評価
 ]
 KPIS = [
     kpi("総務部", "1-1", "参加者数", "人", "↑", 60, 45, 52, "B", excel_row=5),
     kpi("総務部", "1-2", "認知度", "%", "↑", 39, "-", 34, "C", excel_row=6),
     kpi("財政部", "1", "順位", "位", "↓", 350, 380, 370, "Ａ", excel_row=5),
     kpi("財政部", "2", "目標なし", "件", "↑", None, 3, 5, None, excel_row=6),
+    # issue 11: 基準値 → 目標値 (小美玉市 2016 → 2022), a rank going down, 参考値, a 定性 target
+    kpi("財政部", "3", "まちづくり組織認定団体数", "団体", "↑", 84, 70, 76, "C", excel_row=7,
+        base=58, base_year=2016, target_year=2022),
+    kpi("財政部", "4", "住みよさランキング", "位", "↓", 300, 330, 318, None, excel_row=8,
+        base=370, base_year=2016, target_year=2022),
+    kpi("財政部", "5", "職員数の増減", "人", "→", None, 5, -3, None, excel_row=9),
+    kpi("財政部", "6", "総合戦略の基本目標のA評価", "項目", "↑", "すべての項目", "…", "…", "A", excel_row=10,
+        note="定性の目標"),
 ]
 SURVEY = [
     {"department": "総務部", "no": "1", "viewpoint": "視点1 効果的・効率的な行政運営の推進",

@@ -80,3 +80,63 @@ def test_s_a_b_c_grades(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, 'municipality = "x"\ndepartments = ["a"]\n[grades]\n'
                                'letters = ["S", "A", "B", "C"]\nminimum_rates = [1.2, 1.0, 0.8]\n'))
     assert config.grades.letters == ("S", "A", "B", "C")
+    assert config.grades.scheme == "rate"  # a config written before schemes existed keeps its bands
+    assert config.grades.minimum_rates == (1.2, 1.0, 0.8)
+
+
+HEAD = 'municipality = "x"\ndepartments = ["a"]\n[grades]\n'
+
+
+def test_grades_default_to_judgement(tmp_path: Path) -> None:
+    grades = load_config(write(tmp_path, 'municipality = "x"\ndepartments = ["a"]\n')).grades
+    assert (grades.scheme, grades.letters, grades.achieved) == ("judgement", ("A", "B", "C"), ("A", "B"))
+    assert grades.labels == ("目標どおり達成", "達成したが課題が残る", "達成できなかった")
+    assert grades.subject == "成果指標"
+    assert load_config(write(tmp_path, EXAMPLE_CONFIG)).grades == grades
+
+
+def test_rate_scheme_with_labels_and_subject(tmp_path: Path) -> None:
+    grades = load_config(write(tmp_path, HEAD + 'scheme = "rate"\nletters = ["S", "A", "B", "C"]\n'
+                               'labels = ["大きく上回った", "達成", "おおむね達成", "未達成"]\n'
+                               'minimum_rates = [1.2, 1.0, 0.8]\nsubject = "重点施策"\n')).grades
+    assert grades.display("B") == "B（おおむね達成）"
+    assert grades.requirement("B") == "達成率80%以上100%未満"
+    assert grades.band(0.85) == "B" and grades.band(1.25) == "S" and grades.band(0.5) == "C"
+    assert grades.subject == "重点施策"
+
+
+def test_legacy_rate_labels_describe_the_band(tmp_path: Path) -> None:
+    """Old configs had B = 80–99.9 % labelled 達成したが課題が残る: the band is now its own label."""
+    grades = load_config(write(tmp_path, HEAD + 'letters = ["A", "B", "C"]\nminimum_rates = [1.0, 0.8]\n')).grades
+    assert grades.scheme == "rate"
+    assert grades.labels == ("達成率100%以上", "達成率80%以上100%未満", "達成率80%未満")
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ('scheme = "bands"\n', "grades.scheme"),
+        ('scheme = "judgement"\nminimum_rates = [1.0, 0.8]\n', "grades.minimum_rates"),
+        ('scheme = "rate"\nachieved = ["A"]\n', "grades.achieved"),
+        ('achieved = ["Z"]\n', "grades.achieved"),
+        ('achieved = ["A", "B", "C"]\n', "grades.achieved"),
+        ('labels = ["x"]\n', "grades.labels"),
+        ('letters = ["A", "未評価"]\n', "grades.letters"),
+        ('scheme = "rate"\nletters = ["S", "A", "B", "C"]\n', "grades.minimum_rates"),
+        ('subject = ""\n', "grades.subject"),
+    ],
+)
+def test_bad_grades(tmp_path: Path, body: str, key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, HEAD + body))
+    assert f"「{key}」" in str(info.value)
+
+
+def test_grades_round_trip_through_the_audit_log_shape(tmp_path: Path) -> None:
+    from kpitool.config import config_from_dict, config_to_dict
+
+    for body in ("", 'letters = ["S", "A", "B", "C"]\nminimum_rates = [1.2, 1.0, 0.8]\n'):
+        config = load_config(write(tmp_path, HEAD + body))
+        data = config_to_dict(config)
+        again = config_from_dict({**data, "master": {"keep_backups": True}})
+        assert again.grades == config.grades

@@ -18,7 +18,7 @@ from conftest import ROSTER, sample_data
 
 import kpitool.consolidate as consolidate_module
 from kpitool import codes
-from kpitool.config import Config
+from kpitool.config import Config, Grades
 from kpitool.consolidate import (
     consolidate,
     process_file,
@@ -111,9 +111,9 @@ def test_dtypes(demo: tuple[Config, Path]) -> None:
 def test_tallies_and_summary(demo: tuple[Config, Path]) -> None:
     c = consolidate(demo[1], demo[0])
     # By hand from kpitool.demo.examples (included departments only; 地域支援部 is 要修正).
-    assert c.tallies["総合政策部"] == {"A": 3, "B": 0, "C": 3, "未評価": 0}
-    assert c.tallies["市長公室"] == {"A": 0, "B": 3, "C": 0, "未評価": 1}
-    assert c.tallies["合計"] == {"A": 3, "B": 3, "C": 5, "未評価": 7}
+    assert c.tallies["総合政策部"] == {"A": 2, "B": 1, "C": 3, "未評価": 1}
+    assert c.tallies["市長公室"] == {"A": 0, "B": 0, "C": 3, "未評価": 1}
+    assert c.tallies["合計"] == {"A": 2, "B": 1, "C": 8, "未評価": 8}
     assert "地域支援部" not in c.tallies
     assert summary_lines(c) == [
         "提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 要確認 0 / 取込不可 0",
@@ -121,8 +121,9 @@ def test_tallies_and_summary(demo: tuple[Config, Path]) -> None:
         "要修正: 地域支援部（05_地域支援部.xlsx）",
         "重複（集約しなかったファイル）: 財務部（04_財務部_第1版.xlsx）",
         f"指摘: エラー {int((c.findings['severity'] == 'エラー').sum())}件・警告 {int((c.findings['severity'] == '警告').sum())}件",
-        "集約した行: 事業成果目標 18行・実績調査 18行・実績数値 33行",
-        "達成状況: 重点施策18件のうち、A（目標どおり達成）3件、B（達成したが課題が残る）3件、C（達成できなかった）5件、未評価7件",
+        "集約した行: 事業成果目標 19行・実績調査 18行・実績数値 33行",
+        "達成状況: 集計対象5部局の成果指標19件（要修正1部局・未提出1部局を除く）のうち、A（目標どおり達成）2件、"
+        "B（達成したが課題が残る）1件、C（達成できなかった）8件、未評価8件となっています。",
     ]
 
 
@@ -136,7 +137,7 @@ def test_errors_included_when_configured(demo: tuple[Config, Path]) -> None:
     assert len(figures) == 10
     pending = figures[figures["item"] == "1%地域づくり活動交付金 交付確定額"].iloc[0]
     assert (pending["curr_text"], pending["reason"]) == ("集計中", "invalid") and pd.isna(pending["change"])
-    assert c.tallies["地域支援部"] == {"A": 1, "B": 2, "C": 3, "未評価": 0}
+    assert c.tallies["地域支援部"] == {"A": 1, "B": 0, "C": 5, "未評価": 0}
 
 
 def test_owner_hidden_and_other_files_are_ignored(tmp_path: Path, config: Config) -> None:
@@ -395,9 +396,9 @@ def test_filled_data_kpis_survive(tmp_path: Path, config: Config) -> None:
     write_department(inbox, "総務部.xlsx", "総務部", "2024/4/1",
                      kpis=[*sample_data().kpis, {"no": "3", "indicator": "x", "unit": "件", "direction": "↑",
                                                  "target": 10, "prev": 5, "curr": 10, "grade": "A"}])
-    c = consolidate(inbox, config)
+    c = consolidate(inbox, dataclasses.replace(config, grades=Grades(("A", "B", "C"), (1.0, 0.8))))
     assert list(c.kpis["no"]) == ["1", "2", "3"]
-    assert list(c.kpis["suggested_grade"]) == ["A", "B", "A"]
+    assert list(c.kpis["suggested_grade"]) == ["A", "B", "A"]  # the rate bands
     assert c.kpis["achievement"].tolist()[2] == 1.0
 
 

@@ -24,7 +24,7 @@ from kpitool.demo.examples import (
 from kpitool.spec import template_spec
 
 SHEETS = ("kpis", "survey", "figures")
-ROW_COUNTS = {"kpis": (2, 6), "survey": (2, 5), "figures": (3, 12)}
+ROW_COUNTS = {"kpis": (2, 7), "survey": (2, 5), "figures": (3, 12)}
 MARKERS = {"-", "…"}
 
 
@@ -89,7 +89,7 @@ def test_values_are_what_a_user_types(sub: ExampleSubmission) -> None:
     for key, (low, high) in ROW_COUNTS.items():
         assert low <= len(getattr(sub, key)) <= high, (sub.filename, key)
     for row in [*sub.kpis, *sub.figures]:
-        assert row["direction"] in ("↑", "↓")
+        assert row["direction"] in ("↑", "↓", "→")
     for row in sub.kpis:
         assert row["grade"] in ("A", "B", "C", None)
     for key in SHEETS:
@@ -138,18 +138,30 @@ def test_numbers_are_unique_except_in_the_error_department() -> None:
                 assert duplicated == [], (sub.filename, key)
 
 
-def test_grades_match_the_default_thresholds() -> None:
+def test_grades_follow_the_judgement_rule() -> None:
+    """菊川市's rule (the demo's default): A and B need 達成率 ≥ 100 %, C is below."""
     graded = 0
     for sub in example_submissions():
         for row in sub.kpis:
             target, actual = number(row["target"]), number(row["curr"])
-            if target is None or actual is None or not target:
+            if target is None or actual is None or not target or row["direction"] == "→":
                 continue
             rate = actual / target if row["direction"] == "↑" else target / actual
-            expected = "A" if rate >= 1.0 else "B" if rate >= 0.8 else "C"
-            assert row["grade"] == expected, (sub.filename, row["indicator"], rate)
+            assert row["grade"] in (("A", "B") if rate >= 1.0 else ("C",)), (sub.filename, row["indicator"], rate)
             graded += 1
     assert graded >= 15
+    grades = [row["grade"] for sub in example_submissions() for row in sub.kpis]
+    assert {"A", "B", "C", None} <= set(grades)
+
+
+def test_the_new_target_columns_are_shown() -> None:
+    """Issue 11: 基準値/基準年度/目標年度 (平成 and 西暦), a 定性 target, 参考値 rows."""
+    kpis = [row for sub in example_submissions() for row in sub.kpis]
+    figures = [row for sub in example_submissions() for row in sub.figures]
+    assert any(row["base_year"] == "平成29年度" and row["base"] == "30%" for row in kpis)
+    assert any(row["base_year"] == 2016 and row["target_year"] == 2022 and row["base"] == "370位" for row in kpis)
+    assert any(row["target"] == "すべての項目" and row["note"] for row in kpis)
+    assert any(row["direction"] == "→" and row["item"] == "合併特例債" for row in figures)
 
 
 def test_the_quirks_staff_produce_are_present() -> None:
@@ -213,6 +225,8 @@ def test_only_the_error_department_has_errors() -> None:
                     value = row[col]
                     if value is None:
                         continue
+                    if col == "target" and value == "すべての項目":
+                        continue  # a 定性 target: text is the target
                     assert value in MARKERS or number(value) is not None, (sub.filename, col, value)
                 p, c = number(row["prev"]), number(row["curr"])
                 if p and c:

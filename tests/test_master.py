@@ -75,7 +75,10 @@ def test_every_data_sheet_has_its_japanese_header_row(book):
     for name in DATA_SHEETS:
         header = [c.value for c in book[name][1]]
         assert header == list(expected[name].labels), name
-    assert [c.value for c in book[FIGURES][1]][5:11] == ["令和4年度", "令和5年度", "増減", "増減の単位", "増減率", "評価"]
+    assert [c.value for c in book[FIGURES][1]][4:12] == ["方向", "方向の意味", "令和4年度", "令和5年度", "増減", "増減の単位",
+                                                        "増減率", "評価"]
+    assert [c.value for c in book[KPIS][1]][5:12] == ["方向", "方向の意味", "基準値", "基準年度", "目標値", "目標年度",
+                                                     "目標の種類"]
     assert [c.value for c in book[SURVEY][1]][2:9] == ["視点", "中見出し", "取り組み名", "内容", "関連する計画・制度",
                                                    "令和4年度実績", "令和5年度実績"]
 
@@ -84,22 +87,22 @@ def test_year_labels_follow_the_configured_fiscal_years(tmp_path):
     (tmp_path / "inbox").mkdir()
     consolidation = make_consolidation(tmp_path / "inbox", fiscal_years=(2023, 2024))
     book = openpyxl.load_workbook(write_master(consolidation, tmp_path / "m.xlsx").master)
-    assert [c.value for c in book[FIGURES][1]][5:7] == ["令和5年度", "令和6年度"]
-    assert [c.value for c in book[KPIS][1]][7:9] == ["令和5年度実績", "令和6年度実績"]
+    assert [c.value for c in book[FIGURES][1]][6:8] == ["令和5年度", "令和6年度"]
+    assert [c.value for c in book[KPIS][1]][12:14] == ["令和5年度実績", "令和6年度実績"]
 
 
 def test_numbers_are_numbers_and_negatives_show_triangle_by_format_only(book):
     sheet = book[FIGURES]
     row = rows_of(sheet, "item").index("△から△へ") + 2
-    prev = sheet[f"F{row}"]
+    prev = sheet[f"G{row}"]
     assert prev.value == -1972 and prev.data_type == "n"
     assert prev.number_format == change_format(0) == '#,##0;"△"#,##0;0'
-    assert sheet[f"H{row}"].number_format == change_format(0)
-    assert sheet[f"J{row}"].number_format == RATE_FORMAT
+    assert sheet[f"I{row}"].number_format == change_format(0)
+    assert sheet[f"K{row}"].number_format == RATE_FORMAT
     decimals = rows_of(sheet, "item").index("事務時間削減") + 2
-    assert sheet[f"F{decimals}"].number_format == change_format(1)
+    assert sheet[f"G{decimals}"].number_format == change_format(1)
     percent = rows_of(sheet, "item").index("割合") + 2
-    assert POINTS in sheet[f"H{percent}"].number_format and '"△"' in sheet[f"H{percent}"].number_format
+    assert POINTS in sheet[f"I{percent}"].number_format and '"△"' in sheet[f"I{percent}"].number_format
     for name in (FIGURES, KPIS):  # value columns hold numbers or markers, never a typed △
         for key in ("prev", "curr", "change"):
             assert not any(isinstance(v, str) and v.startswith(("△", "▲")) for v in rows_of(book[name], key))
@@ -112,17 +115,18 @@ def test_markers_are_text_and_blanks_stay_blank(book):
     sheet = book[FIGURES]
     items = rows_of(sheet, "item")
     secret = items.index("秘匿") + 2
-    assert sheet[f"F{secret}"].value == "x" and sheet[f"F{secret}"].data_type == "s"
+    assert sheet[f"G{secret}"].value == "x" and sheet[f"G{secret}"].data_type == "s"
     missing = items.index(INJECTION) + 2
-    assert sheet[f"F{missing}"].value is None
+    assert sheet[f"G{missing}"].value is None
 
 
 def test_variances_are_formulas_with_python_cached_values(book, values):
     sheet, cached = book[FIGURES], values[FIGURES]
-    assert sheet["H2"].value == change_formula("F2", "G2")
-    assert sheet["J2"].value == rate_formula("F2", "G2", False)
-    assert sheet["K2"].value == evaluation_formula("H2", "E2")
-    assert (cached["H2"].value, cached["J2"].value, cached["K2"].value) == (17, pytest.approx(17 / 498), "改善")
+    assert sheet["I2"].value == change_formula("G2", "H2")
+    assert sheet["K2"].value == rate_formula("G2", "H2", False)
+    assert sheet["L2"].value == evaluation_formula("I2", "E2")
+    assert sheet["F2"].value == "高いほど良い"
+    assert (cached["I2"].value, cached["K2"].value, cached["L2"].value) == (17, pytest.approx(17 / 498), "改善")
     items = rows_of(sheet, "item")
     cases = {  # item -> (増減, 増減率, 評価) as cached
         "事務時間削減": (2158.7, pytest.approx(2158.7 / 2459.3), "改善"),
@@ -134,29 +138,33 @@ def test_variances_are_formulas_with_python_cached_values(book, values):
     }
     for item, expected in cases.items():
         row = items.index(item) + 2
-        assert (cached[f"H{row}"].value, cached[f"J{row}"].value, cached[f"K{row}"].value) == expected, item
+        assert (cached[f"I{row}"].value, cached[f"K{row}"].value, cached[f"L{row}"].value) == expected, item
     percent = items.index("割合") + 2
-    assert sheet[f"J{percent}"].value == rate_formula(f"F{percent}", f"G{percent}", True)
+    assert sheet[f"K{percent}"].value == rate_formula(f"G{percent}", f"H{percent}", True)
     secret = items.index("秘匿") + 2
-    assert sheet[f"H{secret}"].value.startswith("=IF(")  # a marker: a formula that gives ""
-    assert cached[f"H{secret}"].value is None
+    assert sheet[f"I{secret}"].value.startswith("=IF(")  # a marker: a formula that gives ""
+    assert cached[f"I{secret}"].value is None
+    assert sheet[f"M{secret}"].value == "秘匿"  # 比較不可の理由 names the marker
+    neutral = items.index("職員数の増減") + 2  # 参考値: 増減 yes, 評価 no
+    assert (cached[f"I{neutral}"].value, cached[f"L{neutral}"].value) == (-8, None)
+    assert sheet[f"F{neutral}"].value == "参考値" and sheet[f"M{neutral}"].value is None
 
 
 def test_a_unit_mismatch_gets_no_formula_that_would_subtract(book):
     sheet = book[FIGURES]
     row = rows_of(sheet, "item").index("単位違い") + 2
-    assert [sheet[f"{c}{row}"].value for c in "HJK"] == [None, None, None]  # Python's result: none
-    assert sheet[f"L{row}"].value == "単位が異なるため"
+    assert [sheet[f"{c}{row}"].value for c in "IKL"] == [None, None, None]  # Python's result: none
+    assert sheet[f"M{row}"].value == "単位不一致"
 
 
 def test_achievement_is_a_formula_with_its_cached_rate(book, values):
     sheet, cached = book[KPIS], values[KPIS]
-    assert sheet["J2"].value == achievement_formula("G2", "I2", "F2")
-    assert cached["J2"].value == pytest.approx(52 / 60)
-    assert sheet["J2"].number_format == RATE_FORMAT
-    assert cached["J4"].value == pytest.approx(350 / 370)  # ↓: 目標 / 実績
-    assert cached["J5"].value is None  # no target: ""
-    assert sheet["M2"].value == change_formula("H2", "I2") and cached["M2"].value == 7
+    assert sheet["O2"].value == achievement_formula("J2", "N2", "F2")
+    assert cached["O2"].value == pytest.approx(52 / 60)
+    assert sheet["O2"].number_format == RATE_FORMAT
+    assert cached["O4"].value == pytest.approx(350 / 370)  # ↓: 目標 / 実績
+    assert cached["O5"].value is None  # no target: ""
+    assert sheet["T2"].value == change_formula("M2", "N2") and cached["T2"].value == 7
 
 
 def test_every_data_row_names_and_links_its_source(book, tmp_path):
@@ -171,7 +179,7 @@ def test_every_data_row_names_and_links_its_source(book, tmp_path):
             assert cell.hyperlink is not None, (name, cell.coordinate)
             assert cell.hyperlink.target.replace("\\", "/") == f"inbox/{file}"
             assert cell.hyperlink.location == f"'{sheet_name}'!{ref}"
-    first = book[FIGURES]["P2"]
+    first = book[FIGURES]["Q2"]
     assert first.value == f"{FILES['総務部']}!実績数値!A5"
 
 
@@ -194,7 +202,7 @@ def test_findings_link_to_the_cell_they_are_about(book):
 def test_text_that_looks_like_a_formula_stays_text(book):
     item = book[FIGURES].cell(12, 3)
     assert item.value == INJECTION and item.data_type == "s"
-    note = book[FIGURES].cell(12, 13)
+    note = book[FIGURES].cell(12, 14)
     assert note.value == "+SUM(1,2)" and note.data_type == "s"
     survey = book[SURVEY]
     assert [survey.cell(3, c).value for c in (5, 7, 8, 9)] == ["@SUM(A1)", "-1+1", "=1+1", "\t先頭がタブ"]
@@ -258,20 +266,32 @@ def test_default_font_is_biz_ud_gothic(book, written):
 
 def test_summary_has_counts_tallies_sentence_and_two_charts(values, written):
     sheet = values[SUMMARY]
-    cells = {(r, c): sheet.cell(r, c).value for r in range(1, sheet.max_row + 1) for c in range(1, 8)}
+    cells = {(r, c): sheet.cell(r, c).value for r in range(1, sheet.max_row + 1) for c in range(1, 12)}
     labels = {v: k for k, v in cells.items() if isinstance(v, str)}
     r, _c = labels["提出済"]
     assert cells[(r, 2)] == 2 and cells[(r + 1, 2)] == 1  # 未提出 1
-    assert "重点施策4件のうち、A（目標どおり達成）1件、B（達成したが課題が残る）1件、C（達成できなかった）1件、未評価1件" in cells[(5, 2)]
-    r, _c = next(k for k, v in cells.items() if v == "財政部" and cells.get((k[0], 2)) == 1)
-    assert [cells[(r, c)] for c in range(2, 7)] == [1, 0, 0, 1, 2]  # 全角 Ａ counts as A
+    # 8 KPIs, one of them 参考値 (→): 7 counted; 企画政策部 did not submit
+    assert cells[(5, 2)] == (
+        "集計対象2部局の成果指標7件（未提出1部局、参考値の指標1件を除く）のうち、A（目標どおり達成）2件、"
+        "B（達成したが課題が残る）1件、C（達成できなかった）2件、未評価2件となっています。"
+    )
+    assert cells[(6, 2)].startswith("A（目標どおり達成）・B（達成したが課題が残る）は達成率100%以上")
+    r, _c = next(k for k, v in cells.items() if v == "財政部" and cells.get((k[0], 2)) == "集計")
+    assert [cells[(r, c)] for c in range(3, 9)] == [2, 0, 1, 2, 5, 1]  # 全角 Ａ counts as A; → apart
+    r, _c = next(k for k, v in cells.items() if v == "企画政策部" and cells.get((k[0], 2)) == "未提出（集計外）")
+    assert cells[(r, 3)] is None
+    assert "増減なし" not in "".join(str(v) for v in cells.values() if v)
     with zipfile.ZipFile(written[1].master) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
         # 概要's two charts come first; the rest are 経年推移's line charts.
         assert len(charts) >= 2
         assert all("<c:lineChart>" in z.read(c).decode() for c in charts[2:])
-        assert "<c:barDir val=\"col\"/>" in z.read(charts[0]).decode()
-        assert "<c:grouping val=\"stacked\"/>" in z.read(charts[1]).decode()
+        column_chart, bar_chart = (z.read(c).decode() for c in charts[:2])
+        assert "<c:barDir val=\"col\"/>" in column_chart
+        assert "<c:grouping val=\"stacked\"/>" in bar_chart
+        assert '<c:majorUnit val="1"/>' in column_chart  # whole numbers on the count axis
+        assert "1B7837" in column_chart and "C0392B" in column_chart  # A green, C red
+        assert "<c:showVal val=\"1\"/>" in bar_chart  # counts written on the bars, not colour alone
 
 
 def test_audit_log_records_version_run_time_config_inputs_and_digest(book, written):
@@ -353,4 +373,4 @@ def test_a_thousand_figures_are_written_with_their_formulas(tmp_path):
     sheet = openpyxl.load_workbook(outputs.master, read_only=True)[FIGURES]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1000
-    assert rows[-1][7] == change_formula("F1001", "G1001") or rows[-1][7] is None
+    assert rows[-1][8] == change_formula("G1001", "H1001") or rows[-1][8] is None

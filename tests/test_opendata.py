@@ -29,13 +29,13 @@ def test_files_are_utf8_with_bom_and_crlf(outputs):
         assert data.startswith(b"\xef\xbb\xbf")
         assert data.endswith(b"\r\n")
     figures = outputs.csvs[0].read_bytes()
-    assert figures.count(b"\n") == figures.count(b"\r\n") == 12  # header + 11 rows
+    assert figures.count(b"\n") == figures.count(b"\r\n") == 13  # header + 12 rows
 
 
 def test_figures_have_japanese_headers_and_plain_numbers(outputs):
     rows = read(outputs.csvs[0])
     assert rows[0] == ["部局名", "取り組み番号", "項目", "単位", "方向", "令和4年度", "令和5年度", "増減",
-                       "増減の単位", "増減率（％）", "評価", "増減なしの理由", "備考"]
+                       "増減の単位", "増減率（％）", "評価", "比較不可の理由", "備考"]
     by_item = {row[2]: row for row in rows[1:]}
     assert by_item["業務改善 提出件数"][5:11] == ["498", "515", "17", "件", "3.4", "改善"]
     assert by_item["事務時間削減"][5:10] == ["2459.3", "4618", "2158.7", "時間", "87.8"]
@@ -44,7 +44,7 @@ def test_figures_have_japanese_headers_and_plain_numbers(outputs):
     assert by_item["皆増の例"][9] == "皆増" and by_item["皆減の例"][9] == "皆減"
     assert by_item["割合"][7:10] == ["0.3", "ポイント", "―"]
     assert by_item["秘匿"][5:8] == ["x", "12", ""]
-    assert by_item["単位違い"][11] == "単位が異なるため"
+    assert by_item["単位違い"][11] == "単位不一致"
 
 
 def test_text_that_a_spreadsheet_would_run_gets_a_quote(outputs):
@@ -68,7 +68,7 @@ def test_pandas_reads_the_numbers_back_as_numbers(outputs):
 
     frame = pd.read_csv(outputs.csvs[0], encoding="utf-8-sig", dtype={"取り組み番号": str})
     assert frame["増減"].dtype == "float64"  # every 増減 is a number or blank
-    assert frame["増減"].notna().sum() == 8
+    assert frame["増減"].notna().sum() == 9
     assert frame["増減"].min() == -819600
 
 

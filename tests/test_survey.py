@@ -22,7 +22,6 @@ from kpitool.survey import (
     normalize_grade,
     submission_rows,
     tally_sentences,
-    thresholds,
 )
 from kpitool.template import FilledData, write_template
 
@@ -53,7 +52,7 @@ FIGURES = [
     fig("経費削減", "円", "↑", "８，７８２，５４６", 11752258),  # 9 全角
     fig("事務時間削減", "時間", "↑", "2,459.3", 4618),  # 10 decimals
     fig("交付確定額", "円", "↑", 12402000, "集計中"),  # 11 invalid: not a number yet
-    fig("開催回数", "回", "→", 2, 3),  # 12 invalid 方向
+    fig("開催回数", "回", "上", 2, 3),  # 12 invalid 方向
     fig("該当なし", "件", "↑", "-", "x"),  # 13 markers 該当なし・秘匿
     fig("横ばい", "地区", "↑", 11, 11),  # 14 no change
     fig("単位空欄", None, "↑", "5件", "7件"),  # 15 blank 単位, units typed in the cells
@@ -79,7 +78,8 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> Any:
                  "prev": "=498件の提出", "curr": "515件の提出"}],
     )
     path = write_template(folder / "総務部.xlsx", roster=ROSTER, data=data)
-    config = Config(municipality="菊川市", departments=tuple(Department(n) for n in ROSTER))
+    config = Config(municipality="菊川市", departments=tuple(Department(n) for n in ROSTER),
+                    grades=Grades(("A", "B", "C"), (1.0, 0.8)))  # rate bands: suggested_grade is set
     return submission_rows(read_submission(path), config, department="総務部", file_name="総務部.xlsx")
 
 
@@ -182,7 +182,7 @@ def test_kpi_achievement_and_suggested_grade(rows: Any) -> None:
     r = kpi_row(rows, 0)
     assert r["achievement"] == pytest.approx(515 / 500) and r["suggested_grade"] == "A"
     assert (r["change"], r["grade"]) == (17, "A")
-    assert r["source_target"] == f"総務部.xlsx!事業成果目標!F{FIRST_ROW}"
+    assert r["source_target"] == f"総務部.xlsx!事業成果目標!H{FIRST_ROW}"
     r = kpi_row(rows, 1)  # rank, lower is better: 目標 / 実績
     assert r["achievement"] == pytest.approx(300 / 330) and r["suggested_grade"] == "B"
     assert (r["target"], r["target_text"], r["change"], r["evaluation"]) == (300, "300位", -40, "改善")
@@ -199,7 +199,7 @@ def test_kpi_unit_mismatch_gives_no_achievement(rows: Any) -> None:
     r = kpi_row(rows, 4)
     assert (r["achievement"], r["suggested_grade"], r["reason"]) == (None, None, "unit_mismatch")
     cells = {f.cell for f in rows.findings if f.sheet == "事業成果目標"}
-    assert cells == {f"H{FIRST_ROW + 4}"}  # 95円 under 千円; 100千円 matches its row
+    assert cells == {f"K{FIRST_ROW + 4}"}  # 95円 under 千円; 100千円 matches its row
 
 
 def test_percent_formatted_cell_reads_as_percent(tmp_path: Path) -> None:
@@ -239,17 +239,18 @@ def test_tallies_per_department_and_total() -> None:
 
 def test_tally_sentence_as_published() -> None:
     counts = {"A": 49, "B": 3, "C": 8, "未評価": 0}
-    assert tally_sentences({TOTAL: counts})[TOTAL] == (
+    assert tally_sentences({TOTAL: counts}, Grades(), "重点施策")[TOTAL] == (
         "重点施策60件のうち、A（目標どおり達成）49件、B（達成したが課題が残る）3件、C（達成できなかった）8件"
     )
+    assert tally_sentences({TOTAL: counts}, Grades())[TOTAL].startswith("成果指標60件のうち、")
 
 
 def test_configured_grades() -> None:
     config = Config(municipality="市", departments=(Department("総務部"),),
                     grades=Grades(("S", "A", "B", "C"), (1.2, 1.0, 0.8)))
-    assert thresholds(config).grades == ("S", "A", "B", "C")
-    assert normalize_grade("Ｓ", thresholds(config)) == "S"
-    assert normalize_grade(float("nan"), thresholds(config)) is None
+    assert config.grades.letters == ("S", "A", "B", "C")
+    assert normalize_grade("Ｓ", config.grades) == "S"
+    assert normalize_grade(float("nan"), config.grades) is None
     tallies = grade_tallies(frame([("総務部", "S"), ("総務部", "A")]), config)
     assert tallies[TOTAL] == {"S": 1, "A": 1, "B": 0, "C": 0, "未評価": 0}
 

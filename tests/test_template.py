@@ -97,9 +97,10 @@ def test_data_validation_and_input_messages(book: openpyxl.Workbook) -> None:
     assert basic["B8"].type == "date"
     kpis = _validations(book["事業成果目標"])
     first = TABLE_HEADER_ROW + 2
-    assert kpis[f"E{first}"].type == "list" and kpis[f"E{first}"].formula1 == '"↑,↓"'
-    assert kpis[f"F{first}"].type == "decimal"
-    assert kpis[f"I{first}"].formula1 == '"A,B,C"'
+    assert kpis[f"E{first}"].type == "list" and kpis[f"E{first}"].formula1 == '"↑,↓,→"'
+    assert kpis[f"F{first}"].type == "decimal" and kpis[f"H{first}"].type == "decimal"
+    assert kpis[f"L{first}"].formula1 == '"A,B,C"'
+    assert "B（達成したが課題が残る）は達成率100%以上" in kpis[f"L{first}"].prompt
     for sheet in SPEC.sheets:
         ws = book[sheet.name]
         dvs = _validations(ws)

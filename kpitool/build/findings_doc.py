@@ -34,6 +34,8 @@ PLACEHOLDERS = {
     "reason": "理由", "detail": "補足", "limit": "上限",
     # the 実績 texts against 実績数値 (kpitool.narrative.consistency)
     "text_cell": "文章のセル", "quote": "文章の該当箇所", "item": "項目", "figure": "実績数値の値", "values": "各年度の値",
+    "grade": "達成状況（意味）", "requirement": "その区分の基準", "target_year": "目標年度", "base_year": "基準年度",
+    "indicator": "指標名", "year": "年度", "here": "このセル", "there": "他部局のセル", "other": "他部局の値",
     # consolidation codes (kpitool.consolidate)
     "department": "部局名", "files": "ファイル名", "chosen": "集約したファイル", "scale": "補足",
 }

@@ -24,7 +24,7 @@ def default_template(out_dir: Path = TEMPLATES_DIR) -> Path:
         out_dir / template_filename(config.fiscal_years),
         roster=config.roster,
         fiscal_years=config.fiscal_years,
-        grades=config.grades.letters,
+        grades=config.grades,
         municipality=config.municipality, survey=config.survey, settings=config.template,
     )
 

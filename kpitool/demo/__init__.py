@@ -32,7 +32,7 @@ def write_inbox(inbox: Path, config: Config, *, with_duplicate: bool = True) -> 
                 inbox / example.filename,
                 roster=config.roster,
                 fiscal_years=config.fiscal_years,
-                grades=config.grades.letters,
+                grades=config.grades,
                 survey=config.survey, settings=config.template,
                 data=data,
             )
@@ -52,7 +52,7 @@ def prepare(root: Path) -> tuple[Config, Path]:
         root / template_filename(config.fiscal_years),
         roster=config.roster,
         fiscal_years=config.fiscal_years,
-        grades=config.grades.letters,
+        grades=config.grades,
         municipality=config.municipality, survey=config.survey, settings=config.template,
     )
     inbox = root / "inbox"

@@ -13,9 +13,12 @@ Where the numbers and texts come from (``/work/shared/seeds``):
   真庭市-only names are made generic (まにわ版SDGs → SDGs, COCO MANIWA・Manicolle → 移住定住サイト,
   まにわを元気にする活動応援事業 → 地域を元気にする活動応援事業). The seed gives no 令和4年度
   実績 for them, so that column holds the 不詳 marker ``…``; 令和5年度 values are the seed's own
-  (見込み where the seed says so). Grades follow the default thresholds (A ≥ 100 %, B ≥ 80 %).
+  (見込み where the seed says so). Grades follow the default judgement rule (A and B need
+  達成率 ≥ 100 %, C below); 6-2 is a B (target met, an issue remains). The seed's first KPI,
+  目標値「すべての項目」, is kept as a 定性 target; 認知度 gets the seed's 平成29年度 30 % as 基準値.
 - ``002_*`` 小美玉市総合計画: the 住みよさランキング (実績値 370位, 将来値 300位), used as a
-  ranking KPI (位, direction ↓) of 市長公室; its 370位 is a 2016 基準値 and the row says so.
+  ranking KPI (位, direction ↓) of 市長公室 with 基準値 370位 (基準年度 2016) and 目標年度 2022.
+  合併特例債 and the 対前年度増減 rows are 参考値 (方向 →): neither 改善 nor 悪化.
 - ``001_*`` (真庭市 令和5年度 部局経営目標) and ``003_*`` (伊豆の国市 総合戦略) give mission
   texts and indicator names without figures; nothing is taken from them.
 
@@ -92,6 +95,10 @@ def _kpi(
     curr: Value,
     grade: str | None,
     note: str | None = None,
+    *,
+    base: Value = None,
+    base_year: Value = None,
+    target_year: Value = None,
 ) -> dict[str, object]:
     return {
         "no": no,
@@ -99,7 +106,10 @@ def _kpi(
         "indicator": indicator,
         "unit": unit,
         "direction": direction,
+        "base": base,
+        "base_year": base_year,
         "target": target,
+        "target_year": target_year,
         "prev": prev,
         "curr": curr,
         "grade": grade,
@@ -224,7 +234,13 @@ def _sogo_seisaku() -> ExampleSubmission:
         _kpi("2-1", plan, "総合計画審議会開催回数", "回", "↑", 4, "…", 2, "C", ESTIMATE),
         _kpi("2-2", plan, "総合計画推進本部会議開催回数", "回", "↑", 8, "…", 2, "C", ESTIMATE),
         _kpi("6-1", teiju, "移住定住サイトアクセス数", "件", "↑", "125,000", "…", "148,974", "A"),
-        _kpi("6-2", teiju, "移住相談件数", "件", "↑", 150, "…", 164, "A"),
+        # B under the judgement rule: target met (109 %), but an issue remains.
+        _kpi("6-2", teiju, "移住相談件数", "件", "↑", 150, "…", 164, "B",
+             "目標は達成したが、相談から移住に結びついた件数は伸び悩んだ"),
+        # A 定性 target (真庭市: 目標値「すべての項目」): text, no 達成率, not graded yet.
+        _kpi("7-1", "総合戦略に基づく人口減少対策の全庁的推進",
+             "総合戦略の評価検証によりすべての基本目標においてA評価以上", "基本目標", "↑", "すべての項目", "…", "…",
+             None, "数値目標のない定性の目標。評価検証の結果は取りまとめ中"),
     ]
     survey = [
         _survey(
@@ -258,7 +274,8 @@ def _sogo_seisaku() -> ExampleSubmission:
         kpis=kpis,
         survey=survey,
         figures=figures,
-        description="作成日を和暦の文字列で入力。令和4年度実績は不詳（…）、数値を「125,000」のように文字で入力。",
+        description="作成日を和暦の文字列で入力。令和4年度実績は不詳（…）、数値を「125,000」のように文字で入力。"
+        "目標を達成したが課題が残るB、目標値「すべての項目」の定性の目標。",
     )
 
 
@@ -408,12 +425,13 @@ def _zaimu_rows() -> tuple[list[dict[str, object]], list[dict[str, object]], lis
         _figure("2-1", "換価金額", "円", "↑", 21925394, 21780983),
         _figure("2-1", "不納欠損金額", "円", "↓", 37507682, 32122594),
         _figure("2-1", "滞納整理機構移管 徴収金額", "円", "↑", 12449815, 15885406),
-        _figure("2-2", "合併特例債", "千円", "↑", "1,167,400千円", "347,800千円",
+        # 参考値 (→): borrowing has no good or bad direction.
+        _figure("2-2", "合併特例債", "千円", "→", "1,167,400千円", "347,800千円",
                 "令和4年度は決算額、令和5年度は予算額（決算未確定）"),
         _figure("2-2", "広告事業 市ホームページ", "円", "↑", 560000, 600000),
         _figure("2-2", "ネーミングライツ", "円", "↑", 450000, 450000),
         _figure("3-1", "市有地賃貸料決算額", "円", "↑", 24122814, 21653896),
-        _figure("3-1", "市有地賃貸料 対前年度増減", "円", "↑", "-", "△2,468,918", "担当者が計算して記入"),
+        _figure("3-1", "市有地賃貸料 対前年度増減", "円", "→", "-", "△2,468,918", "担当者が計算して記入"),
         _figure("3-1", "市有地売却代決算額", "円", "↑", 1743667, 4262990),
     ]
     return kpis, survey, figures
@@ -440,9 +458,9 @@ def _chiiki_shien() -> ExampleSubmission:
         # Error: 約60人 is not a number (the seed's 目標値 is 60人).
         _kpi("1-1", "SDGsの普及促進及び実践", "SDGsミーティング参加者数", "人", "↑", "約60人", "…", 20, "C", ESTIMATE),
         _kpi("2-1", kyodo, "協働のまちづくり推進指針改定に参加する市民人数", "人", "↑", 30, "…", 6, "C"),
-        _kpi("2-2", koryu, "市内交流ツアー参加者数", "人", "↑", "1,500", "…", "1,487", "B"),
+        _kpi("2-2", koryu, "市内交流ツアー参加者数", "人", "↑", "1,500", "…", "1,487", "C"),
         # Error: 番号 2-2 used twice (should be 2-3).
-        _kpi("2-2", koryu, "定住促進事業の開催件数", "件", "↑", 15, "…", 14, "B"),
+        _kpi("2-2", koryu, "定住促進事業の開催件数", "件", "↑", 15, "…", 14, "C"),
         _kpi("3-1", "市民主体の地域価値向上に向けた活動の支援", "地域を元気にする活動応援事業の活用団体数", "団体", "↑",
              60, "…", 40, "C"),
         _kpi("3-2", "地域人材を活用した関係人口の構築", "交流事業数", "件", "↑", 30, "…", 32, "A"),
@@ -486,7 +504,7 @@ def _chiiki_shien() -> ExampleSubmission:
         # Error: 単位 left empty.
         _figure("3", "スキルアップ講座 開催回数", None, "↑", 3, 3),
         _figure("4", "ふるさと納税 寄附件数", "件", "↑", 5271, 3299),
-        _figure("4", "ふるさと納税 寄附件数 対前年度増減", "件", "↑", "-", "△1,972"),
+        _figure("4", "ふるさと納税 寄附件数 対前年度増減", "件", "→", "-", "△1,972"),
         # Error: 令和5年度 typed in 千円 (92,434,000円 in the seed) under unit 円: a ~1/1000 jump.
         _figure("4", "ふるさと納税 寄附額", "円", "↑", "117,858,500", 92434),
     ]
@@ -505,12 +523,14 @@ def _chiiki_shien() -> ExampleSubmission:
 def _shicho_koshitsu() -> ExampleSubmission:
     """市長公室: 菊川市 視点3 (2)(3) 情報発信・市政懇談会."""
     kpis = [
-        _kpi("1", "インターネットメディアの効果的活用", "市ホームページアクセス件数", "万件", "↑", 450, "…", 416, "B"),
+        _kpi("1", "インターネットメディアの効果的活用", "市ホームページアクセス件数", "万件", "↑", 450, "…", 416, "C"),
+        # 基準値 of 平成29年度 (真庭市: 平成29年度30%、令和2年度34%、令和3年度33%): 進捗率 (34 − 30) / (39 − 30).
         _kpi("2", "パブリシティ露出による認知度と信頼性の向上", "首都圏及び関西圏での市の認知度", "%", "↑",
-             39, "…", "34%", "B", "令和3年度は33%"),
-        _kpi("3", "政策形成における市民参画の推進", "対話カフェ参加者数", "人", "↑", 100, "…", 90, "B"),
-        _kpi("4", "戦略的シティプロモーションの推進", "住みよさランキング", "位", "↓", "300位", "370位", "…", None,
-             "令和4年度欄は基準値（2016年）を記入。最新の順位は未公表"),
+             39, "…", "34%", "C", "令和3年度は33%", base="30%", base_year="平成29年度", target_year="令和6年度"),
+        _kpi("3", "政策形成における市民参画の推進", "対話カフェ参加者数", "人", "↑", 100, "…", 90, "C"),
+        # 小美玉市 総合計画: 実績値 2016年 370位 → 将来値 2022年 300位.
+        _kpi("4", "戦略的シティプロモーションの推進", "住みよさランキング", "位", "↓", "300位", "…", "…", None,
+             "最新の順位は未公表", base="370位", base_year=2016, target_year=2022),
     ]
     survey = [
         _survey(
@@ -542,7 +562,8 @@ def _shicho_koshitsu() -> ExampleSubmission:
         kpis=kpis,
         survey=survey,
         figures=figures,
-        description="百分率「34%」（単位 %）、順位（位、方向↓）の「300位」「370位」、単位「万件」、SNSの件数。",
+        description="百分率「34%」（単位 %）と平成29年度の基準値からの進捗率、順位（位、方向↓）の基準値「370位」"
+        "（2016年度）と目標値「300位」（2022年度）、単位「万件」、SNSの件数。",
     )
 
 
@@ -595,7 +616,8 @@ def example_config_toml() -> str:
         f"{departments}\n"
         "]\n"
         "\n"
-        "# 達成状況の区分は既定値（A: 達成率100%以上、B: 80%以上、C: それ未満）を使います。\n"
+        "# 達成状況の区分は既定値（scheme = \"judgement\"）: 各部局が判断し、A（目標どおり達成）・\n"
+        "# B（達成したが課題が残る）は達成率100%以上、C（達成できなかった）は100%未満です。\n"
         "\n"
         "[template]\n"
         'submit_to = "企画政策課"\n'

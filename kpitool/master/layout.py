@@ -29,7 +29,7 @@ from kpitool.findings import FINDING_COLUMNS
 from kpitool.master.digest import clean_text
 from kpitool.model import LABELS
 from kpitool.reader import column_letter
-from kpitool.spec import DIRECTIONS, fiscal_year_label
+from kpitool.spec import DIRECTION_WORDS, DIRECTIONS, fiscal_year_label
 from kpitool.variance import (
     ACHIEVEMENT_FORMAT,
     RATE_FORMAT,
@@ -39,12 +39,15 @@ from kpitool.variance import (
     cached_achievement,
     cached_change,
     cached_evaluation,
+    cached_progress,
     cached_rate,
     change_format,
     change_formula,
     decimals_shown,
     evaluation_formula,
     is_percent_unit,
+    progress_formula,
+    progress_rate,
     rate_formula,
     variance,
 )
@@ -68,6 +71,7 @@ TOLERANCE = 1e-9  # floats equal within this (relative and absolute), as the rec
 SIZE_FORMAT = "#,##0"
 COUNT_FORMAT = "#,##0"
 DATE_FORMAT = "yyyy/mm/dd"
+YEAR_FORMAT = '0"年度"'  # 基準年度 / 目標年度 stay numbers (2016), shown as 2016年度
 
 Cell = Any  # None | str | dt.date | Number | Formula | Link
 
@@ -191,7 +195,8 @@ def layouts(fiscal_years: tuple[int, int]) -> dict[str, SheetLayout]:
     )
     figures = (
         _col("department", 12), _col("initiative_no", 8), _col("item", 30, wrap=True),
-        _col("unit", 8), _col("direction", 6), _col("prev", 14, prev), _col("curr", 14, curr),
+        _col("unit", 8), _col("direction", 6), _col("direction_words", 12),
+        _col("prev", 14, prev), _col("curr", 14, curr),
         _col("change", 14, formula=True), _col("change_unit", 10), _col("rate", 10, formula=True),
         _col("evaluation", 8, formula=True), _col("reason", 24, wrap=True), _col("note", 24, wrap=True),
         _col("prev_text", 16, f"{prev}（記入値）"), _col("curr_text", 16, f"{curr}（記入値）"),
@@ -199,14 +204,17 @@ def layouts(fiscal_years: tuple[int, int]) -> dict[str, SheetLayout]:
     )
     kpis = (
         _col("department", 12), _col("no", 6), _col("policy", 24, wrap=True),
-        _col("indicator", 28, wrap=True), _col("unit", 8), _col("direction", 6),
-        _col("target", 12), _col("prev", 14, f"{prev}実績"), _col("curr", 14, f"{curr}実績"),
-        _col("achievement", 10, formula=True), _col("grade", 8), _col("suggested_grade", 10),
+        _col("indicator", 28, wrap=True), _col("unit", 8), _col("direction", 6), _col("direction_words", 12),
+        _col("base", 12), _col("base_year", 10), _col("target", 12, wrap=True), _col("target_year", 10),
+        _col("target_kind", 8), _col("prev", 14, f"{prev}実績"), _col("curr", 14, f"{curr}実績"),
+        _col("achievement", 10, formula=True), _col("progress", 10, formula=True),
+        _col("grade", 8), _col("grade_basis", 16, wrap=True), _col("suggested_grade", 10),
         _col("change", 14, formula=True), _col("change_unit", 10), _col("rate", 10, formula=True),
-        _col("evaluation", 8, formula=True), _col("reason", 24, wrap=True),
-        _col("target_text", 14, "目標値（記入値）"), _col("prev_text", 16, f"{prev}実績（記入値）"),
-        _col("curr_text", 16, f"{curr}実績（記入値）"),
-        _col("source", 30), _col("source_target", 30), _col("source_prev", 30), _col("source_curr", 30),
+        _col("evaluation", 8, formula=True), _col("reason", 16, wrap=True),
+        _col("base_text", 14, "基準値（記入値）"), _col("target_text", 14, "目標値（記入値）"),
+        _col("prev_text", 16, f"{prev}実績（記入値）"), _col("curr_text", 16, f"{curr}実績（記入値）"),
+        _col("source", 30), _col("source_base", 30), _col("source_target", 30), _col("source_prev", 30),
+        _col("source_curr", 30),
     )
     trend = (
         _col("department", 12), _col("no", 6), _col("indicator", 28, wrap=True), _col("unit", 8),
@@ -319,6 +327,19 @@ def achievement_result(target: Any, curr: Any, direction: str | None) -> Any:
     return cached_achievement(achievement_rate(t, c, direction))
 
 
+def progress_result(base: Any, target: Any, curr: Any, direction: str | None) -> Any:
+    """What the 進捗率 formula computes from these cells (via kpitool.variance)."""
+    b, t, c = number_of(base), number_of(target), number_of(curr)
+    if direction not in DIRECTIONS:
+        return ""
+    return cached_progress(progress_rate(b, t, c, direction))
+
+
+def direction_words(direction: Any) -> str | None:
+    """高いほど良い / 低いほど良い / 参考値 beside the arrow (None for an invalid 方向)."""
+    return DIRECTION_WORDS.get(text(direction) or "")
+
+
 # --- links ----------------------------------------------------------------------------------
 
 
@@ -410,11 +431,11 @@ def _variance_cells(
     return {"change": change, "rate": rate, "evaluation": python[2] or None}
 
 
-def _reason(reason: Any) -> str | None:
-    from kpitool.survey import REASONS_JA
+def _reason(row: Mapping[str, Any]) -> str | None:
+    """比較不可の理由 in one word (該当なし, 不詳, 秘匿, 単位不一致, 未入力 …)."""
+    from kpitool.survey import comparison_reason
 
-    reason = clean(reason)
-    return REASONS_JA.get(reason, reason) if reason else None
+    return comparison_reason(row["reason"], row["prev_marker"], row["curr_marker"])
 
 
 def _refs(layout: SheetLayout, excel_row: int, *keys: str) -> dict[str, str]:
@@ -474,7 +495,8 @@ def figure_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> It
         for key in ("department", "initiative_no", "item", "unit", "direction", "change_unit", "note",
                     "prev_text", "curr_text", "source_prev", "source_curr"):
             cells[key] = text(row[key])
-        cells["reason"] = _reason(row["reason"])
+        cells["direction_words"] = direction_words(row["direction"])
+        cells["reason"] = _reason(row)
         cells["source"] = links.source(row["source"])
         yield [cells[k] for k in layout.keys[:-1]]
 
@@ -486,9 +508,9 @@ def kpi_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Itera
         fmt = change_format(places)
         cells: dict[str, Cell] = {
             key: _value_cell(row[key], row[f"{key}_marker"], row[f"{key}_text"], fmt)
-            for key in ("target", "prev", "curr")
+            for key in ("base", "target", "prev", "curr")
         }
-        refs = _refs(layout, excel_row, "target", "prev", "curr", "change", "direction")
+        refs = _refs(layout, excel_row, "base", "target", "prev", "curr", "change", "direction")
         cells |= _variance_cells(row, cells, refs, places)
         python = cached_achievement(row["achievement"])
         if same(python, achievement_result(cells["target"], cells["curr"], row["direction"])):
@@ -496,11 +518,21 @@ def kpi_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Itera
             cells["achievement"] = Formula(formula, python, ACHIEVEMENT_FORMAT)
         else:
             cells["achievement"] = Number(python, ACHIEVEMENT_FORMAT) if isinstance(python, float) else None
-        for key in ("department", "no", "policy", "indicator", "unit", "direction", "grade", "suggested_grade",
-                    "change_unit", "target_text", "prev_text", "curr_text",
-                    "source_target", "source_prev", "source_curr"):
+        python = cached_progress(row["progress"])
+        if same(python, progress_result(cells["base"], cells["target"], cells["curr"], row["direction"])):
+            formula = progress_formula(refs["base"], refs["target"], refs["curr"], refs["direction"])
+            cells["progress"] = Formula(formula, python, ACHIEVEMENT_FORMAT)
+        else:
+            cells["progress"] = Number(python, ACHIEVEMENT_FORMAT) if isinstance(python, float) else None
+        for key in ("base_year", "target_year"):
+            year = clean(row[key])
+            cells[key] = Number(float(year), YEAR_FORMAT) if year is not None else None
+        for key in ("department", "no", "policy", "indicator", "unit", "direction", "grade", "grade_basis",
+                    "suggested_grade", "target_kind", "change_unit", "base_text", "target_text", "prev_text",
+                    "curr_text", "source_base", "source_target", "source_prev", "source_curr"):
             cells[key] = text(row[key])
-        cells["reason"] = _reason(row["reason"])
+        cells["direction_words"] = direction_words(row["direction"])
+        cells["reason"] = _reason(row)
         cells["source"] = links.source(row["source"])
         yield [cells[k] for k in layout.keys[:-1]]
 

@@ -1,40 +1,58 @@
-"""The 概要 sheet: counts per status, 達成状況 tallies, 増減 counts, and two native charts.
+"""The 概要 sheet: sentences a city can publish as they stand, the tallies behind them, charts.
+
+Every tally says what it counts (成果指標 n件 — the noun is the config's ``grades.subject``)
+and what it leaves out: departments not consolidated (要修正1部局・未提出1部局を除く) and 参考値
+rows (方向 →), by department and in total. A figure whose 増減 cannot be computed is 「比較不可」
+with its reason (該当なし / 不詳 / 秘匿 / 単位不一致 / 未入力), never 「増減なし」, which
+readers take for 横ばい. The grade rule of the city is stated beside the counts.
 
 Its cells are static values, not COUNTIFS formulas: the tallies follow
-:func:`kpitool.survey.grade_tallies` (全角 Ａ counts as A, an unknown grade as 未評価), which
-Excel's case-insensitive, width-sensitive criteria would not reproduce. Instead the audit
-rebuilds the whole grid with :func:`summary_grid` from the master's own data sheets and
-compares it cell by cell, so an edited count is found just as an edited formula would be.
+:func:`kpitool.survey.normalize_grade` (全角 Ａ counts as A, an unknown grade as 未評価), which
+Excel's criteria would not reproduce. Instead the audit rebuilds the whole grid with
+:func:`summary_grid` from the master's own data sheets (:func:`facts_from_columns`) and compares
+it cell by cell, so an edited count is found just as an edited formula would be.
+
+Charts colour by meaning (achieved / 改善 green, missed / 悪化 red, neutral grey), carry data
+labels and patterns so that colour is never the only cue, and count on integer axes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kpitool.master.layout import Grid
 from kpitool.model import Status
-from kpitool.spec import fiscal_year_label
-from kpitool.variance import IMPROVED, UNCHANGED, WORSENED
+from kpitool.spec import NEUTRAL, fiscal_year_label
+from kpitool.variance import IMPROVED, UNCHANGED, UNGRADED, WORSENED
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from kpitool.config import Config
+    from kpitool.grades import Grades
+    from kpitool.model import Consolidation
 
 TOTAL = "合計"
-NO_CHANGE = "増減なし"  # 評価 blank: a marker, a missing value or a unit mismatch
-EVALUATIONS = (IMPROVED, UNCHANGED, WORSENED, NO_CHANGE)
+NOT_COMPARABLE = "比較不可"  # no 増減: marker, missing value, unit mismatch (with the reason)
+REFERENCE = "参考値"  # 方向 →: neither 改善 nor 悪化, not counted
+EVALUATIONS = (IMPROVED, UNCHANGED, WORSENED, NOT_COMPARABLE)
+REASON_ORDER = ("該当なし", "不詳", "秘匿", "単位不一致", "未入力", "入力誤り", "範囲外")
 STATUS_CAPTION = "【提出状況】"
-TALLY_CAPTION = "【達成状況の集計（事業成果目標）】"
 SUM_LABEL = "計"
+INCLUDED = "集計"
+FILLED_NOTE = "達成率から補完"
+# Exclusion reasons of a department, most telling first (a 要修正 file beats a 重複 copy).
+_EXCLUSION_ORDER = (Status.NEEDS_FIX, Status.UNREADABLE, Status.MISSING, Status.SUPERSEDED)
 
 
 def changes_caption(fiscal_years: tuple[int, int]) -> str:
     prev, curr = (fiscal_year_label(y) for y in fiscal_years)
     return f"【実績数値の増減（{prev}→{curr}）】"
+
+
+def tally_caption(subject: str) -> str:
+    return f"【達成状況の集計（事業成果目標の{subject}）】"
 
 
 def years_text(fiscal_years: tuple[int, int]) -> str:
@@ -60,50 +78,221 @@ def status_counts(statuses: Iterable[Any]) -> dict[str, int]:
     return counts
 
 
-def evaluation_counts(pairs: Iterable[tuple[Any, Any]]) -> dict[str, dict[str, int]]:
-    """改善 / 横ばい / 悪化 / 増減なし per department (in order of appearance) and in total."""
-    out: dict[str, dict[str, int]] = {}
-    total = dict.fromkeys(EVALUATIONS, 0)
-    for department, evaluation in pairs:
-        key = evaluation if evaluation in EVALUATIONS[:3] else NO_CHANGE
-        out.setdefault(str(department or ""), dict.fromkeys(EVALUATIONS, 0))[key] += 1
-        total[key] += 1
-    out[TOTAL] = total
-    return out
+# --- the facts behind the sentences -------------------------------------------------------
 
 
-def tallies_of(kpis: pd.DataFrame, config: Config) -> dict[str, dict[str, int]]:
-    """The 達成状況 tallies (kpitool.survey owns the rule); an empty frame has only 合計."""
-    from kpitool.survey import grade_tallies
+@dataclass
+class Tally:
+    """One department's (or the total's) counts."""
 
-    return grade_tallies(kpis, config)
+    grades: dict[str, int]  # every letter, then 未評価
+    filled: int = 0  # grades filled from the bands (rate scheme)
+    reference_kpis: int = 0  # 参考値 KPIs left out of the grades
+    evaluations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EVALUATIONS, 0))
+    reasons: dict[str, int] = field(default_factory=dict)  # 比較不可 by reason
+    reference_figures: int = 0  # 参考値 figures left out of 改善/悪化
+
+    @property
+    def kpis(self) -> int:
+        return sum(self.grades.values())
+
+    @property
+    def figures(self) -> int:
+        return sum(self.evaluations.values())
+
+
+@dataclass
+class SummaryFacts:
+    """What 概要 states: the included departments' tallies and who was left out, and why."""
+
+    included: dict[str, Tally]  # department -> counts, in 提出状況 order
+    excluded: dict[str, str]  # department -> 要修正 / 未提出 / 取込不可
+    total: Tally
+    unreadable_unknown: int = 0  # 取込不可 files whose department could not be read
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or value == "はい"
+
+
+def summary_facts(
+    grades: Grades,
+    submissions: Iterable[tuple[Any, Any, Any]],
+    kpis: Iterable[tuple[Any, Any, Any, Any]],
+    figures: Iterable[tuple[Any, Any, Any, Any]],
+) -> SummaryFacts:
+    """Count from plain columns, as written to (or read back from) the master.
+
+    ``submissions``: (部局名, 状況, 集約), ``kpis``: (部局名, 方向, 達成状況, 区分の根拠),
+    ``figures``: (部局名, 方向, 評価, 比較不可の理由).
+    """
+    from kpitool.survey import normalize_grade
+
+    statuses: dict[str, list[str]] = {}
+    included_names: list[str] = []
+    unknown = 0
+    for department, status, included in submissions:
+        name = str(department or "")
+        if not name:
+            unknown += str(status) == Status.UNREADABLE
+            continue
+        statuses.setdefault(name, []).append(str(status))
+        if _truthy(included) and name not in included_names:
+            included_names.append(name)
+    excluded = {}
+    for name, found in statuses.items():
+        if name not in included_names:
+            excluded[name] = next((str(s) for s in _EXCLUSION_ORDER if str(s) in found), found[0])
+
+    def fresh() -> Tally:
+        return Tally(dict.fromkeys(grades.tally_keys(), 0))
+
+    included = {name: fresh() for name in included_names}
+    total = fresh()
+    for department, direction, grade, basis in kpis:
+        tallies = (included.setdefault(str(department or ""), fresh()), total)
+        for t in tallies:
+            if direction == NEUTRAL:
+                t.reference_kpis += 1
+                continue
+            letter = normalize_grade(grade, grades)
+            t.grades[letter or UNGRADED] += 1
+            t.filled += bool(letter) and bool(basis) and FILLED_NOTE in str(basis)
+    for department, direction, evaluation, reason in figures:
+        tallies = (included.setdefault(str(department or ""), fresh()), total)
+        for t in tallies:
+            if direction == NEUTRAL:
+                t.reference_figures += 1
+            elif evaluation in (IMPROVED, UNCHANGED, WORSENED):
+                t.evaluations[evaluation] += 1
+            else:
+                t.evaluations[NOT_COMPARABLE] += 1
+                word = str(reason) if reason else "未入力"
+                t.reasons[word] = t.reasons.get(word, 0) + 1
+    return SummaryFacts(included, excluded, total, unknown)
+
+
+def facts_from_columns(grades: Grades, column: Any, evaluations: Sequence[Any] | None = None) -> SummaryFacts:
+    """:func:`summary_facts` from the master's sheets; ``column(sheet, key)`` gives a column's values.
+
+    ``evaluations`` replaces the 評価 column of 実績数値 (the audit recomputes formulas).
+    """
+    from kpitool.master.layout import FIGURES, KPIS, SUBMISSIONS
+
+    figure_evaluations = evaluations if evaluations is not None else column(FIGURES, "evaluation")
+    return summary_facts(
+        grades,
+        zip(column(SUBMISSIONS, "department"), column(SUBMISSIONS, "status"), column(SUBMISSIONS, "included"),
+            strict=True),
+        zip(column(KPIS, "department"), column(KPIS, "direction"), column(KPIS, "grade"),
+            column(KPIS, "grade_basis"), strict=True),
+        zip(column(FIGURES, "department"), column(FIGURES, "direction"), figure_evaluations,
+            column(FIGURES, "reason"), strict=True),
+    )
+
+
+def facts_from_consolidation(c: Consolidation) -> SummaryFacts:
+    """:func:`summary_facts` from the consolidation's frames (the CLI's summary lines)."""
+    from kpitool.master.layout import clean
+    from kpitool.survey import comparison_reason
+
+    f = c.figures
+    reasons = [comparison_reason(clean(r), clean(p), clean(m))
+               for r, p, m in zip(f["reason"], f["prev_marker"], f["curr_marker"], strict=True)]
+    return summary_facts(
+        c.config.grades,
+        zip(c.submissions["department"], c.submissions["status"], c.submissions["included"], strict=True),
+        zip(c.kpis["department"], c.kpis["direction"], map(clean, c.kpis["grade"]), map(clean, c.kpis["grade_basis"]),
+            strict=True),
+        zip(f["department"], f["direction"], map(clean, f["evaluation"]), reasons, strict=True),
+    )
+
+
+# --- sentences ---------------------------------------------------------------------------
+
+
+def exclusion_text(excluded: Mapping[str, str], unreadable_unknown: int = 0) -> str:
+    """要修正1部局・未提出1部局 (statuses in a fixed order), or "" when nobody is left out."""
+    counts: dict[str, int] = {}
+    for status in excluded.values():
+        counts[status] = counts.get(status, 0) + 1
+    order = [str(s) for s in _EXCLUSION_ORDER]
+    parts = [f"{s}{counts[s]}部局" for s in sorted(counts, key=lambda s: order.index(s) if s in order else 99)]
+    if unreadable_unknown:
+        parts.append(f"部局不明の取込不可ファイル{unreadable_unknown}件")
+    return "・".join(parts)
+
+
+def _scope(left_out: Sequence[str]) -> str:
+    parts = [p for p in left_out if p]
+    return f"（{'、'.join(parts)}を除く）" if parts else ""
+
+
+def grade_sentence(t: Tally, grades: Grades, departments: str = "", excluded: str = "") -> str:
+    """成果指標18件（…を除く）のうち、A（目標どおり達成）5件、…、未評価7件 (no final 。)."""
+    parts = [f"{grades.display(g)}{t.grades[g]:,}件" for g in grades.letters]
+    if t.grades[UNGRADED]:
+        parts.append(f"{UNGRADED}{t.grades[UNGRADED]:,}件")
+    reference = f"参考値の指標{t.reference_kpis:,}件" if t.reference_kpis else ""
+    text = f"{departments}{grades.subject}{t.kpis:,}件{_scope([excluded, reference])}のうち、" + "、".join(parts)
+    if t.filled:
+        text += f"（うち{t.filled:,}件は区分が空欄のため達成率から補完）"
+    return text
+
+
+def change_sentence(t: Tally, departments: str = "", excluded: str = "") -> str:
+    """実績数値40件（…を除く）のうち、改善20件、横ばい3件、悪化9件、比較不可8件（不詳5件・…）."""
+    parts = [f"{e}{t.evaluations[e]:,}件" for e in EVALUATIONS]
+    reference = f"参考値{t.reference_figures:,}件" if t.reference_figures else ""
+    text = f"{departments}実績数値{t.figures:,}件{_scope([excluded, reference])}のうち、" + "、".join(parts)
+    reasons = reason_text(t.reasons)
+    return text + (f"（{reasons}）" if reasons else "")
+
+
+def reason_text(reasons: Mapping[str, int]) -> str:
+    """該当なし3件・不詳5件 in a fixed order (combined reasons such as 該当なし・秘匿 last)."""
+    def rank(word: str) -> int:
+        return REASON_ORDER.index(word) if word in REASON_ORDER else len(REASON_ORDER)
+
+    return "・".join(f"{w}{n:,}件" for w, n in sorted(reasons.items(), key=lambda kv: (rank(kv[0]), kv[0])) if n)
+
+
+def headline(facts: SummaryFacts, grades: Grades) -> str:
+    """The published sentence: 集計対象5部局の成果指標18件（要修正1部局・未提出1部局を除く）のうち…となっています。"""
+    excluded = exclusion_text(facts.excluded, facts.unreadable_unknown)
+    departments = f"集計対象{len(facts.included):,}部局の"
+    return grade_sentence(facts.total, grades, departments, excluded) + "となっています。"
+
+
+def change_headline(facts: SummaryFacts) -> str:
+    excluded = exclusion_text(facts.excluded, facts.unreadable_unknown)
+    departments = f"集計対象{len(facts.included):,}部局の"
+    return change_sentence(facts.total, departments, excluded) + "です。"
+
+
+# --- the grid ----------------------------------------------------------------------------
 
 
 @dataclass
 class SummaryGrid(Grid):
     """The 概要 cells (row-major, ``None`` blank) and where the chart data are."""
 
-    tally_block: tuple[int, int, int] = (0, 0, 0)  # first row, last row (departments), grade columns
+    tally_block: tuple[int, int, int] = (0, 0, 0)  # first row, last row (included departments), first count column
     change_block: tuple[int, int, int] = (0, 0, 0)
+    series: dict[str, list[str]] = field(default_factory=dict)  # chart -> series names, in column order
 
 
-def summary_grid(
-    config: Config,
-    run_at_text: str,
-    statuses: Mapping[str, int],
-    tallies: Mapping[str, Mapping[str, int]],
-    evaluations: Mapping[str, Mapping[str, int]],
-) -> SummaryGrid:
+def summary_grid(config: Config, run_at_text: str, statuses: Mapping[str, int], facts: SummaryFacts) -> SummaryGrid:
     """The 概要 sheet's values; the writer writes them and the audit recomputes them."""
-    from kpitool.survey import tally_sentences
-
-    sentences = tally_sentences(tallies)
+    grades = config.grades
     grid = SummaryGrid()
     grid.add(("項目", "内容"), header=True)
     grid.add(("自治体名", config.municipality))
     grid.add(("対象年度", years_text(config.fiscal_years)))
     grid.add(("集約日時", run_at_text))
-    grid.add(("達成状況のまとめ", f"{sentences[TOTAL]}となっています。" if TOTAL in sentences else None))
+    grid.add(("達成状況のまとめ", headline(facts, grades)))
+    grid.add(("達成状況の区分", grades.rule_text()))
+    grid.add(("増減のまとめ", change_headline(facts)))
     grid.add()
 
     grid.add((STATUS_CAPTION,), caption=True)
@@ -113,46 +302,105 @@ def summary_grid(
     grid.add((SUM_LABEL, sum(statuses.values())))
     grid.add()
 
-    grades = [*config.grades.letters, "未評価"]
-    grid.add((TALLY_CAPTION,), caption=True)
-    grid.add(("部局名", *grades, SUM_LABEL, "まとめ"), header=True)
+    keys = list(grades.tally_keys())
+    grid.add((tally_caption(grades.subject),), caption=True)
+    grid.add(("部局名", "集計", *keys, SUM_LABEL, REFERENCE, "まとめ"), header=True)
     first = len(grid.rows)
-    for department, counts in tallies.items():
-        if department == TOTAL:
-            continue
-        grid.add((department, *(counts.get(g, 0) for g in grades), sum(counts.values()), sentences[department]))
-    grid.tally_block = (first, len(grid.rows) - 1, len(grades) - 1)
-    total = tallies.get(TOTAL, dict.fromkeys(grades, 0))
-    grid.add((TOTAL, *(total.get(g, 0) for g in grades), sum(total.values()), sentences.get(TOTAL)))
+    for department, t in facts.included.items():
+        grid.add((department, INCLUDED, *(t.grades[g] for g in keys), t.kpis, t.reference_kpis,
+                  grade_sentence(t, grades)))
+    grid.tally_block = (first, len(grid.rows) - 1, 2)
+    grid.series["grades"] = keys
+    for department, status in facts.excluded.items():
+        grid.add((department, f"{status}（集計外）", *([None] * (len(keys) + 2)),
+                  f"{status}のため集計に含まれていません"))
+    t = facts.total
+    grid.add((TOTAL, f"{len(facts.included)}部局", *(t.grades[g] for g in keys), t.kpis, t.reference_kpis,
+              headline(facts, grades)))
     grid.add()
 
     grid.add((changes_caption(config.fiscal_years),), caption=True)
-    grid.add(("部局名", *EVALUATIONS, SUM_LABEL), header=True)
+    grid.add(("部局名", "集計", *EVALUATIONS, SUM_LABEL, REFERENCE, "比較不可の内訳"), header=True)
     first = len(grid.rows)
-    for department, counts in evaluations.items():
-        if department == TOTAL:
-            continue
-        grid.add((department, *(counts[e] for e in EVALUATIONS), sum(counts.values())))
-    grid.change_block = (first, len(grid.rows) - 1, len(EVALUATIONS))
-    total = evaluations[TOTAL]
-    grid.add((TOTAL, *(total[e] for e in EVALUATIONS), sum(total.values())))
+    for department, t in facts.included.items():
+        grid.add((department, INCLUDED, *(t.evaluations[e] for e in EVALUATIONS), t.figures, t.reference_figures,
+                  reason_text(t.reasons) or None))
+    grid.change_block = (first, len(grid.rows) - 1, 2)
+    grid.series["changes"] = list(EVALUATIONS)
+    for department, status in facts.excluded.items():
+        grid.add((department, f"{status}（集計外）", *([None] * (len(EVALUATIONS) + 2)),
+                  f"{status}のため集計に含まれていません"))
+    t = facts.total
+    grid.add((TOTAL, f"{len(facts.included)}部局", *(t.evaluations[e] for e in EVALUATIONS), t.figures,
+              t.reference_figures, reason_text(t.reasons) or None))
     return grid
+
+
+# --- writing -----------------------------------------------------------------------------
+
+GREEN_DARK, GREEN, GREEN_LIGHT = "#1B7837", "#5AAE61", "#A6DBA0"
+AMBER, RED, GREY, GREY_LIGHT = "#E0A526", "#C0392B", "#8C8C8C", "#D0D0D0"
+WORSE_PATTERN = "wide_upward_diagonal"  # missed / 悪化: a pattern as well as red
+NEUTRAL_PATTERN = "percent_20"  # 未評価 / 比較不可
+
+
+def grade_fills(grades: Grades) -> dict[str, dict[str, Any]]:
+    """Chart fill per tally column by meaning: achieved letters green (darker is better),
+    missed letters amber then red (the last, hatched), 未評価 grey (dotted)."""
+    if grades.is_rate:
+        achieved = [g for g, r in zip(grades.letters, grades.minimum_rates, strict=False) if r >= 1.0]
+    else:
+        achieved = list(grades.achieved)
+    greens = [GREEN_DARK, GREEN, GREEN_LIGHT]
+    fills: dict[str, dict[str, Any]] = {}
+    for i, g in enumerate(achieved):
+        fills[g] = {"fill": {"color": greens[min(i, len(greens) - 1)]}}
+    missed = [g for g in grades.letters if g not in achieved]
+    for i, g in enumerate(missed):
+        last = i == len(missed) - 1
+        fills[g] = _pattern(RED, WORSE_PATTERN) if last else {"fill": {"color": AMBER}}
+    fills[UNGRADED] = _pattern(GREY, NEUTRAL_PATTERN)
+    return fills
+
+
+CHANGE_FILLS: dict[str, dict[str, Any]] = {
+    IMPROVED: {"fill": {"color": GREEN_DARK}},
+    UNCHANGED: {"fill": {"color": GREY}},
+    WORSENED: {"pattern": {"pattern": WORSE_PATTERN, "fg_color": RED, "bg_color": "#F4CCCC"}},
+    NOT_COMPARABLE: {"pattern": {"pattern": NEUTRAL_PATTERN, "fg_color": GREY, "bg_color": GREY_LIGHT}},
+}
+
+
+def _pattern(color: str, pattern: str) -> dict[str, Any]:
+    return {"pattern": {"pattern": pattern, "fg_color": color, "bg_color": "#FFFFFF"}}
+
+
+def integer_step(largest: int) -> int:
+    """A whole-number axis step giving at most ten gridlines: 1, 2, 5, 10, 20, 50 …"""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            if largest <= 10 * factor * magnitude:
+                return factor * magnitude
+        magnitude *= 10
 
 
 def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, config: Config) -> None:
     """Write the grid and the two charts (column chart of tallies, stacked bars of 増減)."""
+    from kpitool.master.writer import row_height
+
     header = formats.header()
     caption = formats.get(bold=True)
     plain = formats.get()
     wrap = formats.get(wrap=True)
     count = formats.get(num_format="#,##0")
-    sentence_column = len(config.grades.letters) + 3  # まとめ of the tally table
-    from kpitool.master.writer import row_height
-
-    widths = [22.0] + [10.0] * (sentence_column - 1) + [60.0]
-    wraps = [c == sentence_column for c in range(len(widths))]
+    width = max(len(r) for r in grid.rows)
+    sentence_column = width - 1  # まとめ / 比較不可の内訳
+    widths = [22.0, 16.0] + [9.0] * (width - 3) + [60.0]
+    wraps = [c == 1 or c >= sentence_column for c in range(width)]
     for r, row in enumerate(grid.rows):
-        height = row_height(row, widths, wraps)
+        long_text = r < 8 and len(row) == 2 and isinstance(row[1], str)  # 達成状況のまとめ … span to the right
+        height = row_height(row, [22.0, 130.0] if long_text else widths, [False, True] if long_text else wraps)
         if height is not None:
             sheet.set_row(r, height)
         for c, value in enumerate(row):
@@ -164,47 +412,62 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
                 sheet.write_string(r, c, str(value), header)
             elif r in grid.caption_rows:
                 sheet.write_string(r, c, str(value), caption)
-            else:  # unwrapped text overflows into the empty cells to its right
-                sheet.write_string(r, c, str(value), wrap if c == sentence_column else plain)
-    sheet.set_column(0, 0, 22)
-    sheet.set_column(1, sentence_column - 1, 10)
-    sheet.set_column(sentence_column, sentence_column, 60)
+            elif long_text and c == 1:
+                sheet.write_string(r, c, str(value), plain)  # overflows into the empty cells to its right
+            else:
+                sheet.write_string(r, c, str(value), wrap if wraps[c] and c else plain)
+    for c, w in enumerate(widths):
+        sheet.set_column(c, c, w)
 
     name = sheet.get_name()
     font = {"name": formats.font}
-    first, last, grades = grid.tally_block
+    anchor_row = len(grid.rows) + 2
+    first, last, column = grid.tally_block
     if last >= first:
+        keys = grid.series["grades"]
+        fills = grade_fills(config.grades)
         chart = workbook.add_chart({"type": "column"})
-        for g in range(1, grades + 2):
-            chart.add_series({
-                "name": [name, first - 1, g],
-                "categories": [name, first, 0, last, 0],
-                "values": [name, first, g, last, g],
-            })
-        chart.set_title({"name": "達成状況（部局別）", "name_font": font})
-        _style(chart, font)
-        sheet.insert_chart(1, 10, chart, {"x_scale": 1.3, "y_scale": 1.2})
-    first, last, columns = grid.change_block
-    if last >= first:
-        chart = workbook.add_chart({"type": "bar", "subtype": "stacked"})
-        for c in range(1, columns + 1):
+        for i, key in enumerate(keys):
+            c = column + i
             chart.add_series({
                 "name": [name, first - 1, c],
                 "categories": [name, first, 0, last, 0],
                 "values": [name, first, c, last, c],
+                "data_labels": {"value": True, "font": font},
+                "border": {"color": "#404040"},
+                **fills.get(key, {}),
+            })
+        chart.set_title({"name": f"達成状況（部局別、{config.grades.subject}の件数）", "name_font": font})
+        largest = max((max(row[column:column + len(keys)] or [0]) for row in grid.rows[first:last + 1]), default=0)
+        _style(chart, font, integer_step(int(largest)))
+        sheet.insert_chart(anchor_row, 0, chart, {"x_scale": 1.6, "y_scale": 1.2})
+    first, last, column = grid.change_block
+    if last >= first:
+        chart = workbook.add_chart({"type": "bar", "subtype": "stacked"})
+        for i, key in enumerate(grid.series["changes"]):
+            c = column + i
+            chart.add_series({
+                "name": [name, first - 1, c],
+                "categories": [name, first, 0, last, 0],
+                "values": [name, first, c, last, c],
+                "data_labels": {"value": True, "font": font},
+                "border": {"color": "#404040"},
+                **CHANGE_FILLS[key],
             })
         prev, curr = (fiscal_year_label(y) for y in config.fiscal_years)
-        chart.set_title({"name": f"実績数値の増減（{prev}→{curr}）", "name_font": font})
-        _style(chart, font, reverse_categories=True)  # departments top to bottom, as in the table
-        sheet.insert_chart(22, 10, chart, {"x_scale": 1.3, "y_scale": 1.2})
+        chart.set_title({"name": f"実績数値の増減（{prev}→{curr}、件数）", "name_font": font})
+        largest = max((sum(row[column:column + len(EVALUATIONS)]) for row in grid.rows[first:last + 1]), default=0)
+        _style(chart, font, integer_step(int(largest)), reverse_categories=True)
+        sheet.insert_chart(anchor_row, 6, chart, {"x_scale": 1.6, "y_scale": 1.2})
 
 
-def _style(chart: Any, font: dict[str, str], *, reverse_categories: bool = False) -> None:
-    """Fonts, legend and value gridlines. In XlsxWriter's bar charts the x axis is the
-    (horizontal) value axis and the y axis holds the categories."""
+def _style(chart: Any, font: dict[str, str], step: int, *, reverse_categories: bool = False) -> None:
+    """Fonts, legend, whole-number value axis from 0. In XlsxWriter's bar charts the x axis
+    is the (horizontal) value axis and the y axis holds the categories."""
     bar = reverse_categories
     chart.set_legend({"position": "bottom", "font": font})
-    value = {"num_font": font, "major_gridlines": {"visible": True}}
+    value = {"num_font": font, "major_gridlines": {"visible": True}, "min": 0, "major_unit": step,
+             "num_format": "0"}
     category = {"num_font": font, "reverse": reverse_categories}
     chart.set_x_axis(value if bar else category)
     chart.set_y_axis(category if bar else value)

@@ -65,15 +65,15 @@ from kpitool.master.layout import (
     SourceLinks,
     column_letter,
     layouts,
+    shown_value,
     written_value,
 )
 from kpitool.master.log import INPUTS_LAYOUT, INPUTS_TABLE, input_rows, log_grid
 from kpitool.master.summary import (
-    evaluation_counts,
+    facts_from_columns,
     run_at_text,
     status_counts,
     summary_grid,
-    tallies_of,
     write_summary,
 )
 from kpitool.master.trend import add_trend_charts, previous_records
@@ -173,6 +173,17 @@ def build_tables(consolidation: Consolidation, links: SourceLinks) -> dict[str, 
     }
     tables[INPUTS_TABLE] = _with_row_hashes(INPUTS_TABLE, INPUTS_LAYOUT, input_rows(consolidation, links))
     return tables
+
+
+def _shown_column(tables: dict[str, BuiltTable]) -> Any:
+    """``column(sheet, key)``: the values a data sheet shows, as 概要 and the audit count them."""
+
+    def column(sheet: str, key: str) -> list[Any]:
+        table = tables[sheet]
+        index = table.layout.index(key)
+        return [shown_value(row[index]) for row in table.rows]
+
+    return column
 
 
 def digest_of(config_dict: dict[str, Any], tables: dict[str, BuiltTable]) -> str:
@@ -353,11 +364,8 @@ def write_workbook(
     digest = digest_of(config_dict, tables)
     hashes = [h for t in tables.values() for h in t.column_hashes()]
     summary = summary_grid(
-        c.config,
-        run_at_text(c.run_at),
-        status_counts(c.submissions["status"]),
-        tallies_of(c.kpis, c.config),
-        evaluation_counts(zip(c.figures["department"], c.figures["evaluation"], strict=True)),
+        c.config, run_at_text(c.run_at), status_counts(c.submissions["status"]),
+        facts_from_columns(c.config.grades, _shown_column(tables)),
     )
     log = log_grid(
         c, version=__version__, digest=digest, digest_format=DIGEST_FORMAT, config_dict=config_dict,

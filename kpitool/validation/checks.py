@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from kpitool import codes
 from kpitool.numbers import format_number, unit_key, unit_scale
 from kpitool.reader import CellValue, Record
-from kpitool.spec import DIRECTIONS, Column, SheetSpec
+from kpitool.spec import GRADED_DIRECTIONS, RANK_UNITS, UP, Column, SheetSpec
+from kpitool.targets import parse_year
 from kpitool.validation.context import Context, is_blank, normalized, usable
 from kpitool.validation.roster import match_department
-from kpitool.variance import GradeThresholds, achievement_rate, suggest_grade
+from kpitool.variance import achievement_rate
 
 
 def _cells(ctx: Context, sheet: SheetSpec, column: Column) -> list[tuple[Record, CellValue]]:
@@ -152,31 +153,52 @@ def check_target_jump(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...
                 actual=format_number(actual), ratio=f"{ratio:,.0f}", cause=_yen_cause(record, ratio))
 
 
-def _criteria(thresholds: GradeThresholds) -> str:
-    parts = [f"{g}: {format_number(round(r * 100, 6))}%以上"
-             for g, r in zip(thresholds.grades, thresholds.minimum_rates, strict=False)]
-    parts.append(f"{thresholds.grades[-1]}: それ未満")
-    return "、".join(parts)
-
-
 def check_grade_consistent(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:
-    """達成状況 against the 達成率 of 当年度実績 and 目標値 under the configured thresholds (警告)."""
+    """達成状況 against the 達成率 of 当年度実績 and 目標値 under the city's grade rule (警告).
+
+    The finding quotes the rule the letter breaks (A requires 達成率100%以上 …) and never
+    proposes another letter: under ``judgement`` the department decides, and telling it to
+    call a missed target 達成 would publish wrong counts. 参考値 (→) and 定性 targets have no
+    達成率, so nothing to compare.
+    """
+    grades = ctx.config.grades
     for column in columns:
         for record, cell in _cells(ctx, sheet, column):
-            grade = cell.text.strip()
+            letter = cell.text.strip()
             direction = record.text("direction")
-            if grade not in ctx.thresholds.grades or direction not in DIRECTIONS:
+            if letter not in grades.letters or direction not in GRADED_DIRECTIONS:
                 continue
             target = _value_in_row_unit(ctx, record, record.cells.get("target"))
             actual = _value_in_row_unit(ctx, record, record.cells.get("curr"))
             rate = achievement_rate(target, actual, direction)
-            suggested = suggest_grade(rate, ctx.thresholds)
-            if suggested is None or suggested == grade or rate is None:
+            requirement = grades.violation(letter, rate)
+            if requirement is None or rate is None:
                 continue
             assert target is not None and actual is not None
-            ctx.add(codes.KPI_GRADE_INCONSISTENT, cell, label=column.label,
-                    target=format_number(target), actual=format_number(actual),
-                    rate=f"{rate:.1%}", suggested=suggested, criteria=_criteria(ctx.thresholds))
+            ctx.add(codes.KPI_GRADE_INCONSISTENT, cell, label=column.label, grade=grades.display(letter),
+                    requirement=requirement, target=format_number(target), actual=format_number(actual),
+                    rate=f"{rate:.1%}", criteria=grades.rule_text())
+
+
+def check_rank_direction(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:
+    """A rank (位, 番目, 順位) with ↑: 318位 would count as better than 300位 (警告)."""
+    for column in columns:
+        for record, cell in _cells(ctx, sheet, column):
+            unit = unit_key(record.text("unit"))
+            if cell.text.strip() == UP and unit in RANK_UNITS:
+                ctx.add(codes.UNIT_RANK_UP, cell, label=column.label, unit=record.text("unit"))
+
+
+def check_year_order(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:
+    """目標年度 before 基準年度: the two were probably swapped (警告)."""
+    for column in columns:
+        for record, cell in _cells(ctx, sheet, column):
+            target_year = parse_year(cell.value).year
+            base_cell = record.cells.get("base_year")
+            base_year = parse_year(base_cell.value).year if usable(base_cell) and base_cell else None
+            if target_year is not None and base_year is not None and target_year < base_year:
+                ctx.add(codes.KPI_YEAR_ORDER, cell, label=column.label, target_year=target_year,
+                        base_year=base_year)
 
 
 def check_refers_to_survey(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:

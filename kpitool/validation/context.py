@@ -13,7 +13,6 @@ from kpitool.codes import CATALOGUE
 from kpitool.numbers import ParsedNumber, parse_number
 from kpitool.reader import CellValue, Record
 from kpitool.spec import SheetSpec
-from kpitool.variance import GradeThresholds
 
 if TYPE_CHECKING:
     from kpitool.config import Config
@@ -29,7 +28,6 @@ class Context:
         self.config = config
         self.file = sub.path.name
         self.findings: list[Finding] = []
-        self.thresholds = GradeThresholds(config.grades.letters, config.grades.minimum_rates)
         self._numbers: dict[tuple[str, str], ParsedNumber] = {}
         self.failed_rules: set[str] = set()  # titles of rules that raised (reported once each)
 

@@ -39,6 +39,7 @@ from kpitool.spec import (
     SheetSpec,
     fiscal_year_label,
 )
+from kpitool.targets import is_description, parse_year
 from kpitool.validation.checks import (
     EXPECTED_CODES,
     UNIQUE_CODES,
@@ -47,12 +48,14 @@ from kpitool.validation.checks import (
     check_in_roster,
     check_in_viewpoints,
     check_municipality,
+    check_rank_direction,
     check_refers_to_survey,
     check_target_jump,
     check_unique,
     check_unique_in_initiative,
     check_unit_matches,
     check_year_jump,
+    check_year_order,
 )
 from kpitool.validation.context import Context, is_blank
 
@@ -245,6 +248,8 @@ def check_number(ctx: Context, sheet: SheetSpec, record: Record, column: Column,
         ctx.add(codes.NUM_DATE, cell, label=column.label)
         return
     parsed = ctx.number(cell)
+    if parsed.kind == "invalid" and column.text_ok and is_description(parsed):
+        return  # a 定性 目標値 (「すべての項目」) or a 基準値 of 「新規」: text, not a wrong number
     if parsed.kind == "invalid":
         ctx.add(NUMBER_REASON_CODES.get(parsed.reason or "", codes.NUM_NOT_A_NUMBER), cell, label=column.label)
     elif parsed.kind == "number" and abs(parsed.value or 0.0) > NUMBER_LIMIT:
@@ -298,6 +303,12 @@ def check_direction(ctx: Context, sheet: SheetSpec, record: Record, column: Colu
         ctx.add(DIRECTION_CODES[sheet.key], cell, label=column.label)
 
 
+def check_year(ctx: Context, sheet: SheetSpec, record: Record, column: Column, cell: CellValue) -> None:
+    """基準年度 / 目標年度: any fiscal year, 西暦 or 和暦 (2016, 平成28年度, R4)."""
+    if not parse_year(cell.value).ok:
+        ctx.add(codes.KPI_BAD_YEAR, cell, label=column.label)
+
+
 def check_grade(ctx: Context, sheet: SheetSpec, record: Record, column: Column, cell: CellValue) -> None:
     letters = ctx.config.grades.letters
     if cell.text.strip() not in letters:
@@ -322,6 +333,7 @@ KIND_RULES: dict[Kind, KindRule] = {
     Kind.DIRECTION: KindRule("方向", check_direction),
     Kind.GRADE: KindRule("達成状況の区分", check_grade),
     Kind.ID: KindRule("番号", check_id),
+    Kind.YEAR: KindRule("年度", check_year),
 }
 # Kinds without a value rule: free text, 部局名 (checked by in_roster), 視点 (by in_viewpoints).
 FREE_KINDS = frozenset((Kind.TEXT, Kind.LONG_TEXT, Kind.DEPARTMENT, Kind.VIEWPOINT))
@@ -353,6 +365,8 @@ CHECKS: dict[str, Check] = {
     "year_jump": Check("前年度からの変化", check_year_jump, {"*": codes.UNIT_YEAR_JUMP}),
     "target_jump": Check("目標値と実績の桁", check_target_jump, {"kpis": codes.UNIT_TARGET_JUMP}),
     "grade_consistent": Check("達成状況と達成率", check_grade_consistent, {"kpis": codes.KPI_GRADE_INCONSISTENT}),
+    "rank_direction": Check("順位の方向", check_rank_direction, {"*": codes.UNIT_RANK_UP}),
+    "year_order": Check("基準年度と目標年度", check_year_order, {"kpis": codes.KPI_YEAR_ORDER}),
     "refers_to_survey": Check("取り組み番号", check_refers_to_survey, {"figures": codes.FIG_UNKNOWN_INITIATIVE}),
     "unique_in_initiative": Check("項目の重複", check_unique_in_initiative, {"figures": codes.FIG_DUPLICATE_ITEM}),
     "expected": Check("実績の記入", check_expected, EXPECTED_CODES),
