@@ -358,8 +358,8 @@ def grade_fills(grades: Grades) -> dict[str, dict[str, Any]]:
     missed = [g for g in grades.letters if g not in achieved]
     for i, g in enumerate(missed):
         last = i == len(missed) - 1
-        fills[g] = _pattern(RED, WORSE_PATTERN) if last else {"fill": {"color": AMBER}}
-    fills[UNGRADED] = _pattern(GREY, NEUTRAL_PATTERN)
+        fills[g] = _pattern(RED, WORSE_PATTERN, "#F4CCCC") if last else {"fill": {"color": AMBER}}
+    fills[UNGRADED] = _pattern(GREY, NEUTRAL_PATTERN, GREY_LIGHT)
     return fills
 
 
@@ -371,8 +371,8 @@ CHANGE_FILLS: dict[str, dict[str, Any]] = {
 }
 
 
-def _pattern(color: str, pattern: str) -> dict[str, Any]:
-    return {"pattern": {"pattern": pattern, "fg_color": color, "bg_color": "#FFFFFF"}}
+def _pattern(color: str, pattern: str, background: str) -> dict[str, Any]:
+    return {"pattern": {"pattern": pattern, "fg_color": color, "bg_color": background}}
 
 
 def integer_step(largest: int) -> int:
@@ -396,7 +396,7 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
     count = formats.get(num_format="#,##0")
     width = max(len(r) for r in grid.rows)
     sentence_column = width - 1  # まとめ / 比較不可の内訳
-    widths = [22.0, 16.0] + [9.0] * (width - 3) + [60.0]
+    widths = [22.0, 18.0] + [9.0] * (width - 3) + [60.0]
     wraps = [c == 1 or c >= sentence_column for c in range(width)]
     for r, row in enumerate(grid.rows):
         long_text = r < 8 and len(row) == 2 and isinstance(row[1], str)  # 達成状況のまとめ … span to the right
@@ -421,7 +421,8 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
 
     name = sheet.get_name()
     font = {"name": formats.font}
-    anchor_row = len(grid.rows) + 2
+    anchor_row = len(grid.rows) + 1
+    sheet.set_h_pagebreaks([anchor_row])  # the charts print on a page of their own, never cut
     first, last, column = grid.tally_block
     if last >= first:
         keys = grid.series["grades"]
@@ -440,7 +441,7 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
         chart.set_title({"name": f"達成状況（部局別、{config.grades.subject}の件数）", "name_font": font})
         largest = max((max(row[column:column + len(keys)] or [0]) for row in grid.rows[first:last + 1]), default=0)
         _style(chart, font, integer_step(int(largest)))
-        sheet.insert_chart(anchor_row, 0, chart, {"x_scale": 1.6, "y_scale": 1.2})
+        sheet.insert_chart(anchor_row, 0, chart, {"x_scale": 1.45, "y_scale": 1.15})
     first, last, column = grid.change_block
     if last >= first:
         chart = workbook.add_chart({"type": "bar", "subtype": "stacked"})
@@ -450,7 +451,7 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
                 "name": [name, first - 1, c],
                 "categories": [name, first, 0, last, 0],
                 "values": [name, first, c, last, c],
-                "data_labels": {"value": True, "font": font},
+                "data_labels": {"value": True, "font": font, "num_format": "#,##0;-#,##0;;"},  # no "0" on a bar of nothing
                 "border": {"color": "#404040"},
                 **CHANGE_FILLS[key],
             })
@@ -458,7 +459,7 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
         chart.set_title({"name": f"実績数値の増減（{prev}→{curr}、件数）", "name_font": font})
         largest = max((sum(row[column:column + len(EVALUATIONS)]) for row in grid.rows[first:last + 1]), default=0)
         _style(chart, font, integer_step(int(largest)), reverse_categories=True)
-        sheet.insert_chart(anchor_row, 6, chart, {"x_scale": 1.6, "y_scale": 1.2})
+        sheet.insert_chart(anchor_row + 19, 0, chart, {"x_scale": 1.45, "y_scale": 1.15})
 
 
 def _style(chart: Any, font: dict[str, str], step: int, *, reverse_categories: bool = False) -> None:
