@@ -84,7 +84,7 @@ def filled_data(department: str, **changes: Any) -> FilledData:
             {"no": "1", "policy": "業務改善の推進", "indicator": "業務改善提出件数", "unit": "件",
              "direction": "↑", "target": 500, "prev": 498, "curr": 515, "grade": "A", "note": ""},
             {"no": "2", "policy": "広報", "indicator": "認知度", "unit": "%", "direction": "↑",
-             "target": 39, "prev": "-", "curr": 34, "grade": "B", "note": "見込み"},
+             "target": 39, "prev": "-", "curr": 34, "grade": "C", "note": "見込み"},
         ],
         survey=[
             {"no": "1", "viewpoint": "視点1 効果的・効率的な行政運営の推進",
@@ -370,7 +370,7 @@ def hyperlinks_file_unc(directory: Path, department: str) -> Path:
         add_rel(parts, sheet_rels(name), f"rIdH{i}", REL_HYPERLINK, target, external=True)
         links.append(f'<hyperlink ref="{ref}" r:id="rIdH{i}"/>')
     replace_once(parts, name, "<pageMargins", f"<hyperlinks>{''.join(links)}</hyperlinks><pageMargins")
-    note = f"J{FIRST_ROW}"  # 事業成果目標 備考
+    note = f"M{FIRST_ROW}"  # 事業成果目標 備考
     set_cell(parts, KPIS, note, text_cell(note, "\\\\evil-server\\share\\payload.xlsx"))
     return save(directory, "hyperlinks_file_unc.xlsx", parts)
 

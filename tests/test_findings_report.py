@@ -44,8 +44,8 @@ def test_report_sheets_and_rows(results, tmp_path: Path) -> None:
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0] == [label for _key, label in FINDING_COLUMNS]
     assert [(r[2], r[3], r[4], r[1]) for r in rows[1:]] == [
-        ("2_bad.xlsx", "事業成果目標", "F4", codes.NUM_APPROXIMATE),
-        ("2_bad.xlsx", "事業成果目標", "J4", codes.CELL_FORMULA_LIKE),
+        ("2_bad.xlsx", "事業成果目標", "H4", codes.NUM_APPROXIMATE),
+        ("2_bad.xlsx", "事業成果目標", "M4", codes.CELL_FORMULA_LIKE),
         ("3_empty.xlsx", None, None, codes.FILE_EMPTY),
     ]
     assert rows[2][6] == "=SUM(F4:F5)" and ws["G3"].data_type == "s"  # text, never a formula
@@ -94,8 +94,8 @@ def test_terminal_lines(results) -> None:
         "1_clean.xlsx: 問題なし",
         "2_bad.xlsx: 要修正（エラー 1件・警告 1件）",
         "  重要度 コード       場所               項目           入力値           説明",
-        "  エラー E-NUM-002    事業成果目標!F4    目標値         約60             「約60」は概数や範囲のため集計できません。",
-        "  警告   W-CELL-002   事業成果目標!J4    備考           =SUM(F4:F5)      "
+        "  エラー E-NUM-002    事業成果目標!H4    目標値         約60             「約60」は概数や範囲のため集計できません。",
+        "  警告   W-CELL-002   事業成果目標!M4    備考           =SUM(F4:F5)      "
         "「=SUM(F4:F5)」は = + - @ で始まるため数式と誤解されるおそれがあります。文字列のまま取り込みます。",
         "3_empty.xlsx: 要修正（エラー 1件・警告 0件）",
         "  重要度 コード       場所               項目           入力値           説明",
@@ -121,5 +121,5 @@ def test_json_data(results) -> None:
         "code": "E-NUM-002", "severity": "エラー", "title": "概数・範囲は集計できません",
         "message": "「約60」は概数や範囲のため集計できません。",
         "hint": "確定した数値を入力してください。見込みの数値なら数値だけを入力し、備考に「見込み」と書いてください。",
-        "file": "2_bad.xlsx", "sheet": "事業成果目標", "cell": "F4", "label": "目標値", "value": "約60",
+        "file": "2_bad.xlsx", "sheet": "事業成果目標", "cell": "H4", "label": "目標値", "value": "約60",
     }

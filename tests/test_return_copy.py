@@ -104,14 +104,14 @@ def test_workbook_structure_is_kept(original: Path, copy: Path) -> None:
 def test_problem_cells_are_filled_and_commented(copy: Path) -> None:
     wb = openpyxl.load_workbook(copy)
     kpis = wb["事業成果目標"]
-    error = kpis["F4"]
+    error = kpis["H4"]
     assert error.fill.fgColor.rgb.endswith(ERROR_FILL)
     assert error.comment.text == (
         "【エラー E-NUM-002】「約60」は概数や範囲のため集計できません。\n"
         "直し方: 確定した数値を入力してください。見込みの数値なら数値だけを入力し、備考に「見込み」と書いてください。"
     )
-    assert kpis["J4"].fill.fgColor.rgb.endswith(WARNING_FILL)
-    assert "W-CELL-002" in kpis["J4"].comment.text
+    assert kpis["M4"].fill.fgColor.rgb.endswith(WARNING_FILL)
+    assert "W-CELL-002" in kpis["M4"].comment.text
     assert "W-UNIT-001" in wb["実績数値"]["F6"].comment.text
     assert kpis["C4"].comment is None and kpis["C4"].fill.fgColor.rgb not in (ERROR_FILL, WARNING_FILL)
 
@@ -138,10 +138,10 @@ def test_a_departments_own_comment_stays(tmp_path: Path) -> None:
 
     path = filled(tmp_path, kpis={0: {"target": "約60"}})
     wb = openpyxl.load_workbook(path)
-    wb["事業成果目標"]["F4"].comment = Comment("目標は総合計画による", "山田")
+    wb["事業成果目標"]["H4"].comment = Comment("目標は総合計画による", "山田")
     wb.save(path)
     out = write_return_copy(validate_file(path, make_config()), tmp_path / "out")
-    text = openpyxl.load_workbook(out)["事業成果目標"]["F4"].comment.text
+    text = openpyxl.load_workbook(out)["事業成果目標"]["H4"].comment.text
     assert text.startswith("目標は総合計画による\n\n【エラー E-NUM-002】")
 
 
@@ -207,7 +207,7 @@ def test_return_copy_opens_in_libreoffice_and_reads_back(original: Path, copy: P
     assert [(r[2], r[3], r[1], r[7], r[8]) for r in rows] == [
         (f.sheet, f.cell, f.code, f.message, f.hint) for f in report.findings
     ]
-    assert "E-NUM-002" in openpyxl.load_workbook(saved)["事業成果目標"]["F4"].comment.text
+    assert "E-NUM-002" in openpyxl.load_workbook(saved)["事業成果目標"]["H4"].comment.text
     assert validate_file(saved, make_config()).report.flatten() == report.flatten()
 
 

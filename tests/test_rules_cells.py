@@ -77,7 +77,7 @@ def test_rank_must_be_a_positive_whole_number(tmp_path: Path) -> None:
         {"no": "1", "indicator": "住みよさランキング", "unit": "位", "direction": "↓",
          "target": "300位", "prev": 0, "curr": 12.5},
     ])
-    assert rows(path) == [("事業成果目標", "G4", codes.NUM_BAD_RANK), ("事業成果目標", "H4", codes.NUM_BAD_RANK)]
+    assert rows(path) == [("事業成果目標", "J4", codes.NUM_BAD_RANK), ("事業成果目標", "K4", codes.NUM_BAD_RANK)]
 
 
 # --- units --------------------------------------------------------------------------------
@@ -107,12 +107,12 @@ def test_percent_formatted_cell(tmp_path: Path) -> None:
     path = filled(tmp_path)
     wb = openpyxl.load_workbook(path)
     ws = wb["事業成果目標"]
-    ws["H5"] = 0.34  # 単位 %
-    ws["H5"].number_format = "0%"
-    ws["H4"] = 0.34  # 単位 件
-    ws["H4"].number_format = "0%"
+    ws["K5"] = 0.34  # 単位 %
+    ws["K5"].number_format = "0%"
+    ws["K4"] = 0.34  # 単位 件
+    ws["K4"].number_format = "0%"
     wb.save(path)
-    assert rows(path) == [("事業成果目標", "H4", codes.UNIT_MISMATCH)]
+    assert rows(path) == [("事業成果目標", "K4", codes.UNIT_MISMATCH)]
 
 
 # --- cells --------------------------------------------------------------------------------
@@ -126,14 +126,14 @@ def test_cached_formula_error(tmp_path: Path) -> None:
 
 
 def test_formula_without_cached_value(tmp_path: Path) -> None:
-    path = patch_cell(filled(tmp_path), "事業成果目標", "H4", "<f>G4+17</f>")
-    assert rows(path) == [("事業成果目標", "H4", codes.CELL_UNCACHED_FORMULA)]
+    path = patch_cell(filled(tmp_path), "事業成果目標", "K4", "<f>J4+17</f>")
+    assert rows(path) == [("事業成果目標", "K4", codes.CELL_UNCACHED_FORMULA)]
 
 
 def test_formula_with_cached_value_is_a_warning_and_the_value_counts(tmp_path: Path) -> None:
-    path = patch_cell(filled(tmp_path), "事業成果目標", "H4", "<f>G4+17</f><v>515</v>")
+    path = patch_cell(filled(tmp_path), "事業成果目標", "K4", "<f>J4+17</f><v>515</v>")
     (finding,) = findings(path)
-    assert finding.compact() == ("事業成果目標", "H4", codes.CELL_FORMULA)
+    assert finding.compact() == ("事業成果目標", "K4", codes.CELL_FORMULA)
     assert finding.value == "515"
 
 
@@ -165,7 +165,7 @@ def test_spaces_around_a_number_typed_as_text_are_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize("typed", ["=SUM(A1:A3)", "+81 3 1234", "-研修の実施", "@担当"])
 def test_formula_like_text_is_a_warning(tmp_path: Path, typed: str) -> None:
     (finding,) = findings(filled(tmp_path, kpis={0: {"note": typed}}))
-    assert finding.compact() == ("事業成果目標", "J4", codes.CELL_FORMULA_LIKE)
+    assert finding.compact() == ("事業成果目標", "M4", codes.CELL_FORMULA_LIKE)
     assert finding.value == typed
 
 

@@ -96,7 +96,7 @@ def test_omitama_base_to_target_years_and_progress(consolidated: Any) -> None:
 def test_maniwa_qualitative_target_is_accepted_and_labelled(consolidated: Any) -> None:
     rows = consolidated.kpis.iloc[len(OMITAMA):]
     assert list(rows["target_kind"]) == [QUALITATIVE, NUMERIC, QUALITATIVE]
-    assert list(rows["target_text"])[0] == "すべての項目"
+    assert rows["target_text"].iloc[0] == "すべての項目"
     assert rows["achievement"].isna().tolist() == [True, False, True]
     assert list(rows["grade_basis"]) == ["部局の判断（定性）", "部局の判断", "部局の判断（定性）"]
     assert set(consolidated.findings["sheet"]) == {"実績数値"}  # only: the 実績数値 sheet is empty

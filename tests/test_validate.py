@@ -69,7 +69,7 @@ def test_example_error_department(example) -> None:
     (result,) = [r for r in results.values() if ERROR_DEPARTMENT in r.name]
     assert result.status == "要修正"
     assert without_information(result) == [
-        ("事業成果目標", "F4", codes.NUM_APPROXIMATE),  # 約60人
+        ("事業成果目標", "H4", codes.NUM_APPROXIMATE),  # 約60人
         ("事業成果目標", "A7", codes.KPI_DUPLICATE_NO),  # 2-2 twice
         ("実績数値", "F7", codes.NUM_PENDING),  # 集計中
         ("実績数値", "A9", codes.FIG_UNKNOWN_INITIATIVE),  # 3-2
