@@ -173,7 +173,7 @@ def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
                    f"{prev}の実績を数値で入力してください。", "45",
                    ("unit_matches", "year_jump")),
             Column("curr", f"{curr}実績", Kind.NUMBER, False, 14,
-                   f"{curr}の実績を数値で入力してください。", "52",
+                   f"{curr}の実績を数値で入力してください。", "63",
                    ("unit_matches", "year_jump", "target_jump")),
             Column("grade", "達成状況", Kind.GRADE, False, 8,
                    "A（目標どおり達成）/B（達成したが課題が残る）/C（達成できなかった）。", "A",
