@@ -72,7 +72,7 @@ class StructureProblem:
     """A structural defect the validator turns into a finding (missing sheet, renamed header…)."""
 
     kind: str  # missing_sheet, missing_header_row, missing_column, extra_column, not_template,
-    #            template_version, template_years, too_many_rows, missing_label
+    #            template_version, template_years, too_many_rows, missing_label, bad_shared_string
     sheet: str
     cell: str = ""
     detail: str = ""  # the label or value concerned
@@ -282,6 +282,40 @@ _INLINE_TEXT_RE = re.compile(
     rb'\s*<(?:\w+:)?is>\s*<(?:\w+:)?t(?: xml:space="preserve")?>([^<&]*)</(?:\w+:)?t>\s*</(?:\w+:)?is>\s*'
 )
 _NUMBER_RE = re.compile(rb"\s*<(?:\w+:)?v>(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)</(?:\w+:)?v>\s*")
+
+
+_SST_ITEM_RE = re.compile(rb"<(?:\w+:)?si[\s/>]")
+_SST_VALUE_RE = re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>([^<]*)<')
+
+
+def shared_string_count(zf: _Parts, names: frozenset[str]) -> int:
+    """How many strings xl/sharedStrings.xml holds (0 without the part)."""
+    if SHARED_STRINGS_PART not in names:
+        return 0
+    return len(_SST_ITEM_RE.findall(zf.read(SHARED_STRINGS_PART)))
+
+
+def bad_shared_string_refs(xml: bytes, count: int) -> list[tuple[str, str]]:
+    """(cell, index as written) of shared-string cells whose index is not 0 … count-1.
+
+    Readers disagree on ``<v>abc</v>``, ``-1``, ``1.5`` or ``1e2`` in a ``t="s"`` cell, and
+    calamine reads most of them as string #0 (the 記入方法 title would become an 項目): a
+    silent misread, so the cell is an error instead (issue 16). A literal-led search, so a
+    sheet costs one pass; only the cells found bad are located.
+    """
+    bad: list[tuple[str, str]] = []
+    width = len(str(count))
+    for match in _SST_VALUE_RE.finditer(xml):
+        raw = match.group(1).strip()
+        if raw.isdigit() and (len(raw) < width or int(raw) < count):
+            continue
+        start = xml.rfind(b"<", 0, match.start())
+        cell = _CELL_RE.match(xml, start) if start >= 0 and _CELL_OPEN_RE.match(xml, start) else None
+        if cell is None or cell.end() < match.end():
+            continue  # t="s" of something that is not a cell tag
+        ref = dict(_ATTR_RE.findall(cell.group(1))).get(b"r", b"").decode("ascii", "replace")
+        bad.append((ref, raw.decode("utf-8", "replace")))
+    return bad
 
 
 def _meta_rows_from_xml(zf: _Parts, part: str, names: frozenset[str]) -> list[list[Any]] | None:
@@ -516,22 +550,40 @@ def read_submission(
     with _Parts(data, kept, limits) as zf:
         styles = zf.read("xl/styles.xml") if "xl/styles.xml" in names else None
         percent_styles = _percent_styles(styles)
-        parts = {name: part for name, _state, part in info.sheets}
+        visible = {name: part for name, state, part in info.sheets if state == "visible"}
+        hidden = {name: part for name, state, part in info.sheets if state != "visible"}
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sst_count: int | None = None
+        bad_refs: list[tuple[str, str, str]] = []  # (sheet, cell, index as written)
 
-        def grid(name: str) -> _Grid:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            part = parts.get(name)
+        def sheet_xml(name: str, part: str | None) -> bytes:
+            nonlocal sst_count
             xml = zf.read(part) if part and part in names else b""
+            if b't="s"' in xml:
+                if sst_count is None:
+                    sst_count = shared_string_count(zf, names)
+                bad_refs.extend((name, ref, raw) for ref, raw in bad_shared_string_refs(xml, sst_count))
+            return xml
+
+        def grid(name: str) -> _Grid | None:
+            before = len(bad_refs)
+            xml = sheet_xml(name, visible.get(name))
+            if len(bad_refs) > before:
+                return None  # what a reader would make of it is a guess: not read at all
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             return _Grid(name, rows, _scan_sheet(xml, percent_styles))
 
         meta: dict[str, Any] = {}
-        if META_SHEET in parts:
-            part = parts[META_SHEET]
-            rows = _meta_rows_from_xml(zf, part, names) if part in names else None
-            if rows is None:  # anything unusual: let calamine read the whole sheet
+        meta_part = hidden.get(META_SHEET) or visible.get(META_SHEET)
+        if meta_part is not None:
+            before = len(bad_refs)
+            sheet_xml(META_SHEET, meta_part)
+            rows = None
+            if len(bad_refs) == before and meta_part in names:
+                rows = _meta_rows_from_xml(zf, meta_part, names)
+            if rows is None and len(bad_refs) == before:  # anything unusual: calamine reads it all
                 rows = book.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
-            meta = read_meta_rows(rows)
+            meta = read_meta_rows(rows) if rows is not None else {}
         years = fiscal_years
         if years is None:
             try:
@@ -541,12 +593,17 @@ def read_submission(
         spec = template_spec(years)
         sub = Submission(path=path, info=info, spec=spec, meta=meta)
         for sheet in spec.sheets:
-            if sheet.name not in parts:
+            if sheet.name not in visible:  # a hidden sheet of the name is not read (issue 16)
                 sub.structure.append(StructureProblem("missing_sheet", sheet.name))
                 continue
             g = grid(sheet.name)
+            if g is None:
+                continue
             if sheet.layout == "form":
                 _read_form(g, sheet, sub)
             else:
                 _read_table(g, sheet, sub)
+        sub.structure.extend(
+            StructureProblem("bad_shared_string", sheet, ref, raw) for sheet, ref, raw in bad_refs
+        )
     return sub

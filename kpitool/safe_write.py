@@ -8,14 +8,15 @@ and only then moved over the target.
 
 - :func:`atomic_output` — yields the temporary path to write to; on success backs up the old
   target into ``backup/<stem>_YYYYMMDD-HHMMSS<suffix>`` beside it and replaces it.
-- :func:`run_lock` — a lock file ``<name>.lock`` beside the target so that two consolidations
-  of the same master do not run at once.
+- :func:`run_lock` — an OS lock (:mod:`filelock`) on ``<name>.lock`` beside the target so
+  that two consolidations of the same master do not run at once.
 - :func:`atomic_write_bytes` / :func:`atomic_write_text` — the same for CSVs and logs.
 
 Failures become the Japanese errors of :mod:`kpitool.errors`: :class:`MasterLocked` (the
 target cannot be replaced: open in Excel, read-only, no permission), :class:`WriteFailed`
 (disk full and other I/O errors) and :class:`RunInProgress`. In every case the old target is
-left byte-identical. Stdlib only, so the shells can use it before any heavy import.
+left byte-identical. Stdlib only (filelock imported lazily, small), so the shells can use it
+before any heavy import.
 """
 
 from __future__ import annotations
@@ -61,10 +62,6 @@ master (no look-alike dated copies next to it) and the backups are easy to find 
 ORPHAN_AGE = 60.0
 """Seconds after which a temp file of ours is an orphan of a killed run. A live writer keeps
 touching its file, so one minute without a change is safely dead."""
-
-LOCK_GRACE = 10.0
-"""Seconds a lock file may be empty or unreadable before it counts as stale: a live run writes
-its JSON microseconds after creating the file, so only a run killed in between leaves it so."""
 
 _TEMP_PREFIX = ".~kpitool-"
 _WINDOWS = os.name == "nt"
@@ -394,15 +391,21 @@ def atomic_output(
 def run_lock(target: Path, *, stale_after: float = 6 * 3600) -> Iterator[None]:
     """Hold ``<name>.lock`` beside ``target`` for the duration of a run.
 
-    The lock file is created with O_CREAT|O_EXCL (atomic on local disks and SMB shares) and
-    holds JSON with pid, host, user and start time, so a refused user is told who runs since
-    when. A lock left by a run that died is taken over with a logged note: on the same host
-    when its pid is gone, on any host once it is older than ``stale_after`` seconds. The lock
-    is removed when the block ends, however it ends, unless another run has taken it over.
+    Mutual exclusion is an OS lock on the file (``flock`` on POSIX, ``LockFileEx`` on Windows,
+    through the maintained :mod:`filelock` library): the kernel releases it when the holder
+    dies, however it dies, so a killed run can never leave two later runs both believing they
+    hold it. The file also holds JSON with pid, host, user and start time, so a refused user is
+    told who runs since when. A record left by a run that died is taken over with a logged
+    note. A record of another computer (a shared folder whose server may not pass OS locks
+    on) is respected until it is older than ``stale_after`` seconds. The file is removed when
+    the block ends, while the OS lock is still held, so no other run can hold the same file
+    at that moment (filelock refuses an inode that was unlinked before its flock succeeded).
 
     Raises :class:`RunInProgress` when another live run holds the lock; :class:`MasterLocked`
     or :class:`WriteFailed` when the lock file cannot be created at all.
     """
+    import filelock  # lazy: the Excel buttons import this module at start-up
+
     target = _real_target(target)
     lock = lock_path(target)
     token = secrets.token_hex(8)
@@ -415,34 +418,42 @@ def run_lock(target: Path, *, stale_after: float = 6 * 3600) -> Iterator[None]:
         "tool": "kpitool",
     }
     payload = json.dumps(info, ensure_ascii=False).encode("utf-8")
-    for _attempt in range(3):
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
-        except FileExistsError:
-            _take_over_if_stale(lock, target, stale_after)
-            continue
-        except OSError as exc:
-            raise _translate(target, target.exists(), exc) from exc
-        try:
-            try:
-                os.write(fd, payload)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:  # an empty lock would block everyone for LOCK_GRACE seconds
-            _remove_quietly(lock)
-            raise _translate(target, target.exists(), exc) from exc
-        break
-    else:
-        raise _in_progress(target, lock, _read_lock(lock))
+    if not lock.parent.is_dir():  # filelock would create the folder; a missing one is an error
+        missing = FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(lock))
+        raise _translate(target, False, missing)
+    os_lock = filelock.FileLock(lock, timeout=0, thread_local=False)
+    try:
+        os_lock.acquire()
+    except filelock.Timeout:
+        raise _in_progress(target, lock, _read_lock(lock)) from None
+    except OSError as exc:
+        raise _translate(target, target.exists(), exc) from exc
+    try:
+        previous_bytes = _read_bytes(lock)
+        previous = _read_lock(lock)
+        reason = _stale_reason(lock, previous, previous_bytes, stale_after)
+        if reason is None:
+            raise _in_progress(target, lock, previous)
+        _write_record(lock, payload, target)
+        if reason:
+            log.warning(
+                "前回の処理が残したロックファイル %s を引き継ぎました（%s）。%s",
+                lock, reason, _describe(previous),
+            )
+    except BaseException:
+        os_lock.release()
+        raise
     try:
         yield
     finally:
-        holder = _read_lock(lock)
-        if holder is not None and holder.get("token") == token:
-            _remove_quietly(lock)
-        else:
-            log.warning("ロックファイル %s は別の処理に引き継がれていたため、削除しませんでした。", lock)
+        try:
+            holder = _read_lock(lock)
+            if holder is not None and holder.get("token") == token:
+                _remove_quietly(lock)  # while the OS lock is held: see the docstring
+            else:
+                log.warning("ロックファイル %s は別の処理に引き継がれていたため、削除しませんでした。", lock)
+        finally:
+            os_lock.release()
 
 
 def atomic_write_bytes(
@@ -526,6 +537,29 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _read_bytes(lock: Path) -> bytes | None:
+    try:
+        return lock.read_bytes()
+    except OSError:
+        return None
+
+
+def _write_record(lock: Path, payload: bytes, target: Path) -> None:
+    """Replace the lock file's content with our record (the OS lock is ours already)."""
+    try:
+        fd = os.open(lock, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        try:
+            os.ftruncate(fd, 0)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _translate(target, target.exists(), exc) from exc
+
+
 def _lock_age(lock: Path, holder: dict[str, object] | None) -> float:
     """Seconds since the lock was taken: its recorded start, else the file's mtime."""
     if holder is not None:
@@ -535,52 +569,30 @@ def _lock_age(lock: Path, holder: dict[str, object] | None) -> float:
                 return (datetime.now(JST) - started).total_seconds()
         except (KeyError, ValueError):
             pass
-    return time.time() - lock.stat().st_mtime
+    try:
+        return time.time() - lock.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
-def _stale_reason(lock: Path, holder: dict[str, object] | None, stale_after: float) -> str | None:
-    """Why the lock's holder is surely gone, or None while it may still be running."""
-    age = _lock_age(lock, holder)
+def _stale_reason(
+    lock: Path, holder: dict[str, object] | None, raw: bytes | None, stale_after: float
+) -> str | None:
+    """With the OS lock ours: "" for a fresh lock file, why an old record is surely dead, or
+    None when the record may belong to a live run the OS lock cannot see (another computer)."""
+    if not raw:
+        return ""  # created by us just now, or by a run killed before it wrote its record
     if holder is None:
-        return "内容を読めないロックファイル" if age > LOCK_GRACE else None
+        return "内容を読めないロックファイル"
+    age = _lock_age(lock, holder)
     if age > stale_after:
         return f"{age / 3600:.1f}時間前に開始"
     pid = holder.get("pid")
-    if holder.get("host") == socket.gethostname() and isinstance(pid, int) and not _pid_alive(pid):
+    if holder.get("host") != socket.gethostname():
+        return None  # a run on another computer: the OS lock may not reach it
+    if isinstance(pid, int) and not _pid_alive(pid):
         return f"プロセス {pid} は終了済み"
-    return None
-
-
-def _take_over_if_stale(lock: Path, target: Path, stale_after: float) -> None:
-    """Remove a stale lock so the caller can retry O_EXCL; raise RunInProgress if it is live.
-
-    The stale file is first renamed to a unique name (only one process can win that rename)
-    and checked to be the one judged stale, so two runs taking over at once cannot both win.
-    """
-    holder = _read_lock(lock)
-    try:
-        reason = _stale_reason(lock, holder, stale_after)
-    except FileNotFoundError:
-        return  # released meanwhile: just retry
-    if reason is None:
-        raise _in_progress(target, lock, holder)
-    grave = lock.with_name(f"{_TEMP_PREFIX}{lock.name}-{secrets.token_hex(8)}.stale")
-    try:
-        os.replace(lock, grave)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise _translate(target, target.exists(), exc) from exc
-    taken = _read_lock(grave)
-    if taken != holder:  # another run replaced the stale lock with a live one meanwhile
-        with contextlib.suppress(OSError):
-            os.replace(grave, lock)
-        raise _in_progress(target, lock, taken)
-    _remove_quietly(grave)
-    log.warning(
-        "前回の処理が残したロックファイル %s を引き継ぎました（%s）。%s",
-        lock, reason, _describe(holder),
-    )
+    return "ロックは解放済み"
 
 
 def _describe(holder: dict[str, object] | None) -> str:

@@ -536,6 +536,71 @@ def huge_finite_numbers(directory: Path, department: str) -> Path:
     return save(directory, "huge_finite_numbers.xlsx", parts)
 
 
+# -- generators: what readers disagree on (issue 16) ----------------------------------------
+
+BAD_SHARED_STRING_INDEXES = {"B4": "abc", "C4": "-1", "B5": "1.5", "C5": "1e2", "B6": "99999"}
+"""Cells of 実績数値 whose shared-string index is not 0 … count-1, and the index written."""
+
+
+def shared_string_bad_index(directory: Path, department: str) -> Path:
+    """Shared-string cells of 実績数値 whose index is ``abc``, ``-1``, ``1.5``, ``1e2`` or past the
+    last string: calamine reads most as string #0, so the 記入方法 title became an 項目."""
+    parts = template_parts(department)
+    name = sheet_part(parts, FIGURES)
+    for ref, raw in BAD_SHARED_STRING_INDEXES.items():
+        parts[name], count = re.subn(
+            rf'(<c r="{ref}"[^>]*t="s"[^>]*><v>)\d+(</v>)'.encode(),
+            lambda m, raw=raw: m.group(1) + raw.encode() + m.group(2), parts[name], count=1)
+        assert count == 1, ref
+    return save(directory, "shared_string_bad_index.xlsx", parts)
+
+
+def _set_sheet_attrs(parts: dict[str, bytes], sheet: str, new_name: str, state: str | None) -> None:
+    state_attr = f' state="{state}"' if state else ""
+    replace_once(parts, "xl/workbook.xml", f'<sheet name="{sheet}" ',
+                 f'<sheet name="{escape(new_name)}"{state_attr} ')
+
+
+def hidden_sheet_behind_visible(directory: Path, department: str) -> Path:
+    """A hidden sheet ``実績数値`` with forged figures next to the visible ``実績数値 `` (trailing
+    space) the department filled in: a reader looking up the exact name reads the hidden one."""
+    parts = template_parts(department)
+    name = sheet_part(parts, FIGURES)
+    forged = parts[name].replace(b"<v>498</v>", b"<v>1</v>", 1)
+    parts["xl/worksheets/sheet98.xml"] = forged
+    add_rel(parts, "xl/_rels/workbook.xml.rels", "rId95", f"{R_NS}/worksheet",
+            "worksheets/sheet98.xml")
+    add_content_type(parts, "xl/worksheets/sheet98.xml",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
+    _set_sheet_attrs(parts, FIGURES, FIGURES + " ", None)
+    replace_once(parts, "xl/workbook.xml", "</sheets>",
+                 f'<sheet name="{FIGURES}" sheetId="98" state="hidden" r:id="rId95"/></sheets>')
+    return save(directory, "hidden_sheet_behind_visible.xlsx", parts)
+
+
+def very_hidden_data_sheet(directory: Path, department: str) -> Path:
+    """The 実績数値 sheet set to veryHidden (only VBA can show it again): the department cannot
+    see the figures it submits."""
+    parts = template_parts(department)
+    _set_sheet_attrs(parts, FIGURES, FIGURES, "veryHidden")
+    return save(directory, "very_hidden_data_sheet.xlsx", parts)
+
+
+def sheet_names_nfkc(directory: Path, department: str) -> Path:
+    """A second visible sheet ``実績数値　`` (an ideographic space after the name) holding other
+    figures beside the real 実績数値: two names equal after trimming, one tab to the eye."""
+    parts = template_parts(department)
+    name = sheet_part(parts, FIGURES)
+    parts["xl/worksheets/sheet97.xml"] = parts[name].replace(b"<v>498</v>", b"<v>2</v>", 1)
+    add_rel(parts, "xl/_rels/workbook.xml.rels", "rId94", f"{R_NS}/worksheet",
+            "worksheets/sheet97.xml")
+    add_content_type(parts, "xl/worksheets/sheet97.xml",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
+    replace_once(parts, "xl/workbook.xml", "</sheets>",
+                 f'<sheet name="{FIGURES}\u3000" sheetId="97" r:id="rId94"/></sheets>')
+    return save(directory, "sheet_names_nfkc.xlsx", parts)
+
+
 # -- generators: the template contract --------------------------------------------------------
 
 
@@ -700,6 +765,10 @@ _DEPARTMENTS = {
     "table_rows_deleted": "市民協働部",
     "headers_renamed": "地域振興部",
     "header_row_deleted": "病院事業部",
+    "shared_string_bad_index": "住宅政策部",
+    "hidden_sheet_behind_visible": "子育て支援部",
+    "very_hidden_data_sheet": "福祉保健部",
+    "sheet_names_nfkc": "防災安全部",
 }
 
 
@@ -751,6 +820,10 @@ def _cases() -> list[HostileCase]:
         t("table_rows_deleted", table_rows_deleted, {codes.STRUCT_EMPTY_TABLE, ACCEPTED}),
         t("headers_renamed", headers_renamed, {codes.STRUCT_MISSING_COLUMN}),
         t("header_row_deleted", header_row_deleted, {codes.STRUCT_MISSING_HEADER_ROW}),
+        t("shared_string_bad_index", shared_string_bad_index, {codes.FILE_BAD_SHARED_STRING}),
+        t("hidden_sheet_behind_visible", hidden_sheet_behind_visible, {codes.FILE_HIDDEN_SHEET}),
+        t("very_hidden_data_sheet", very_hidden_data_sheet, {codes.FILE_HIDDEN_SHEET}),
+        t("sheet_names_nfkc", sheet_names_nfkc, {codes.FILE_DUPLICATE_SHEET_NAMES}),
     ]
 
 
@@ -891,8 +964,11 @@ FAULTS: tuple[Fault, ...] = (
     Fault("concurrent_runs", "a second consolidation while one holds the lock; stale locks "
           "of dead or killed runs",
           "E-RUN-003 (RunInProgress) for the second run, naming the holder; a stale lock is "
-          "taken over",
+          "taken over; an OS lock (filelock), so 8 processes released at once on a stale lock "
+          "never both hold it (benchmarks/lock_trials.py: 0 of 2,000 trials; the hand-written "
+          "lock: 3 of 2,000)",
           (f"{_SW}test_second_concurrent_run_is_refused",
+           f"{_SW}test_stale_lock_trials_never_have_two_holders",
            f"{_SW}test_nested_run_in_the_same_process_is_refused",
            f"{_SW}test_stale_lock_of_dead_pid_is_taken_over",
            f"{_SW}test_empty_lock_of_a_run_killed_while_creating_it")),

@@ -177,3 +177,53 @@ def test_meta_sheet_read_the_same_by_the_fast_path_and_by_calamine(
     assert fast["template_id"] == slow["template_id"]
     assert fast["fiscal_year_prev"] == 2022
     assert slow.get("fiscal_year_prev") in ("", None)  # the uncached formula reads as empty
+
+
+# --- issue 16: no silent misreads --------------------------------------------------------------
+
+
+def _hostile_findings(tmp_path: Path, generator_name: str) -> list[tuple[str, str, str]]:
+    import hostile
+
+    from kpitool.config import Config, Department
+    from kpitool.validate import validate_file
+
+    path = getattr(hostile, generator_name)(tmp_path, "総務部")
+    config = Config(municipality=hostile.MUNICIPALITY,
+                    departments=tuple(Department(n) for n in hostile.roster()))
+    return validate_file(path, config).report.flatten()
+
+
+def test_shared_string_index_that_is_not_an_index_is_an_error_at_its_cell(tmp_path: Path) -> None:
+    import hostile
+
+    found = _hostile_findings(tmp_path, "shared_string_bad_index")
+    bad = sorted((s, c) for s, c, code in found if code == "E-FILE-016")
+    assert bad == sorted((hostile.FIGURES, ref) for ref in hostile.BAD_SHARED_STRING_INDEXES)
+
+
+def test_shared_string_index_check_accepts_every_valid_index() -> None:
+    from kpitool.reader import bad_shared_string_refs
+
+    xml = b'<c r="A1" t="s"><v>0</v></c><c r="A2" s="3" t="s"><v>9</v></c><c r="A3"><v>-1</v></c>'
+    assert bad_shared_string_refs(xml, 10) == []
+    assert bad_shared_string_refs(xml, 9) == [("A2", "9")]
+    odd = b'<c r="B7" t="s"><v> 1e2 </v></c><c r="B8" t="s"><v></v></c>'
+    assert bad_shared_string_refs(odd, 500) == [("B7", "1e2"), ("B8", "")]
+
+
+@pytest.mark.parametrize("case", ["hidden_sheet_behind_visible", "very_hidden_data_sheet"])
+def test_hidden_data_sheet_is_not_read_and_is_an_error(tmp_path: Path, case: str) -> None:
+    import hostile
+
+    found = _hostile_findings(tmp_path, case)
+    assert "E-FILE-017" in {code for _s, _c, code in found}
+    path = getattr(hostile, case)(tmp_path / "again", "総務部")
+    sub = read_submission(path)
+    assert sub.figures == []  # neither the hidden sheet nor a near-namesake was read
+    assert any(p.kind == "missing_sheet" and p.sheet == hostile.FIGURES for p in sub.structure)
+
+
+def test_sheet_names_equal_after_nfkc_and_trimming(tmp_path: Path) -> None:
+    found = _hostile_findings(tmp_path, "sheet_names_nfkc")
+    assert any(code == "E-FILE-015" for *_x, code in found)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -78,18 +79,36 @@ FILE_PROBLEM_CODES: dict[FileProblem, str] = {
 }
 
 
+_STATE_NAMES = {"hidden": "非表示", "veryHidden": "完全に非表示"}
+
+
+def sheet_key(name: str) -> str:
+    """A sheet name as people read it: NFKC, without surrounding spaces, case folded.
+
+    ``実績数値`` and ``実績数値 `` (or ``ＫＰＩ`` and ``kpi``) look the same in Excel's sheet tabs,
+    so two such sheets are ambiguous, and a hidden one can hide behind a visible one.
+    """
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
 def check_package(ctx: Context) -> None:
     """Macros and links to other workbooks: read as values only, but the sender should know.
 
     Sheet names that differ only by case are one name to Excel (it repairs such a file), so
-    which of them is the template's sheet cannot be told: an error, not a guess (issue 7).
+    which of them is the template's sheet cannot be told: an error, not a guess (issue 7); the
+    same for names equal after NFKC and trimming, and for a hidden sheet under (or normalising
+    to) a template sheet's name (issue 16).
     """
     info = ctx.sub.info
+    contract = {sheet_key(s.name) for s in ctx.sub.spec.sheets}
     seen: set[str] = set()
-    for name, _state, _part in info.sheets:
-        if name.casefold() in seen:
+    for name, state, _part in info.sheets:
+        key = sheet_key(name)
+        if key in seen:
             ctx.add(codes.FILE_DUPLICATE_SHEET_NAMES, value=name)
-        seen.add(name.casefold())
+        seen.add(key)
+        if state != "visible" and key in contract:  # a hidden 実績数値 is never read (issue 16)
+            ctx.add(codes.FILE_HIDDEN_SHEET, value=name, state=_STATE_NAMES.get(state, state))
     if info.has_macros:
         ctx.add(codes.FILE_HAS_MACROS)
     if info.external_links:
@@ -144,6 +163,7 @@ STRUCTURE_CODES: dict[str, str] = {
     "not_template": codes.TPL_NOT_TEMPLATE,
     "template_version": codes.TPL_VERSION,
     "template_years": codes.TPL_YEARS,
+    "bad_shared_string": codes.FILE_BAD_SHARED_STRING,
 }
 _DETAIL_IS_LABEL = frozenset(("missing_column", "missing_label"))
 
