@@ -60,6 +60,7 @@ from kpitool.model import (
 )
 from kpitool.package import DEFAULT_LIMITS
 from kpitool.parallel import map_files
+from kpitool.paths import display_name, is_link_outside, real
 from kpitool.validation.duplicates import Candidate, choose, created_date, tie_finding
 from kpitool.validation.roster import department_from_filename
 
@@ -134,6 +135,11 @@ def process_file(path: Path, config: Config) -> FileOutcome:
     name = path.name
     modified, mtime = modified_time(path), _mtime(path)
     roster = config.roster
+    if is_link_outside(path, path.parent):  # issue 16: a link out of the inbox is not read
+        finding = CATALOGUE.make(codes.INBOX_LINK_OUTSIDE, file=name, value=str(real(path)))
+        guess = department_from_filename(name, roster)
+        return FileOutcome(name, 0, "", modified, False, guess, bool(guess), bool(guess), "",
+                           problem=finding.message, findings=[_finding_row(finding, name)])
     try:
         try:
             data, sha256, size = read_once(path, DEFAULT_LIMITS.max_file_bytes)
@@ -422,7 +428,8 @@ def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str
 
     def names(status: Status) -> list[str]:
         frame = subs[subs["status"] == str(status)]
-        return [f"{d}（{f}）" if f and d else (d or f) for d, f in zip(frame["department"], frame["file"], strict=True)]
+        return [f"{d}（{display_name(f)}）" if f and d else (d or display_name(f))
+                for d, f in zip(frame["department"], frame["file"], strict=True)]
 
     for status, label in ((Status.MISSING, "未提出の部局"), (Status.NEEDS_FIX, "要修正"),
                           (Status.UNREADABLE, "取込不可"), (Status.REVIEW, "要確認（どのファイルが最新か決められない）"),
@@ -431,7 +438,7 @@ def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str
         if listed:
             lines.append(f"{label}: {'、'.join(listed)}")
     if consolidation.ignored:
-        lines.append(f"対象外のファイル: {len(consolidation.ignored)}件（{'、'.join(n for n, _ in consolidation.ignored)}）")
+        lines.append(f"対象外のファイル: {len(consolidation.ignored)}件（{'、'.join(display_name(n) for n, _ in consolidation.ignored)}）")
     # A superseded file's findings stay in the master's 検証結果 but are not open: the file that
     # speaks for its department is the one to fix (validate counts the same way).
     findings = consolidation.findings
@@ -451,5 +458,8 @@ def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str
         lines.append(f"達成状況: {headline(facts_from_consolidation(consolidation), consolidation.config.grades)}")
     if outputs is not None:
         lines.append(f"集約ファイル: {outputs.master}")
-        lines.extend(f"CSV: {path}" for path in outputs.csvs)
+        for path in outputs.csvs:
+            lines.append(f"CSV: {path}")
+            if not path.name.startswith(f"{outputs.master.stem}_"):  # kpitool.paths.fit_name
+                lines.append(f"  （集約ファイルの名前が長いため短縮しました: {outputs.master.stem}_… → {path.name}）")
     return lines

@@ -177,15 +177,18 @@ def text_lines(results: Sequence[FileResult]) -> list[str]:
     A superseded file (重複) gets one line saying which file counts instead: its findings are
     not open (the department's newer file is the one to fix).
     """
+    from kpitool.paths import display_name
+
     lines = []
     for r in results:
         if r.superseded:
-            lines.append(f"{r.name}: {r.status} — {r.note}" if r.note else f"{r.name}: {r.status}")
+            name = display_name(r.name)
+            lines.append(f"{name}: {r.status} — {r.note}" if r.note else f"{name}: {r.status}")
             continue
         if not r.report.findings:
-            lines.append(f"{r.name}: {r.status}")
+            lines.append(f"{display_name(r.name)}: {r.status}")
             continue
-        lines.append(f"{r.name}: {r.status}（エラー {r.report.errors}件・警告 {r.report.warnings}件）")
+        lines.append(f"{display_name(r.name)}: {r.status}（エラー {r.report.errors}件・警告 {r.report.warnings}件）")
         lines.append("  " + "".join(_fit(label, width) + " " for _key, label, width in TEXT_COLUMNS) + "説明")
         for f in r.report.findings:
             cells = "".join(_fit(str(getattr(f, key)), width) + " " for key, _label, width in TEXT_COLUMNS)

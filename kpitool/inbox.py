@@ -131,13 +131,17 @@ def read_once(path: Path, max_bytes: int) -> tuple[bytes | None, str, int]:
     """Read a file once, read-only: ``(bytes, sha256, size)``.
 
     The whole file is hashed in one streaming pass; its bytes are kept only up to
-    ``max_bytes``, so an oversized file costs no memory (``None`` is returned for its bytes and
-    the reader refuses it as too large). Raises OSError when the file cannot be opened.
+    ``max_bytes``. A file larger than that by stat is neither read nor hashed (``None`` bytes,
+    sha256 ""), so a huge or sparse file costs no time; the reader refuses it as too large.
+    Raises OSError when the file cannot be opened.
     """
     digest = hashlib.sha256()
     chunks: list[bytes] | None = []
     size = 0
     with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        if st.st_size > max_bytes:  # refused by size: not hashed either (a sparse 4 GiB file, issue 16)
+            return None, "", st.st_size
         while chunk := f.read(READ_CHUNK):
             digest.update(chunk)
             size += len(chunk)

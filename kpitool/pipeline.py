@@ -48,6 +48,7 @@ class ValidationRun:
     copies_dir: Path | None = None
     copies: list[Path] = field(default_factory=list)
     copy_failures: list[str] = field(default_factory=list)  # Japanese, one per file
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (full name, shortened name)
     archived: list[Path] = field(default_factory=list)  # stale return copies moved or deleted
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, reason) in the folders
     output_error: KpitoolError | None = None
@@ -71,6 +72,7 @@ class ValidationRun:
         if self.report is not None and self.output_error is None:
             lines.append(f"{REPORT_WHAT}を書き出しました: {self.report}")
         lines.extend(f"{COPIES_WHAT}を作成できません: {message}" for message in self.copy_failures)
+        lines.extend(f"名前が長いため短縮しました: {full} → {short}" for full, short in self.renamed)
         if self.copies_dir is not None:
             lines.append(f"{COPIES_WHAT}を作成しました: {len(self.copies)}ファイル（{self.copies_dir}）")
             if self.archived:
@@ -80,9 +82,16 @@ class ValidationRun:
 
 
 def _refuse_inside(inputs: Sequence[Path], output: Path, what: str) -> None:
-    """Outputs written into a folder being validated would be read as submissions next time."""
-    folder = (output if what == COPIES_WHAT else output.parent).resolve()
-    if any(p.is_dir() and p.resolve() == folder for p in inputs):
+    """Outputs written into a folder being validated would be read as submissions next time.
+
+    Resolved first (issue 16): a report path that is a symlink to a submission, or a folder
+    reached through a symlink, is the input it points to.
+    """
+    from kpitool.paths import real, same_file
+
+    folder = real(output) if what == COPIES_WHAT else real(output).parent
+    if any((p.is_dir() and same_file(p, folder)) or (p.is_file() and same_file(p, real(output)))
+           for p in inputs):
         raise InputError(f"{what}の出力先に、検証するフォルダ（{folder}）は指定できません。別のフォルダを指定してください。")
 
 
@@ -163,15 +172,24 @@ def _candidates(inputs: Sequence[Path]) -> tuple[list[Path], list[tuple[str, str
 
 
 def _write_return_copies(run: ValidationRun, out_dir: Path, stale: StaleCopies, destination: str = "") -> None:
-    from kpitool.return_copy import ReturnCopyError, return_copy_name, write_return_copy
+    from kpitool.return_copy import (
+        ReturnCopyError,
+        full_return_copy_name,
+        return_copy_name,
+        write_return_copy,
+    )
 
     for result in run.results:
         if not result.needs_return_copy:
             continue
         try:
-            run.copies.append(write_return_copy(result, out_dir, destination=destination))
+            written = write_return_copy(result, out_dir, destination=destination)
         except ReturnCopyError as exc:
-            run.copy_failures.append(exc.message_ja)
+            run.copy_failures.append(f"[{exc.code}] {exc.message_ja}")
+            continue
+        run.copies.append(written)
+        if written.name != full_return_copy_name(result.path):  # kpitool.paths.fit_name
+            run.renamed.append((full_return_copy_name(result.path), written.name))
     if stale == "keep" or not out_dir.is_dir():
         return
     for result in run.results:

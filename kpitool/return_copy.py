@@ -52,9 +52,31 @@ class ReturnCopyError(KpitoolError):
     code = RETURN_COPY_FAILED
 
 
-def return_copy_name(path: Path) -> str:
+MAX_COPY_BYTES = 16 * 2**20
+"""Largest uncompressed workbook copied: openpyxl rewrites every cell, so a copy of a 60 MB
+sheet would take minutes where validation stopped in a second (issue 16). A filled template
+is well under 1 MiB."""
+
+NO_COPY_CODES = frozenset({"E-TPL-001", "E-STRUCT-004", "E-FILE-011"})
+"""Findings after which no copy is made: not the template (a department's own workbook gains
+nothing from marks), or too many rows to rewrite in bounded time."""
+
+
+def full_return_copy_name(path: Path) -> str:
     """``05_地域支援部.xlsx`` -> ``05_地域支援部_検証結果.xlsx`` (a macro workbook stays .xlsm)."""
-    return f"{path.stem}{SUFFIX}{path.suffix.lower() if path.suffix.lower() == '.xlsm' else '.xlsx'}"
+    return f"{path.stem}{_tail(path)}"
+
+
+def _tail(path: Path) -> str:
+    return f"{SUFFIX}{path.suffix.lower() if path.suffix.lower() == '.xlsm' else '.xlsx'}"
+
+
+def return_copy_name(path: Path) -> str:
+    """:func:`full_return_copy_name`, its stem shortened when the name (and the temp file
+    written beside it) would pass the file system's 255 bytes (issue 16)."""
+    from kpitool.paths import fit_name
+
+    return fit_name(path.stem, _tail(path))
 
 
 def write_return_copy(result: FileResult, out_dir: Path, *, destination: str = "") -> Path:
@@ -71,6 +93,17 @@ def write_return_copy(result: FileResult, out_dir: Path, *, destination: str = "
 
     if result.submission is None:
         raise ReturnCopyError(f"{result.name}: Excelのブックとして読めないため、差し戻し用のコピーは作成できません。")
+    stop = sorted({f.code for f in result.report.findings} & NO_COPY_CODES)
+    if stop:
+        raise ReturnCopyError(
+            f"{result.name}: 提出様式ではないか、行が多すぎるため（{'、'.join(stop)}）、"
+            "差し戻し用のコピーは作成しません。指摘の一覧を添えて部局に再提出を依頼してください。"
+        )
+    if result.submission.info.uncompressed_size > MAX_COPY_BYTES:
+        raise ReturnCopyError(
+            f"{result.name}: 展開後の大きさが{MAX_COPY_BYTES // 2**20} MiBを超えるため、"
+            "差し戻し用のコピーは作成しません。指摘の一覧を添えて部局に再提出を依頼してください。"
+        )
     try:
         data = result.path.read_bytes()
     except OSError as exc:

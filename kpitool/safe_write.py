@@ -91,12 +91,21 @@ def temp_pattern(target: Path) -> re.Pattern[str]:
     some writers (openpyxl, pandas) choose the format from the extension.
     """
     return re.compile(
-        re.escape(f"{_TEMP_PREFIX}{target.name}-") + r"[0-9a-f]{16}" + re.escape(f".tmp{target.suffix}")
+        re.escape(f"{_TEMP_PREFIX}{_temp_key(target)}-") + r"[0-9a-f]{16}" + re.escape(f".tmp{target.suffix}")
     )
 
 
+def _temp_key(target: Path) -> str:
+    """The target's name as it appears in its temp names: shortened when the temp name would
+    pass the file system's 255 bytes (a master named with 236 characters, issue 16)."""
+    from kpitool.paths import fit_name
+
+    overhead = len(_TEMP_PREFIX) + len("-") + 16 + len(f".tmp{target.suffix}".encode())
+    return fit_name(target.name, "", reserve=overhead)
+
+
 def _temp_name(target: Path) -> str:
-    return f"{_TEMP_PREFIX}{target.name}-{secrets.token_hex(8)}.tmp{target.suffix}"
+    return f"{_TEMP_PREFIX}{_temp_key(target)}-{secrets.token_hex(8)}.tmp{target.suffix}"
 
 
 def backup_path(target: Path, when: datetime) -> Path:
@@ -104,8 +113,10 @@ def backup_path(target: Path, when: datetime) -> Path:
 
     A second backup within the same second gets ``-2``, ``-3`` … so no backup is overwritten.
     """
+    from kpitool.paths import fit_name
+
     folder = target.parent / BACKUP_DIR
-    base = f"{target.stem}_{when:%Y%m%d-%H%M%S}"
+    base = fit_name(target.stem, f"_{when:%Y%m%d-%H%M%S}", reserve=len(f"-99{target.suffix}".encode()))
     candidate = folder / f"{base}{target.suffix}"
     n = 2
     while candidate.exists():

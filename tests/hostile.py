@@ -497,6 +497,18 @@ def control_chars(directory: Path, department: str) -> Path:
     return save(directory, "control_chars.xlsx", template_parts(department, data=data))
 
 
+def invisible_chars(directory: Path, department: str) -> Path:
+    """Characters that hide themselves pasted into text: a right-to-left override (U+202E) that
+    shows ``認知度%001`` as ``認知度100%``, a zero-width space and a BOM inside a note. No control
+    character Excel would refuse, so the file is accepted; the master must not hide them."""
+    base = filled_data(department)
+    kpis = [dict(row) for row in base.kpis]
+    kpis[1]["indicator"] = "認知度\u202e%001"
+    kpis[0]["note"] = "備考\u200bです\ufeff"
+    data = dataclasses.replace(base, kpis=kpis)
+    return save(directory, "invisible_chars.xlsx", template_parts(department, data=data))
+
+
 def invalid_xml_escape(directory: Path, department: str) -> Path:
     """``_x0001_`` and a lone surrogate ``_xD800_`` escaped in shared strings: valid XML that
     decodes to characters XML 1.0 forbids (and UTF-8 cannot encode)."""
@@ -769,6 +781,7 @@ _DEPARTMENTS = {
     "hidden_sheet_behind_visible": "子育て支援部",
     "very_hidden_data_sheet": "福祉保健部",
     "sheet_names_nfkc": "防災安全部",
+    "invisible_chars": "広報広聴部",
 }
 
 
@@ -807,6 +820,7 @@ def _cases() -> list[HostileCase]:
         t("xlsx_with_vba", xlsx_with_vba, {codes.FILE_HAS_MACROS, ACCEPTED}),
         t("xlm_macrosheet", xlm_macrosheet, {codes.FILE_HAS_MACROS, codes.FILE_UNREADABLE}),
         t("control_chars", control_chars, {codes.CELL_CONTROL_CHARS}),
+        t("invisible_chars", invisible_chars, {codes.CELL_INVISIBLE_CHARS, ACCEPTED}),
         t("invalid_xml_escape", invalid_xml_escape, {codes.CELL_CONTROL_CHARS}),
         t("invalid_xml_raw_byte", invalid_xml_raw_byte,
           {codes.CELL_CONTROL_CHARS, codes.FILE_DAMAGED, codes.FILE_UNREADABLE}),

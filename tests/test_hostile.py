@@ -355,6 +355,9 @@ def test_master_carries_nothing_untrusted(run: Run) -> None:
     # what the submissions typed as formula-like text is there, as text
     for text in (*hostile.FORMULA_LIKE_TEXTS.values(), "+81-537-35-0000"):
         assert text in strings
+    # invisible characters are shown, not hidden (issue 16)
+    assert "認知度<U+202E>%001" in strings
+    assert not any(ch in text for text in strings if text for ch in "\u202e\u200b\ufeff")
 
 
 @pytest.mark.parametrize(

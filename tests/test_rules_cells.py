@@ -228,3 +228,40 @@ def test_whole_numbers_in_number_columns_never_fail_to_read(pair: list[int]) -> 
             record.cells[key] = CellValue(cell.sheet, cell.cell, value, str(value))
     codes_found = {f.code for f in validate_submission(sub, make_config()).findings}
     assert not codes_found & {codes.NUM_NOT_A_NUMBER, codes.NUM_APPROXIMATE, codes.NUM_MULTIPLE, codes.UNIT_MISMATCH}
+
+
+# --- invisible characters (issue 16) ----------------------------------------------------------
+
+
+def test_bidi_zero_width_and_bom_are_warned_by_name(tmp_path: Path) -> None:
+    path = filled(tmp_path, kpis={0: {"indicator": "認知度\u202e%001", "note": "備\ufeff考\u200bです"}})
+    found = [f for f in findings(path) if f.code == "W-CELL-004"]
+    by_cell = {f.cell: f for f in found}
+    assert set(by_cell) == {"C4", "J4"}
+    assert "U+202E（RIGHT-TO-LEFT OVERRIDE）" in by_cell["C4"].message
+    assert by_cell["C4"].value == "認知度<U+202E>%001"
+    assert "U+FEFF（ZERO WIDTH NO-BREAK SPACE）" in by_cell["J4"].message
+    assert "U+200B（ZERO WIDTH SPACE）" in by_cell["J4"].message
+    assert not any(f.is_error for f in findings(path))  # a warning: the file is still accepted
+
+
+def test_master_and_csv_show_invisible_characters_escaped(tmp_path: Path) -> None:
+    from test_consolidate import write_department
+
+    from kpitool.consolidate import consolidate
+    from kpitool.master.writer import write_master
+
+    inbox = tmp_path / "inbox"
+    sample = __import__("conftest").sample_data()
+    kpis = [dict(r) for r in sample.kpis]
+    kpis[0]["indicator"] = "認知度\u202e%001"
+    write_department(inbox, "総務部.xlsx", "総務部", "2024/4/1", kpis=kpis)
+    outputs = write_master(consolidate(inbox, make_config(), workers=1), tmp_path / "m.xlsx")
+    wb = openpyxl.load_workbook(outputs.master, read_only=True)
+    texts = {v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
+             if isinstance(v, str)}
+    wb.close()
+    assert "認知度<U+202E>%001" in texts
+    assert not any("\u202e" in t for t in texts)
+    for csv in outputs.csvs:
+        assert "\u202e" not in csv.read_text(encoding="utf-8-sig")

@@ -38,10 +38,24 @@ Canonical = None | bool | float | str
 # Characters XlsxWriter cannot store (it escapes control characters as _x0001_, but not these).
 _UNSTORABLE = re.compile("[\ufffe\uffff\ud800-\udfff]")
 
+INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
+"""Characters that change how text shows without showing themselves: bidi controls (U+202E
+shows ``認知度%001`` as ``認知度100%``), zero-width characters and the BOM (two values that
+look equal differ). Validation warns about them (W-CELL-004); the master and the CSV show
+each as ``<U+202E>`` (issue 16)."""
+
+
+def escape_invisible(text: str) -> str:
+    """``認知度\u202e%001`` -> ``認知度<U+202E>%001``."""
+    return INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
 
 def clean_text(text: str) -> str:
-    """A string as a cell can hold it: without U+FFFE/U+FFFF and lone surrogates, and at most
-    32,767 UTF-16 units (Excel's limit, where XlsxWriter would truncate).
+    """A string as a cell can hold it: without U+FFFE/U+FFFF and lone surrogates, invisible
+    characters shown as ``<U+XXXX>`` (:data:`INVISIBLE`), and at most 32,767 UTF-16 units
+    (Excel's limit, where XlsxWriter would truncate).
 
     Control characters, tabs and CR stay: XlsxWriter escapes them (``_x000D_``) and
     python-calamine, which the audit reads with, unescapes them as Excel does. The writer
@@ -49,7 +63,7 @@ def clean_text(text: str) -> str:
     """
     if len(text) <= MAX_TEXT // 2 and text.isprintable():  # the common case, checked fast
         return text
-    text = _UNSTORABLE.sub("", text)
+    text = escape_invisible(_UNSTORABLE.sub("", text))
     encoded = text.encode("utf-16-le")
     if len(encoded) > 2 * MAX_TEXT:
         text = encoded[: 2 * MAX_TEXT].decode("utf-16-le", errors="ignore")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
 from collections.abc import Iterable
 from contextlib import ExitStack
@@ -191,8 +190,14 @@ def digest_of(config_dict: dict[str, Any], tables: dict[str, BuiltTable]) -> str
 
 
 def csv_paths(master: Path) -> tuple[Path, Path, Path]:
-    """The CSV twin beside the master: ``<stem>_実績数値.csv``, ``_実績調査.csv``, ``_経年推移.csv``."""
-    return tuple(master.with_name(f"{master.stem}_{name}.csv") for name in CSV_SHEETS)  # type: ignore[return-value]
+    """The CSV twin beside the master: ``<stem>_実績数値.csv``, ``_実績調査.csv``, ``_経年推移.csv``.
+
+    A stem too long for the file system is shortened (:func:`kpitool.paths.fit_name`); the run
+    summary names the CSVs as written.
+    """
+    from kpitool.paths import fit_name
+
+    return tuple(master.with_name(fit_name(master.stem, f"_{name}.csv")) for name in CSV_SHEETS)  # type: ignore[return-value]
 
 
 CSV_SHEETS = (FIGURES, SURVEY, TREND)  # the sheets published as CSV beside the master
@@ -418,7 +423,12 @@ def refuse_master_in_inbox(master: Path | str, inbox: Path | str) -> None:
 
     Callers check this before reading the inbox, so the refusal costs nothing.
     """
-    if Path(os.path.abspath(Path(master).parent)) == Path(os.path.abspath(inbox)):
+    from kpitool.paths import real, same_file
+
+    # Resolved first (issue 16): -o through a symlink to an inbox file, or through a symlinked
+    # folder, must not write over a submission or into the inbox (nor its CSVs).
+    master = Path(master)
+    if any(same_file(real(p).parent, inbox) for p in (master, *csv_paths(master))):
         raise InputError(
             f"集約ファイルを受付フォルダ（{inbox}）の中には作成できません。"
             "次の集約で提出ファイルとして読み込まれてしまうため、別のフォルダを指定してください。"

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from kpitool import codes, reader
 from kpitool.codes import CATALOGUE
+from kpitool.master.digest import INVISIBLE, escape_invisible
 from kpitool.model import JST
 from kpitool.numbers import NUMBER_LIMIT, parse_date, unit_key
 from kpitool.package import FileProblem
@@ -218,6 +219,11 @@ def _excel_length(text: str) -> int:
     return len(text) if len(text) <= EXCEL_CELL_CHARS // 2 else len(text.encode("utf-16-le")) // 2
 
 
+def _char_name(char: str) -> str:
+    """``U+202E（RIGHT-TO-LEFT OVERRIDE）``: the code point and its Unicode name."""
+    return f"U+{ord(char):04X}（{unicodedata.name(char, 'UNNAMED')}）"
+
+
 def check_cell(ctx: Context, column: Column, cell: CellValue) -> bool:
     """What any cell may hold. False when the cell has no usable value (error, uncalculated)."""
     if cell.error is not None:
@@ -237,6 +243,10 @@ def check_cell(ctx: Context, column: Column, cell: CellValue) -> bool:
                 count=f"{length:,}", limit=f"{EXCEL_CELL_CHARS:,}")
     if _CONTROL_RE.search(text):
         ctx.add(codes.CELL_CONTROL_CHARS, cell, label=column.label, value=_CONTROL_RE.sub("?", text))
+    inner = text.strip(_SPACES)  # a zero-width space or BOM at either end is W-CELL-001's
+    if not inner.isprintable() and INVISIBLE.search(inner):  # issue 16: U+202E, U+200B, BOM…
+        ctx.add(codes.CELL_INVISIBLE_CHARS, cell, label=column.label, value=escape_invisible(text),
+                chars="、".join(_char_name(c) for c in dict.fromkeys(INVISIBLE.findall(inner))))
     if column.kind is Kind.NUMBER:
         return True  # the number rule reads spaces and signs; it reports what it cannot read
     if text != text.strip(_SPACES):
