@@ -24,13 +24,17 @@ from typing import Any
 from kpitool.errors import CodeTable, InputError
 from kpitool.master.digest import (
     DIGEST_FORMAT,
+    ROW_CHECK_VALUE,
     Canonical,
     Table,
+    canonical_format,
     canonical_row,
     canonical_value,
+    cell_print,
     column_hash,
     data_digest,
     row_hash,
+    split_row_check,
 )
 from kpitool.master.layout import (
     AUDIT_LOG,
@@ -55,8 +59,12 @@ from kpitool.master.log import (
     KEY_DIGEST,
     KEY_FORMAT,
     KEY_RUN_AT,
+    KEY_SHEETS,
+    csv_key,
+    parse_csv_value,
     parse_log,
 )
+from kpitool.master.package_view import PackageView, package_view
 
 Grid = list[list[Any]]
 
@@ -93,6 +101,10 @@ SUMMARY_CHANGED = AUDIT_CODES.add(
     "E-AUD-007", "概要の値がデータと一致しない",
     "概要シートは編集しないでください。集約し直すと作り直されます。",
 )
+SHEETS_CHANGED = AUDIT_CODES.add(
+    "E-AUD-008", "シートの順序・表示・保護の変更",
+    "シートを並べ替えたり、非表示にしたり、保護を解除したりしないでください。元に戻すには、受付フォルダから集約し直してください。",
+)
 SOURCE_MISSING = AUDIT_CODES.add(
     "E-AUD-010", "受付フォルダにない入力ファイル",
     "移動・削除・名前の変更をしたファイルを、集約時の名前で受付フォルダに戻してください。",
@@ -104,6 +116,11 @@ SOURCE_CHANGED = AUDIT_CODES.add(
 SOURCE_EXTRA = AUDIT_CODES.add(
     "E-AUD-012", "集約時になかったファイル",
     "集約の後に届いたファイルなら、検証してから集約し直してください。",
+)
+
+CSV_MISMATCH = AUDIT_CODES.add(
+    "E-AUD-013", "集約ファイルと一致しない公開用CSV",
+    "公開用CSVが見つからないか、別の実行で作成されたものです。受付フォルダから集約し直すと、集約ファイルとCSVが同時に作り直されます。",
 )
 
 # Code -> title, as before the codes were declared as data.
@@ -169,9 +186,10 @@ class AuditReport:
 # --- reading ----------------------------------------------------------------------------
 
 
-def _grids(master: Path) -> tuple[dict[str, Grid], dict[str, Grid]]:
+def _grids(master: Path, formats: dict[str, dict[tuple[int, int], str]]) -> tuple[dict[str, Grid], dict[str, Grid]]:
     """Every sheet as rows of values: the formula view (formula text where a cell holds a
-    formula, else its value) and the value view (cached results of formulas).
+    formula, else its value) and the value view (cached results of formulas). The canonical
+    number format of each non-blank cell of the data sheets goes into ``formats``.
 
     Values come from python-calamine, which unescapes text exactly as Excel shows it
     (``_x000D_`` is CR); openpyxl leaves such escapes in inline strings, which would make a
@@ -196,10 +214,13 @@ def _grids(master: Path) -> tuple[dict[str, Grid], dict[str, Grid]]:
             formulas: dict[str, dict[tuple[int, int], str]] = {}
             for ws in book.worksheets:
                 found = formulas.setdefault(ws.title, {})
+                shown = formats.setdefault(ws.title, {}) if ws.title in DATA_SHEETS else None
                 for r, row in enumerate(ws.iter_rows()):
                     for c, cell in enumerate(row):
                         if getattr(cell, "data_type", None) == "f":
                             found[(r, c)] = str(cell.value)
+                        if shown is not None and getattr(cell, "value", None) is not None:
+                            shown[(r, c)] = canonical_format(getattr(cell, "number_format", None))
         finally:
             book.close()
     except (zipfile.BadZipFile, InvalidFileException, CalamineError, PasswordError, XmlError, ZipError, KeyError,
@@ -278,12 +299,18 @@ def _check_header(report: AuditReport, read: _Read, header_row: int) -> None:
                        sheet=read.sheet, cell=f"{column_letter(i)}{header_row}")
 
 
-def _localise(report: AuditReport, read: _Read, column_hashes: dict[tuple[str, str], tuple[str, int]]) -> None:
-    """Name the cells whose row hash and column hash both differ from the recorded ones."""
+def _localise(report: AuditReport, read: _Read, column_hashes: dict[tuple[str, str], tuple[str, int]],
+              *, rows_named: set[int] | None = None) -> None:
+    """Name the cells whose row hash and column hash both differ from the recorded ones.
+
+    For the data sheets the cell prints name edited cells exactly (:func:`_check_cells`);
+    there this only reports columns whose hash differs where no cell was named
+    (``rows_named``: the columns named): rows added, deleted or moved.
+    """
     layout = read.layout
     covered = layout.covered()
     hash_index = len(layout.columns) - 1
-    bad_rows = [
+    bad_rows = [] if rows_named is not None else [
         (excel_row, values)
         for (excel_row, values), canonical in zip(read.rows, read.canonical, strict=True)
         if values[hash_index] != row_hash(canonical)
@@ -292,7 +319,7 @@ def _localise(report: AuditReport, read: _Read, column_hashes: dict[tuple[str, s
     for position, i in enumerate(covered):
         recorded = column_hashes.get((read.name, layout.columns[i].label))
         computed = column_hash(canonical_value(read.header[i]), (row[position] for row in read.canonical))
-        if recorded is None or recorded[0] != computed:
+        if (recorded is None or recorded[0] != computed) and i not in (rows_named or ()):
             bad_columns.append(i)
     for excel_row, values in bad_rows:
         for i in bad_columns:
@@ -306,6 +333,79 @@ def _localise(report: AuditReport, read: _Read, column_hashes: dict[tuple[str, s
         for i in bad_columns:
             report.add(ROWS_CHANGED, "この列の内容が集約時と一致しません（行の追加・削除・並べ替えの可能性）。",
                        sheet=read.sheet, cell=f"{column_letter(i)}{header_row}")
+
+
+def _check_cells(report: AuditReport, read: _Read, formats: dict[tuple[int, int], str],
+                 links: dict[tuple[int, int], str]) -> set[int]:
+    """Each cell of a data sheet against its print in the row's 行の検証値: value, displayed
+    format and link. Returns the columns where a cell was named."""
+    last = len(read.layout.columns) - 1
+    named: set[int] = set()
+    for (excel_row, values), canonical in zip(read.rows, read.canonical, strict=True):
+        stored = split_row_check(values[last])
+        r = excel_row - 1
+        if stored is None or len(stored[1]) != last + 1:
+            report.add(CELL_CHANGED, "行の検証値が変更されています（集約時の形ではありません）。",
+                       sheet=read.sheet, cell=f"{column_letter(last)}{excel_row}")
+            named.add(last)
+            continue
+        head, prints = stored
+        bad = [
+            c for c in range(last + 1)
+            if prints[c] != cell_print(ROW_CHECK_VALUE if c == last else canonical_value(values[c]),
+                                       formats.get((r, c), ""), links.get((r, c), ""))
+        ]
+        for c in bad:
+            report.add(CELL_CHANGED, f"集約後に値・表示形式・リンク先のいずれかが変更されています"
+                       f"（現在の値: {_show(values[c])}）。", sheet=read.sheet, cell=f"{column_letter(c)}{excel_row}")
+        named.update(bad)
+        if not bad and head != row_hash(canonical):  # the hash itself was edited
+            report.add(CELL_CHANGED, "行の検証値が変更されています。",
+                       sheet=read.sheet, cell=f"{column_letter(last)}{excel_row}")
+            named.add(last)
+    return named
+
+
+def _check_sheets(report: AuditReport, recorded: Any, view: PackageView) -> None:
+    """Sheet order, visibility and protection as recorded in 監査ログ."""
+    if str(recorded or "") == view.sheets:
+        return
+    wanted = {part.split(":")[0]: part for part in str(recorded or "").split(" / ") if part}
+    named = False
+    for name, state in view.states.items():
+        if wanted.get(name) != state:
+            report.add(SHEETS_CHANGED, f"シート「{name}」が集約時（{wanted.get(name, 'なし')}）と異なります（現在 {state}）。",
+                       sheet=name)
+            named = True
+    for name in wanted.keys() - view.states.keys():
+        report.add(SHEETS_CHANGED, f"シート「{name}」がありません。", sheet=name)
+        named = True
+    if not named:
+        report.add(SHEETS_CHANGED, f"シートの順序が集約時と異なります（集約時: {recorded}）。", sheet=AUDIT_LOG)
+
+
+def _check_csvs(report: AuditReport, master: Path, log_values: dict[str, Any]) -> None:
+    """The CSV twin beside the master is the one written with it (SHA-256 in 監査ログ)."""
+    import hashlib
+
+    keys = [key for key in log_values if key.startswith(csv_key(""))]
+    if not keys:
+        report.add(CSV_MISMATCH, "公開用CSVの記録が監査ログにありません。", sheet=AUDIT_LOG)
+    for key in keys:
+        recorded = parse_csv_value(log_values.get(key))
+        if recorded is None:
+            report.add(CSV_MISMATCH, f"{key}の記録を読めません。", sheet=AUDIT_LOG)
+            continue
+        name, digest = recorded
+        path = master.parent / name
+        try:
+            current = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            report.add(CSV_MISMATCH, f"公開用CSV {name} が集約ファイルと同じフォルダにありません。", file=name)
+            continue
+        if current != digest:
+            report.add(CSV_MISMATCH, f"公開用CSV {name} が集約時に書き出したものと異なります（別の実行のCSVか、"
+                       f"変更された可能性）。記録 {digest}、現在 {current}。", file=name)
 
 
 def _show(value: Any) -> str:
@@ -439,7 +539,8 @@ def audit_master(master: Path, inbox: Path | None = None, progress: Callable[...
             progress(text)
 
     stage("集約ファイルを読み込み中")
-    formulas, values = _grids(master)
+    formats: dict[str, dict[tuple[int, int], str]] = {}
+    formulas, values = _grids(master, formats)
     if AUDIT_LOG not in formulas or any(name not in formulas for name in DATA_SHEETS if name not in OPTIONAL_SHEETS):
         raise InputError(f"{master.name} は kpitool の集約ファイルではありません（監査ログまたはデータのシートがありません）。")
     log = parse_log(formulas[AUDIT_LOG])
@@ -467,14 +568,26 @@ def audit_master(master: Path, inbox: Path | None = None, progress: Callable[...
         _check_header(report, read, header_row)
 
     stage("ダイジェストを照合中")
+    try:
+        view = package_view(master, DATA_SHEETS)
+    except Exception as exc:  # a damaged package: openpyxl and calamine read it, we could not
+        raise InputError(f"{master} のシート構成を読めません（{exc}）。") from None
     report.computed_digest = data_digest(config_dict, (read.table() for read in reads))
-    if report.computed_digest != report.recorded_digest:
+    digest_differs = report.computed_digest != report.recorded_digest
+    if digest_differs:
         row = log.key_rows.get(KEY_DIGEST, 0)
         report.add(DIGEST_MISMATCH, f"データのダイジェストが記録（{report.recorded_digest}）と一致しません"
                    f"（再計算 {report.computed_digest}）。集約後に内容が変更されています。",
                    sheet=AUDIT_LOG, cell=f"B{row}" if row else "")
-        for read in reads:
+    for read in reads:
+        if read.sheet in DATA_SHEETS:  # exact cells, every time: formats and links too (issue 16)
+            named = _check_cells(report, read, formats.get(read.sheet, {}), view.links.get(read.sheet, {}))
+            if digest_differs:  # columns changed with no cell named: rows added, deleted, moved
+                _localise(report, read, log.column_hashes, rows_named=named)
+        elif digest_differs:
             _localise(report, read, log.column_hashes)
+    _check_sheets(report, log.values.get(KEY_SHEETS), view)
+    _check_csvs(report, master, log.values)
 
     stage("数式の表示値を照合中")
     for name in (FIGURES, KPIS):

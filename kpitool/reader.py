@@ -285,7 +285,13 @@ _NUMBER_RE = re.compile(rb"\s*<(?:\w+:)?v>(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)</(?
 
 
 _SST_ITEM_RE = re.compile(rb"<(?:\w+:)?si[\s/>]")
-_SST_VALUE_RE = re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>([^<]*)<')
+_SST_BAD_RE = re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>(?!\d+<)([^<]*)<')  # not digits only
+
+
+@functools.lru_cache(maxsize=64)
+def _sst_long_re(width: int) -> re.Pattern[bytes]:
+    """Shared-string indexes of at least ``width`` digits: the only ones that can be too big."""
+    return re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>(\d{' + str(width).encode() + rb',})<')
 
 
 def shared_string_count(zf: _Parts, names: frozenset[str]) -> int:
@@ -300,22 +306,25 @@ def bad_shared_string_refs(xml: bytes, count: int) -> list[tuple[str, str]]:
 
     Readers disagree on ``<v>abc</v>``, ``-1``, ``1.5`` or ``1e2`` in a ``t="s"`` cell, and
     calamine reads most of them as string #0 (the 記入方法 title would become an 項目): a
-    silent misread, so the cell is an error instead (issue 16). A literal-led search, so a
-    sheet costs one pass; only the cells found bad are located.
+    silent misread, so the cell is an error instead (issue 16). Two literal-led searches find
+    only the suspects (not digits; as many digits as ``count`` has), so a sheet of 800,000
+    shared-string cells costs two regex passes, not a Python loop over its cells.
     """
-    bad: list[tuple[str, str]] = []
-    width = len(str(count))
-    for match in _SST_VALUE_RE.finditer(xml):
-        raw = match.group(1).strip()
-        if raw.isdigit() and (len(raw) < width or int(raw) < count):
-            continue
-        start = xml.rfind(b"<", 0, match.start())
+    bad: list[tuple[int, str]] = []
+    for match in _SST_BAD_RE.finditer(xml):
+        bad.append((match.start(), match.group(1).strip().decode("utf-8", "replace")))
+    for match in _sst_long_re(len(str(count))).finditer(xml):
+        if int(match.group(1)) >= count:
+            bad.append((match.start(), match.group(1).decode("ascii")))
+    found: list[tuple[str, str]] = []
+    for position, raw in sorted(bad):
+        start = xml.rfind(b"<", 0, position)
         cell = _CELL_RE.match(xml, start) if start >= 0 and _CELL_OPEN_RE.match(xml, start) else None
-        if cell is None or cell.end() < match.end():
+        if cell is None or cell.end() <= position:
             continue  # t="s" of something that is not a cell tag
         ref = dict(_ATTR_RE.findall(cell.group(1))).get(b"r", b"").decode("ascii", "replace")
-        bad.append((ref, raw.decode("utf-8", "replace")))
-    return bad
+        found.append((ref, raw))
+    return found
 
 
 def _meta_rows_from_xml(zf: _Parts, part: str, names: frozenset[str]) -> list[list[Any]] | None:

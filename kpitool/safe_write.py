@@ -48,6 +48,7 @@ __all__ = [
     "atomic_write_text",
     "backup_path",
     "lock_path",
+    "output_error",
     "owner_files",
     "run_lock",
     "temp_pattern",
@@ -198,6 +199,20 @@ def _os_error_in(exc: BaseException, temp: Path) -> OSError | None:
                     return found
         current = current.__cause__ or current.__context__
     return None
+
+
+def output_error(target: Path, temp: Path, exc: BaseException) -> MasterLocked | WriteFailed | None:
+    """The Japanese error naming ``target`` for ``exc`` raised while writing its ``temp``
+    file (disk full, or an OSError about ``temp``), or None when ``exc`` is not about it.
+
+    For callers writing several outputs in one block: translate at the write of each, so the
+    error names the file that failed, not the outermost output (issue 16).
+    """
+    found = _os_error_in(exc, temp)
+    if found is None:
+        return None
+    target = _real_target(target)
+    return _translate(target, target.exists(), found)
 
 
 # --- file system steps ---------------------------------------------------------------------
@@ -360,6 +375,8 @@ def atomic_output(
     try:
         try:
             yield temp
+        except (MasterLocked, WriteFailed, RunInProgress):
+            raise  # already names its file (an inner output's): not ours to rename (issue 16)
         except BaseException as exc:
             found = _os_error_in(exc, temp) if isinstance(exc, Exception) else None
             if found is not None:

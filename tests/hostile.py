@@ -947,6 +947,10 @@ class Fault:
 
 _SW = "tests/test_safe_write.py::"
 _TH = "tests/test_hostile.py::"
+_TP = "tests/test_paths.py::"
+_TM = "tests/test_master.py::"
+_TR = "tests/test_master_recalc.py::"
+_TA = "tests/test_audit_cells.py::"
 
 FAULTS: tuple[Fault, ...] = (
     Fault("kill_during_master_write",
@@ -986,6 +990,44 @@ FAULTS: tuple[Fault, ...] = (
            f"{_SW}test_nested_run_in_the_same_process_is_refused",
            f"{_SW}test_stale_lock_of_dead_pid_is_taken_over",
            f"{_SW}test_empty_lock_of_a_run_killed_while_creating_it")),
+    Fault("outputs_into_the_inbox", "-o through a symlink to an inbox file or through a "
+          "symlinked folder; --report through a symlink to a submission (issue 16)",
+          "E-RUN-001: refused after resolving the paths; the inbox byte-identical",
+          (f"{_TP}test_output_through_a_symlink_to_an_inbox_file_is_refused",
+           f"{_TP}test_output_through_a_symlinked_folder_is_refused",
+           f"{_TP}test_report_through_a_symlink_to_an_input_is_refused")),
+    Fault("inbox_link_outside", "a symlink in the inbox to a workbook outside it",
+          f"{codes.INBOX_LINK_OUTSIDE} for that file, 取込不可; a link inside the inbox is read",
+          (f"{_TP}test_symlinked_inbox_entry_pointing_outside_is_refused_with_a_code",)),
+    Fault("long_names", "inbox names of 202-240 bytes with --return-copies; a master named "
+          "with 236 characters",
+          "derived names (return copies, CSVs, temp and backup files) shortened to fit 255 "
+          "bytes, the mapping printed; no E-RUN-004, no traceback",
+          (f"{_TP}test_long_inbox_names_get_return_copies_with_the_mapping_reported",
+           f"{_TP}test_long_master_name_gets_csvs_it_can_write")),
+    Fault("sparse_huge_file", "a sparse 4 GiB file in the inbox",
+          "E-FILE-013 by its size, never read or hashed (sha256 recorded as empty)",
+          (f"{_TP}test_sparse_huge_file_is_refused_by_size_without_hashing",)),
+    Fault("disk_full_names_the_file", "disk full while the master is written (the CSVs "
+          "are open too)", "E-RUN-004 naming the master, not a CSV",
+          (f"{_TM}test_disk_full_while_writing_the_master_names_the_master",)),
+    Fault("master_resaved_by_libreoffice", "an untouched master re-saved by LibreOffice, "
+          "with =100/3, 1234567.891234567, 0.1+0.2, a subnormal base (1e-310)",
+          "audit passes: values compared at 15 significant digits, out-of-range rows written "
+          "as values with their reason",
+          (f"{_TR}test_libreoffice_resave_of_hostile_but_valid_numbers_passes_the_audit",)),
+    Fault("master_edited", "one cell of any data sheet edited: value, number format (cell "
+          "style or styles.xml), hyperlink target (sheet rels), 行の検証値, 更新日時; sheets "
+          "hidden or unprotected; CSVs of another run",
+          "audit fails and names exactly the edited cells (no rows × columns crossing); "
+          "E-AUD-008 for sheets, E-AUD-013 for CSVs",
+          (f"{_TA}test_any_single_cell_edit_fails_the_audit_and_names_the_cell",
+           f"{_TA}test_two_edits_name_exactly_two_cells",
+           f"{_TA}test_a_number_format_changed_in_styles_is_named_on_every_cell",
+           f"{_TA}test_a_retargeted_source_link_is_named", f"{_TA}test_an_edited_row_check_is_named",
+           f"{_TA}test_an_edited_file_time_of_submissions_is_named",
+           f"{_TA}test_a_hidden_or_unprotected_sheet_is_named",
+           f"{_TA}test_csvs_of_another_run_or_missing_fail_the_audit")),
     Fault("inbox_file_changed_while_read", "a department re-saves its file while the run "
           "reads it",
           f"{codes.INBOX_FILE_CHANGED} for that file (sha256 before and after the run differ)",

@@ -69,7 +69,7 @@ def render() -> str:
         "",
         "Files arrive by mail and shared folders from many departments. kpitool promises, and "
         "tests on every case below (tests/test_hostile.py, tests/test_package.py, "
-        "tests/test_safe_write.py):",
+        "tests/test_safe_write.py, tests/test_paths.py, tests/test_audit_cells.py):",
         "",
         "- each file gets a finding with a stable code, in bounded time and memory, never a "
         "traceback or a hang (a watchdog ends the test run if validation hangs);",
@@ -78,10 +78,21 @@ def render() -> str:
         "- nothing from a submission runs or reaches the master as a formula, link or macro "
         "(the master is read back: only kpitool's own 増減/増減率/評価/達成率 formulas, no "
         "external-link, VBA or macro-sheet parts, hyperlinks only to the inbox for 出典); text "
-        "starting with = + - @ stays text;",
+        "starting with = + - @ stays text; characters that hide themselves (bidi controls such "
+        "as U+202E, zero-width characters, BOMs) get W-CELL-004 naming each one and show as "
+        "`<U+202E>` in the master and the CSV;",
+        "- no silent misread: a shared-string index that is not an index (E-FILE-016), a data "
+        "sheet that is hidden or only looks like the template's (E-FILE-017, E-FILE-015) are "
+        "errors; data sheets are read only under their exact name and visible;",
         "- inbox files are read once, read-only, and are byte-identical after the run; a file "
-        "changed while it is read is reported;",
-        "- a failed or interrupted master write leaves the previous master intact.",
+        "changed while it is read is reported; a file over the size limit is refused by stat, "
+        "never read or hashed; paths are resolved before any output is checked against the "
+        "inbox, so no output lands in it;",
+        "- a failed or interrupted master write leaves the previous master intact; the CSVs are "
+        "written first and their SHA-256 recorded in the master, and `kpitool audit` names "
+        "every edited cell (value, number format, link), sheet and CSV, while an untouched "
+        "master re-saved by LibreOffice passes;",
+        "- one run at a time: an OS lock (filelock), never two holders even on a stale lock.",
         "",
         "## Limits",
         "",

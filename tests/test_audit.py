@@ -180,7 +180,7 @@ def test_cli_exit_codes_and_messages(master, capsys):
     edited = edit(master, FIGURES, "H3", 4619)
     assert main(["audit", str(edited)]) == 1
     out = capsys.readouterr().out
-    assert f"[{CELL_CHANGED}] {FIGURES}!H3: 集約後に値が変更されています（現在の値: 4,619）。" in out
+    assert f"[{CELL_CHANGED}] {FIGURES}!H3: 集約後に値・表示形式・リンク先のいずれかが変更されています（現在の値: 4,619）。" in out
     assert "件の不一致があります。" in out
 
     assert main(["audit", str(master.with_name("none.xlsx"))]) == 2

@@ -169,6 +169,6 @@ def test_real_excel_files_never_give_a_traceback(config_path: Path, tmp_path: Pa
     # workbook took 86 s), and each says why; no other run code appears.
     notes = [line for line in out if "E-RUN-" in line]
     assert len(notes) == len(files)
-    assert all(line.startswith("差し戻し用のコピーを作成できません [E-RUN-005]: ") for line in notes)
+    assert all(line.startswith("差し戻し用のコピーを作成できません: [E-RUN-005] ") for line in notes)
     assert sum("提出様式ではないか" in line for line in notes) == len(files) - 2  # 2 unreadable
     assert not (tmp_path / "copies").exists() or not any((tmp_path / "copies").iterdir())

@@ -311,8 +311,9 @@ def test_audit_log_records_version_run_time_config_inputs_and_digest(book, writt
 
 def test_created_is_pinned_to_the_run_time_and_output_is_deterministic(tmp_path, book):
     assert book.properties.created == RUN_AT.astimezone(dt.UTC).replace(tzinfo=None)
-    first = write_master(make_consolidation(tmp_path / "inbox"), tmp_path / "a.xlsx")
-    second = write_master(make_consolidation(tmp_path / "inbox"), tmp_path / "b.xlsx")
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()  # same names: 監査ログ records the CSV names
+    first = write_master(make_consolidation(tmp_path / "inbox"), tmp_path / "a" / "master.xlsx")
+    second = write_master(make_consolidation(tmp_path / "inbox"), tmp_path / "b" / "master.xlsx")
     assert first.master.read_bytes() == second.master.read_bytes()
     assert first.digest == second.digest
 
@@ -374,3 +375,58 @@ def test_a_thousand_figures_are_written_with_their_formulas(tmp_path):
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1000
     assert rows[-1][8] == change_formula("G1001", "H1001") or rows[-1][8] is None
+
+
+# --- issue 16: outputs named right, links that work ------------------------------------------
+
+
+def test_disk_full_while_writing_the_master_names_the_master(tmp_path, monkeypatch):
+    import errno
+
+    from kpitool.errors import WriteFailed
+    from kpitool.master import writer
+
+    (tmp_path / "inbox").mkdir()
+    consolidation = make_consolidation(tmp_path / "inbox")
+
+    def full_disk(consolidation, path, **_kw):
+        Path(path).write_bytes(b"PK partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writer, "write_workbook", full_disk)
+    target = tmp_path / "master.xlsx"
+    with pytest.raises(WriteFailed) as caught:
+        write_master(consolidation, target)
+    assert str(caught.value).startswith(f"{target} を書き込めませんでした。ディスクの空き容量が不足しています。")
+    assert not target.exists() and not any(p.exists() for p in csv_paths(target))
+
+
+def test_csvs_are_replaced_before_the_master_and_recorded_in_its_log(written):
+    import hashlib
+
+    from kpitool.master.log import csv_key, parse_csv_value
+
+    _consolidation, outputs = written
+    log = parse_log([list(r) for r in openpyxl.load_workbook(outputs.master, read_only=True)["監査ログ"]
+                     .iter_rows(values_only=True)])
+    for sheet, path in zip((FIGURES, SURVEY), outputs.csvs, strict=True):
+        name, digest = parse_csv_value(log.values[csv_key(sheet)])
+        assert name == path.name and digest == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_percent_escape_in_a_file_name_still_links_to_that_file(tmp_path):
+    from urllib.parse import unquote
+
+    import xlsxwriter
+
+    from kpitool.master.layout import SourceLinks
+
+    name = "03_企画%20政策部 50%.xlsx"
+    url = SourceLinks(tmp_path, tmp_path / "inbox").url(name, "実績数値", "A5")
+    book = xlsxwriter.Workbook(str(tmp_path / "links.xlsx"))
+    book.add_worksheet().write_url(0, 0, url, None, name)
+    book.close()
+    with zipfile.ZipFile(tmp_path / "links.xlsx") as zf:
+        rels = zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+    target = re.search(r'Target="([^"]+)"', rels)[1]
+    assert unquote(target).replace("\\", "/") == f"inbox/{name}"  # not "03_企画 政策部 50%.xlsx"

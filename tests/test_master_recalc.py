@@ -8,6 +8,7 @@ changed on purpose proves that the recalculation really happens and that the che
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -106,7 +107,40 @@ def test_a_master_saved_again_by_another_program_still_passes_the_audit(soffice,
     from kpitool.demo import prepare
 
     config, inbox = prepare(tmp_path / "demo")
-    master = write_master(consolidate(inbox, config), tmp_path / "demo" / "master.xlsx").master
-    report = audit_master(recalculate(master, tmp_path), inbox)
+    outputs = write_master(consolidate(inbox, config), tmp_path / "demo" / "master.xlsx")
+    resaved = recalculate(outputs.master, tmp_path)
+    for csv in outputs.csvs:  # the CSV twin travels with the master
+        shutil.copyfile(csv, resaved.parent / csv.name)
+    report = audit_master(resaved, inbox)
     assert report.ok, [str(d) for d in report.discrepancies]
     assert report.recorded_digest == report.computed_digest
+
+
+HOSTILE_BUT_VALID = (  # (前年度, 当年度): numbers a department may really type (issue 16)
+    (100 / 3, 1234567.891234567),  # =100/3 typed as a formula; 16 significant digits typed
+    (0.1 + 0.2, 123456789012.34567),  # binary noise; 17 significant digits
+    (1e-310, 5),  # a subnormal base: 増減率 out of range, LibreOffice computes a number
+    (-999999999999999.0, 999999999999999.0),  # the template's limits
+    (2 / 3, -2 / 3),
+)
+
+
+def test_libreoffice_resave_of_hostile_but_valid_numbers_passes_the_audit(soffice, tmp_path):
+    """An untouched master re-saved by LibreOffice (15 significant digits, its own formula
+    results) passes: no innocent office accused (issue 16)."""
+    from master_cases import FIGURES as CASES
+    from master_cases import figure, make_consolidation
+
+    from kpitool.audit import audit_master
+
+    rows = [figure("総務部", "9", f"数値{i}", "件", "↑", prev, curr, excel_row=40 + i)
+            for i, (prev, curr) in enumerate(HOSTILE_BUT_VALID)]
+    (tmp_path / "inbox").mkdir()
+    outputs = write_master(make_consolidation(tmp_path / "inbox", figures=[*CASES, *rows]),
+                           tmp_path / "master.xlsx")
+    assert audit_master(outputs.master).ok
+    resaved = recalculate(outputs.master, tmp_path)
+    for csv in outputs.csvs:
+        shutil.copyfile(csv, resaved.parent / csv.name)
+    report = audit_master(resaved)
+    assert report.ok, [str(d) for d in report.discrepancies]

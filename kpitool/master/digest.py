@@ -4,8 +4,9 @@ The master records a sha256 of what it holds, so an auditor can prove months lat
 value was edited after consolidation. The writer computes it from the values it writes; the
 audit recomputes it from the values it reads back. Both go through :func:`canonical_lines`,
 so the two cannot disagree about formatting: a value is canonicalised the way it survives an
-.xlsx round trip (numbers to 16 significant digits as XlsxWriter stores them, dates as ISO
-text, blank as ``None``).
+.xlsx round trip through any writer (numbers to the 15 significant digits Excel and
+LibreOffice keep, so a master re-saved by LibreOffice still passes; dates as ISO text, blank
+as ``None``).
 
 What is covered is decided by the caller (:mod:`kpitool.master.layout`): every written cell of
 the data tables (formula cells by their formula text), the header labels and the config, but
@@ -13,8 +14,10 @@ not the run time, the tool version or file modification times, so consolidating 
 with the same config again gives the same digest.
 
 Besides the digest, each row gets a short :func:`row_hash` and each column a
-:func:`column_hash`; when the digest differs, the audit intersects the rows and columns whose
-hashes differ to name the edited cell. A digest without a signature detects edits, not a
+:func:`column_hash`, and each cell of a data sheet a 16-bit :func:`cell_print` of its value,
+its displayed number format and its hyperlink target (stored after the row hash in the row's
+行の検証値 cell), so the audit names exactly the cells that differ, including a changed format
+or a retargeted link (issue 16). A digest without a signature detects edits, not a
 forger who recomputes it: keep the digest printed in the approval papers as well.
 """
 
@@ -29,7 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-DIGEST_FORMAT = "kpitool-digest-1"
+DIGEST_FORMAT = "kpitool-digest-2"
 ROW_HASH_LENGTH = 16  # hex digits: 64 bits are plenty to notice an accidental edit
 MAX_TEXT = 32_767  # Excel's limit for one cell; XlsxWriter truncates longer strings
 
@@ -73,8 +76,9 @@ def clean_text(text: str) -> str:
 def canonical_value(value: Any) -> Canonical:
     """One cell value in the form both sides agree on.
 
-    Numbers become floats rounded to the 16 significant digits XlsxWriter stores (so 498 and
-    498.0 are equal, and the value read back equals the value written); ``-0.0`` is ``0.0``.
+    Numbers become floats rounded to 15 significant digits, what Excel shows and LibreOffice
+    writes back (so 498 and 498.0 are equal, and =100/3 re-saved by LibreOffice as
+    33.3333333333333 equals XlsxWriter's 33.33333333333334); ``-0.0`` is ``0.0``.
     A date (or a midnight datetime, as openpyxl reads a date cell) is its ISO date.
     """
     if value is None:
@@ -85,7 +89,7 @@ def canonical_value(value: Any) -> Canonical:
         number = float(value)
         if math.isnan(number):
             return None
-        rounded = float(f"{number:.16G}") + 0.0
+        rounded = float(f"{number:.15G}") + 0.0
         return rounded if math.isfinite(rounded) else number  # 1.797…e308 rounds past the max
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
@@ -159,3 +163,56 @@ def row_hash(row: Sequence[Canonical]) -> str:
 def column_hash(label: Canonical, values: Iterable[Canonical]) -> str:
     """A short hash of one column (its label, then its canonical values in row order)."""
     return hashlib.sha256(_dumps([label, *values])).hexdigest()[:ROW_HASH_LENGTH]
+
+
+# --- what each cell shows besides its value (issue 16) ------------------------------------
+
+PRINT_DIGITS = 4  # hex digits per cell: a changed cell goes unnamed once in 65,536
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def canonical_format(code: str | None) -> str:
+    """A number format code in the form both writers produce: "" for General, and literal
+    text as backslash escapes (XlsxWriter writes ``"△"``, LibreOffice ``\\△``)."""
+    if not code or code == "General":
+        return ""
+    return _QUOTED.sub(lambda m: "".join("\\" + ch for ch in m.group(1)), code)
+
+
+def canonical_link(target: str | None, location: str | None = None) -> str:
+    """A hyperlink as both writers store it: the last two path segments of its target
+    (folder and file: XlsxWriter writes ``inbox\\a.xlsx`` relative to the master, LibreOffice
+    ``inbox/a.xlsx`` or ``../inbox/a.xlsx`` from where it saved), percent-decoded, and the
+    cell it points to. A web address is kept whole."""
+    from urllib.parse import unquote
+
+    target = unquote(target or "").replace("\\", "/")
+    if target.startswith("file:///"):
+        target = target[len("file:///"):]
+    if "://" not in target and target:
+        parts = [p for p in target.split("/") if p not in ("", ".")]
+        target = "/".join(parts[-2:])
+    location = (location or "").lstrip("#")
+    return f"{target}#{location}" if location else target
+
+
+def cell_print(value: Canonical, num_format: str, link: str) -> str:
+    """:data:`PRINT_DIGITS` hex digits of one cell's canonical value, format and link."""
+    data = _dumps([value, num_format if value is not None else "", link])
+    return hashlib.sha256(data).hexdigest()[:PRINT_DIGITS]
+
+
+ROW_CHECK_VALUE = "#"
+"""The value the 行の検証値 cell's own print is taken of: its format and link count, its text
+cannot (it holds the prints)."""
+
+
+def split_row_check(stored: Any) -> tuple[str, list[str]] | None:
+    """A 行の検証値 cell (``<row hash>-<cell prints>``) as (row hash, prints); None when it is
+    not in that form (edited by hand)."""
+    if not isinstance(stored, str) or "-" not in stored:
+        return None
+    head, _, prints = stored.partition("-")
+    if len(head) != ROW_HASH_LENGTH or len(prints) % PRINT_DIGITS:
+        return None
+    return head, [prints[i : i + PRINT_DIGITS] for i in range(0, len(prints), PRINT_DIGITS)]

@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import math
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,7 +184,7 @@ def layouts(fiscal_years: tuple[int, int]) -> dict[str, SheetLayout]:
     prev, curr = (fiscal_year_label(y) for y in fiscal_years)
     submissions = (
         _col("department", 14), _col("status", 9), _col("included", 6), _col("file", 30),
-        _col("size", 12), _col("sha256", 20), _col("modified", 22, covered=False),
+        _col("size", 12), _col("sha256", 20), _col("modified", 22),
         _col("created", 12), _col("created_wareki", 16, "作成日（和暦）"),
         _col("errors", 7), _col("warnings", 7), _col("note", 40, wrap=True),
     )
@@ -346,6 +347,19 @@ def direction_words(direction: Any) -> str | None:
 MAX_URL = 2000  # Excel refuses hyperlinks longer than 2,079 characters
 
 
+_ESCAPED = re.compile("%[0-9a-fA-F]{2}")
+
+
+def _escape_url(path: str) -> str:
+    """Escape a path as XlsxWriter does when it finds no escape in it (``%`` first), so a file
+    named ``a%20b.xlsx`` links to itself and not to ``a b.xlsx`` (issue 16)."""
+    for char, code in (("%", "%25"), ('"', "%22"), (" ", "%20"), ("<", "%3c"), (">", "%3e"),
+                       ("[", "%5b"), ("]", "%5d"), ("^", "%5e"), ("`", "%60"), ("{", "%7b"),
+                       ("}", "%7d")):
+        path = path.replace(char, code)
+    return path
+
+
 class SourceLinks:
     """Hyperlinks from the master to the cells of the inbox files.
 
@@ -373,6 +387,8 @@ class SourceLinks:
         if not file or "#" in file or "#" in self.base:
             return ""
         path = file if self.base == "." else f"{self.base}/{file}"
+        if _ESCAPED.search(path):  # XlsxWriter would take 50%20 for an escape: escape it first
+            path = _escape_url(path)
         url = f"external:{path}"
         if sheet and cell:
             url += f"#'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}"
@@ -420,7 +436,10 @@ def _variance_cells(
     percent = is_percent_unit(unit)
     change_fmt = change_format(max(places, 1), points=True) if percent else change_format(places)
     formulas = variance_results(cells["prev"], cells["curr"], unit, direction)
-    if all(same(a, b) for a, b in zip(python, formulas, strict=True)):
+    # Out of range (a base like 1e-310): Excel and LibreOffice compute a number where Python
+    # gives none, so a formula would cache "" and show something else once recalculated;
+    # static values, and the reason column says why (issue 16).
+    if v.reason != "out_of_range" and all(same(a, b) for a, b in zip(python, formulas, strict=True)):
         return {
             "change": Formula(change_formula(refs["prev"], refs["curr"]), python[0], change_fmt),
             "rate": Formula(rate_formula(refs["prev"], refs["curr"], percent), python[1], RATE_FORMAT),

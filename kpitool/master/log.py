@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,12 +48,39 @@ KEY_MUNICIPALITY, KEY_YEARS = "自治体名", "対象年度"
 KEY_INBOX, KEY_INBOX_LINK = "受付フォルダ", "受付フォルダ（集約ファイルからの相対位置）"
 KEY_DIGEST, KEY_FORMAT, KEY_SCOPE = "データのダイジェスト（SHA-256）", "ダイジェストの方式", "ダイジェストの対象"
 KEY_CONFIG = "設定（JSON）"
+KEY_SHEETS = "シートの構成"
+KEY_CSV = "公開用CSV"  # one row per CSV: 公開用CSV（実績数値）
+CSV_SEPARATOR = " | SHA-256 "
 
 SCOPE_TEXT = (
-    "提出状況（更新日時を除く）・実績調査・実績数値・事業成果目標・検証結果の全セル（数式は数式の文字列）、"
-    "見出し、入力ファイルの一覧、設定。実行日時・バージョン・概要は含みません"
-    "（概要は監査の際にデータから計算し直して照合します）。"
+    "提出状況・実績調査・実績数値・事業成果目標・検証結果の全セル（数式は数式の文字列）、"
+    "見出し、入力ファイルの一覧、設定。各行の行の検証値には、セルごとの値・表示形式・リンク先の検証値も"
+    "含みます。シートの順序・表示・保護と公開用CSVのSHA-256も照合します。実行日時・バージョン・概要は"
+    "ダイジェストに含みません（概要は監査の際にデータから計算し直して照合します）。"
 )
+
+
+def sheets_record(sheets: Iterable[tuple[str, str, bool]]) -> str:
+    """Sheet order, visibility and protection as one text: ``概要:visible:保護 / …``.
+
+    The writer records it from what it wrote, the audit rebuilds it from workbook.xml and the
+    sheets' protection, so a hidden, unprotected or reordered sheet is named (issue 16).
+    """
+    return " / ".join(f"{name}:{state}:{'保護' if protected else '保護なし'}" for name, state, protected in sheets)
+
+
+def csv_key(sheet: str) -> str:
+    """The 監査ログ key of the CSV twin of ``sheet``: ``公開用CSV（実績数値）`` (``公開用CSV（``
+    for "" : the prefix every such key starts with)."""
+    return f"{KEY_CSV}（{sheet}）" if sheet else f"{KEY_CSV}（"
+
+
+def parse_csv_value(value: Any) -> tuple[str, str] | None:
+    """``(file name, sha256)`` from a 公開用CSV value, or None when it is not in that form."""
+    if not isinstance(value, str) or CSV_SEPARATOR not in value:
+        return None
+    name, _, digest = value.rpartition(CSV_SEPARATOR)
+    return name, digest
 
 INPUTS_LAYOUT = SheetLayout(
     AUDIT_LOG,
@@ -63,7 +90,7 @@ INPUTS_LAYOUT = SheetLayout(
         MasterColumn("included", "集約", 6),
         MasterColumn("size", "サイズ（バイト）", 12),
         MasterColumn("sha256", "SHA-256", 66),
-        MasterColumn("modified", "更新日時", 22, covered=False),
+        MasterColumn("modified", "更新日時", 22),
         MasterColumn(ROW_HASH, "行の検証値", 18),
     ),
 )
@@ -126,6 +153,8 @@ def log_grid(
     links: SourceLinks,
     inputs: list[list[Cell]],
     column_hashes: Sequence[tuple[str, str, str, str]],
+    sheets_record: str = "",
+    csvs: Sequence[tuple[str, str, str]] = (),
 ) -> LogGrid:
     """The 監査ログ cells: key-value rows, then the three tables."""
     from kpitool.master.summary import years_text
@@ -147,6 +176,8 @@ def log_grid(
         (KEY_FORMAT, digest_format),
         (KEY_SCOPE, SCOPE_TEXT),
         (KEY_CONFIG, config_json(config_dict)),
+        (KEY_SHEETS, sheets_record),
+        *((csv_key(sheet), f"{name}{CSV_SEPARATOR}{digest}") for sheet, name, digest in csvs),
     ):
         grid.add((key, text(value)))
     grid.add()

@@ -26,22 +26,28 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpitool import __version__
 from kpitool.config import config_to_dict
-from kpitool.errors import InputError
+from kpitool.errors import InputError, KpitoolError
 from kpitool.master.digest import (
     DIGEST_FORMAT,
+    ROW_CHECK_VALUE,
     Canonical,
     Table,
+    canonical_format,
+    canonical_link,
     canonical_row,
     canonical_value,
+    cell_print,
     column_hash,
     data_digest,
     row_hash,
@@ -67,7 +73,7 @@ from kpitool.master.layout import (
     shown_value,
     written_value,
 )
-from kpitool.master.log import INPUTS_LAYOUT, INPUTS_TABLE, input_rows, log_grid
+from kpitool.master.log import INPUTS_LAYOUT, INPUTS_TABLE, input_rows, log_grid, sheets_record
 from kpitool.master.summary import (
     facts_from_columns,
     run_at_text,
@@ -76,6 +82,9 @@ from kpitool.master.summary import (
     write_summary,
 )
 from kpitool.master.trend import add_trend_charts, previous_records
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from kpitool.model import Consolidation
@@ -242,27 +251,35 @@ class _Writer:
         self.formats = formats
         self.links: dict[str, int] = {}
 
-    def cell(self, sheet: Any, r: int, c: int, cell: Cell, wrap: bool = False) -> None:
+    def cell(self, sheet: Any, r: int, c: int, cell: Cell, wrap: bool = False) -> tuple[str, str]:
+        """Write one cell; return its number format code and its link as written (canonical,
+        for the cell's print in 行の検証値)."""
         f = self.formats
         if cell is None:
-            return
+            return "", ""
         if isinstance(cell, Formula):
             sheet.write_formula(r, c, cell.text, f.get(num_format=cell.num_format), cell.cached)
-        elif isinstance(cell, Number):
+            return canonical_format(cell.num_format), ""
+        if isinstance(cell, Number):
             sheet.write_number(r, c, cell.value, f.get(num_format=cell.num_format))
-        elif isinstance(cell, Link):
+            return canonical_format(cell.num_format), ""
+        if isinstance(cell, Link):
             used = self.links.get(sheet.name, 0)
             if cell.url and used < MAX_LINKS:
                 self.links[sheet.name] = used + 1
                 sheet.write_url(r, c, cell.url, f.get(link=True), cell.text, cell.text[:255])
-            else:
-                sheet.write_string(r, c, cell.text, f.get())
-        elif isinstance(cell, dt.date):
+                path, _, location = cell.url.removeprefix("external:").partition("#")
+                return "", canonical_link(path, location)
+            sheet.write_string(r, c, cell.text, f.get())
+            return "", ""
+        if isinstance(cell, dt.date):
             sheet.write_datetime(r, c, dt.datetime.combine(cell, dt.time()), f.get(num_format=DATE_FORMAT))
-        elif isinstance(cell, int | float):
+            return canonical_format(DATE_FORMAT), ""
+        if isinstance(cell, int | float):
             sheet.write_number(r, c, cell, f.get())
-        else:
-            sheet.write_string(r, c, str(cell), f.get(wrap=wrap))
+            return "", ""
+        sheet.write_string(r, c, str(cell), f.get(wrap=wrap))
+        return "", ""
 
     def grid(self, sheet: Any, rows: list[list[Cell]], header_rows: list[int], caption_rows: list[int]) -> None:
         for r, row in enumerate(rows):
@@ -333,12 +350,17 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
         sheet.set_column(c, c, column.width)
     wraps = [column.wrap for column in layout.columns]
     widths = [column.width for column in layout.columns]
+    last = len(layout.columns) - 1  # 行の検証値: the row hash, then each cell's print
     for r, row in enumerate(table.rows, start=1):
         height = row_height(row, widths, wraps)
         if height is not None:
             sheet.set_row(r, height)
-        for c, cell in enumerate(row):
-            writer.cell(sheet, r, c, cell, wrap=wraps[c])
+        prints = []
+        for c, cell in enumerate(row[:last]):
+            num_format, link = writer.cell(sheet, r, c, cell, wrap=wraps[c])
+            prints.append(cell_print(canonical_value(written_value(cell)), num_format, link))
+        prints.append(cell_print(ROW_CHECK_VALUE, "", ""))  # written as plain text, no link
+        writer.cell(sheet, r, last, f"{row[last]}-{''.join(prints)}")
     last_row = max(len(table.rows), 1)
     sheet.freeze_panes(1, 1)
     sheet.autofilter(0, 0, last_row, len(layout.columns) - 1)
@@ -349,11 +371,18 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
 
 
 def write_workbook(
-    consolidation: Consolidation, path: Path, *, links: SourceLinks | None = None
+    consolidation: Consolidation,
+    path: Path,
+    *,
+    links: SourceLinks | None = None,
+    tables: dict[str, BuiltTable] | None = None,
+    csvs: tuple[tuple[str, str, str], ...] = (),
 ) -> tuple[str, dict[str, BuiltTable]]:
     """Write the master to ``path`` directly (no atomic replacement); return digest and tables.
 
     :func:`write_master` is the public entry; this is the part that only writes one file.
+    ``tables`` are built here unless given; ``csvs`` are (sheet, file name, sha256) of the CSV
+    twin, recorded in 監査ログ so that the audit can tell CSVs of another run.
     """
     import xlsxwriter
 
@@ -365,18 +394,13 @@ def write_workbook(
             {"name": p.name, "fiscal_years": list(p.fiscal_years), "sha256": p.sha256, "digest": p.digest}
             for p in previous_records(c.previous, Path(path).parent)
         ]}
-    tables = build_tables(c, links)
+    tables = tables if tables is not None else build_tables(c, links)
     digest = digest_of(config_dict, tables)
     hashes = [h for t in tables.values() for h in t.column_hashes()]
     summary = summary_grid(
         c.config, run_at_text(c.run_at), status_counts(c.submissions["status"]),
         facts_from_columns(c.config.grades, _shown_column(tables)),
     )
-    log = log_grid(
-        c, version=__version__, digest=digest, digest_format=DIGEST_FORMAT, config_dict=config_dict,
-        links=links, inputs=tables[INPUTS_TABLE].rows, column_hashes=hashes,
-    )
-
     workbook = xlsxwriter.Workbook(str(path), {
         "constant_memory": True,
         "strings_to_formulas": False,
@@ -407,12 +431,21 @@ def write_workbook(
     add_trend_charts(workbook, sheets[TREND], tables[TREND].layout, tables[TREND].rows)
 
     audit = sheets[AUDIT_LOG]
+    _protect(audit, password)
+    log = log_grid(
+        c, version=__version__, digest=digest, digest_format=DIGEST_FORMAT, config_dict=config_dict,
+        links=links, inputs=tables[INPUTS_TABLE].rows, column_hashes=hashes,
+        sheets_record=sheets_record(
+            (name, ("visible", "hidden", "veryHidden")[ws.hidden], bool(ws.protect_options))
+            for name, ws in sheets.items()
+        ),
+        csvs=csvs,
+    )
     writer.grid(audit, log.rows, log.header_rows, log.caption_rows)
     for col, width in enumerate((30, 20, 8, 14, 66, 24, 18)):
         audit.set_column(col, col, width)
     audit.freeze_panes(1, 0)
     _page_setup(audit)
-    _protect(audit, password)
     sheets[SUMMARY].activate()
     workbook.close()
     return digest, tables
@@ -435,29 +468,81 @@ def refuse_master_in_inbox(master: Path | str, inbox: Path | str) -> None:
         )
 
 
+def _write_or_name(target: Path, temp: Path, write: Callable[[], T]) -> T:
+    """Run ``write``; a disk-full error (or one about ``temp``) names ``target``, the file that
+    failed (issue 16: a full disk while writing the master was reported as the CSV's)."""
+    from kpitool.safe_write import output_error
+
+    try:
+        return write()
+    except KpitoolError:
+        raise
+    except Exception as exc:
+        error = output_error(target, temp, exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _read_quietly(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _restore(targets: dict[str, Path], previous: dict[str, bytes | None], written: dict[str, bytes]) -> None:
+    """Put back the CSVs of the previous run where this run replaced them (best effort)."""
+    from kpitool.safe_write import atomic_write_bytes
+
+    for name, target in targets.items():
+        if _read_quietly(target) != written[name]:
+            continue  # not replaced by this run
+        try:
+            if previous[name] is None:
+                target.unlink()
+            else:
+                atomic_write_bytes(target, previous[name])  # type: ignore[arg-type]
+        except (OSError, KpitoolError):
+            log.warning("公開用CSV %s を元に戻せませんでした。", target)
+
+
 def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
     """Write the master workbook and its CSV twin, replacing the old ones atomically.
 
     The previous master is kept as a dated backup when ``config.keep_backups``. If the master
     cannot be replaced (open in Excel: :class:`~kpitool.errors.MasterLocked`), neither it nor
-    the CSVs change. The inbox is referenced relative to the master's folder in hyperlinks
+    the CSVs change (CSVs already replaced are put back). The CSVs are replaced first and their
+    SHA-256 recorded in 監査ログ. The inbox is referenced relative to the master's folder in hyperlinks
     (:class:`~kpitool.master.layout.SourceLinks`); a master inside the inbox itself is refused
     with :class:`~kpitool.errors.InputError`, as the next run would read it as a submission.
     """
-    from kpitool.master.opendata import write_csv
+    from kpitool.master.opendata import ENCODING, csv_text
     from kpitool.safe_write import atomic_output
 
     path = Path(path)
     refuse_master_in_inbox(path, consolidation.inbox)
     links = SourceLinks(path.parent, consolidation.inbox)
-    csvs = csv_paths(path)
-    with ExitStack() as stack:
-        # Entered first, left last: a CSV is only replaced after the master was.
-        temps = [stack.enter_context(atomic_output(p, keep_backup=False)) for p in csvs]
-        master_tmp = stack.enter_context(
-            atomic_output(path, keep_backup=consolidation.config.keep_backups)
-        )
-        digest, tables = write_workbook(consolidation, master_tmp, links=links)
-        for name, tmp in zip(CSV_SHEETS, temps, strict=True):
-            write_csv(tables[name].layout, tables[name].rows, tmp)
-    return MasterOutputs(path, csvs, digest)
+    paths = csv_paths(path)
+    tables = build_tables(consolidation, links)
+    # The CSVs are written first and their hashes recorded in the master's 監査ログ: the master
+    # is replaced last, so it never points at CSVs that are not there, and the audit tells
+    # CSVs of another run (issue 16).
+    texts = {name: csv_text(tables[name].layout, tables[name].rows).encode(ENCODING) for name in CSV_SHEETS}
+    targets = dict(zip(CSV_SHEETS, paths, strict=True))
+    csvs = tuple((name, targets[name].name, hashlib.sha256(texts[name]).hexdigest()) for name in texts)
+    previous = {name: _read_quietly(target) for name, target in targets.items()}
+    try:
+        with ExitStack() as stack:
+            master_tmp = stack.enter_context(
+                atomic_output(path, keep_backup=consolidation.config.keep_backups)
+            )  # entered first, left last: replaced after the CSVs
+            for name, target in targets.items():
+                temp = stack.enter_context(atomic_output(target, keep_backup=False))
+                _write_or_name(target, temp, lambda temp=temp, name=name: temp.write_bytes(texts[name]))
+            digest, tables = _write_or_name(path, master_tmp, lambda: write_workbook(
+                consolidation, master_tmp, links=links, tables=tables, csvs=csvs))
+    except KpitoolError:
+        _restore(targets, previous, texts)  # the master was kept: so are its CSVs
+        raise
+    return MasterOutputs(path, paths, digest)
