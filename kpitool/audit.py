@@ -494,10 +494,12 @@ def _check_inbox(report: AuditReport, inbox: Path, inputs: list[tuple[int, list[
                  progress: Callable[..., None] | None = None) -> None:
     """Hash every recorded input again; name missing, changed and extra files."""
     from kpitool.inbox import file_sha256, scan_inbox
+    from kpitool.package import DEFAULT_LIMITS
 
     if not inbox.is_dir():
         raise InputError(f"受付フォルダが見つかりません: {inbox}")
     file_col, sha_col = INPUTS_LAYOUT.index("file"), INPUTS_LAYOUT.index("sha256")
+    size_col = INPUTS_LAYOUT.index("size")
     recorded = set()
     for done, (excel_row, values) in enumerate(inputs):
         name = str(values[file_col])
@@ -510,7 +512,18 @@ def _check_inbox(report: AuditReport, inbox: Path, inputs: list[tuple[int, list[
         if not path.is_file():
             report.add(SOURCE_MISSING, f"受付フォルダに {name} がありません（移動・削除・名前の変更の可能性）。", **where)
             continue
-        current = file_sha256(path)
+        recorded_size = values[size_col]
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = None
+        if isinstance(recorded_size, int | float) and size != recorded_size:  # no need to hash
+            report.add(SOURCE_CHANGED, f"{name} の大きさが集約時と異なります（記録 {recorded_size:,.0f} バイト、"
+                       f"現在 {size if size is not None else '不明'} バイト）。差し替えまたは変更の可能性があります。", **where)
+            continue
+        if not values[sha_col]:  # over the size limit at consolidation: never hashed, size matches
+            continue
+        current = file_sha256(path, DEFAULT_LIMITS.max_file_bytes)
         if current != values[sha_col]:
             report.add(SOURCE_CHANGED, f"{name} の内容が集約時と異なります（差し替えまたは変更の可能性）。"
                        f"記録 {values[sha_col]}、現在 {current or '読めません'}。", **where)

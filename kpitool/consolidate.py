@@ -347,7 +347,7 @@ def consolidate(
 
     extra: dict[str, list[tuple[str, ...]]] = {}
     for o, f in zip(outcomes, sorted(scan.files, key=lambda f: f.name), strict=True):
-        if o.sha256 and file_sha256(f.path) != o.sha256:
+        if o.sha256 and file_sha256(f.path, DEFAULT_LIMITS.max_file_bytes) != o.sha256:
             finding = CATALOGUE.make(codes.INBOX_FILE_CHANGED, file=o.name, value=o.sha256)
             extra.setdefault(o.name, []).append(_finding_row(finding, o.name))
 

@@ -153,11 +153,14 @@ def read_once(path: Path, max_bytes: int) -> tuple[bytes | None, str, int]:
     return (b"".join(chunks) if chunks is not None else None), digest.hexdigest(), size
 
 
-def file_sha256(path: Path) -> str | None:
-    """The sha256 of a file as it is now, or None when it is gone or unreadable."""
+def file_sha256(path: Path, max_bytes: int | None = None) -> str | None:
+    """The sha256 of a file as it is now, or None when it is gone, unreadable or (by stat,
+    before any read) larger than ``max_bytes``."""
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as f:
+            if max_bytes is not None and os.fstat(f.fileno()).st_size > max_bytes:
+                return None
             while chunk := f.read(READ_CHUNK):
                 digest.update(chunk)
     except OSError:

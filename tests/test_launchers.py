@@ -140,6 +140,7 @@ def _tree(folder: Path) -> dict[str, Path]:
             if p.is_file() and p.suffix not in skip and "backup" not in p.name}
 
 
+ROW_CHECK = re.compile(r"[0-9a-f]{16}-[0-9a-f]+")  # 行の検証値: row hash and cell prints
 CLOCK = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}[ T][0-9:.]+(?:[+-]\d{2}:\d{2}|Z)?")
 
 
@@ -153,6 +154,8 @@ def _values(path: Path, folder: Path) -> dict[str, list[tuple[object, ...]]]:
         if isinstance(value, dt.datetime | dt.date):
             return "<time>"
         if isinstance(value, str):
+            if ROW_CHECK.fullmatch(value):  # covers 更新日時 (a file time) since issue 16
+                return "<row check>"
             return CLOCK.sub("<time>", value.replace(str(folder), "<folder>"))
         return value
 

@@ -430,3 +430,10 @@ def test_a_percent_escape_in_a_file_name_still_links_to_that_file(tmp_path):
         rels = zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
     target = re.search(r'Target="([^"]+)"', rels)[1]
     assert unquote(target).replace("\\", "/") == f"inbox/{name}"  # not "03_企画 政策部 50%.xlsx"
+
+
+def test_the_row_checks_are_not_printed(book):
+    """行の検証値 holds the cell prints (issue 16): long text that would widen every page."""
+    figures = book[FIGURES]
+    last = openpyxl.utils.get_column_letter(figures.max_column - 1)
+    assert figures.print_area == f"'{FIGURES}'!$A$1:${last}${figures.max_row}"

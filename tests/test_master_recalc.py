@@ -128,13 +128,18 @@ HOSTILE_BUT_VALID = (  # (前年度, 当年度): numbers a department may really
 def test_libreoffice_resave_of_hostile_but_valid_numbers_passes_the_audit(soffice, tmp_path):
     """An untouched master re-saved by LibreOffice (15 significant digits, its own formula
     results) passes: no innocent office accused (issue 16)."""
+    import random
+
     from master_cases import FIGURES as CASES
     from master_cases import figure, make_consolidation
 
     from kpitool.audit import audit_master
 
+    rng = random.Random(16)  # and 40 random doubles within the template's ±1e15, 17 digits each
+    drawn = [(rng.uniform(-1, 1) * 10 ** rng.randint(-12, 14), rng.uniform(-1, 1) * 10 ** rng.randint(-12, 14))
+             for _ in range(40)]
     rows = [figure("総務部", "9", f"数値{i}", "件", "↑", prev, curr, excel_row=40 + i)
-            for i, (prev, curr) in enumerate(HOSTILE_BUT_VALID)]
+            for i, (prev, curr) in enumerate([*HOSTILE_BUT_VALID, *drawn])]
     (tmp_path / "inbox").mkdir()
     outputs = write_master(make_consolidation(tmp_path / "inbox", figures=[*CASES, *rows]),
                            tmp_path / "master.xlsx")

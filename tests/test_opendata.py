@@ -97,3 +97,12 @@ def test_write_open_data_alone_gives_the_same_files(outputs, tmp_path):
     paths = write_open_data(consolidation, outputs.master)
     assert paths == outputs.csvs
     assert [p.read_bytes() for p in paths] == before
+
+
+def test_percent_text_of_a_huge_rate_does_not_fail():
+    """A base of 1e-12 and a value of 1e14 (both within the template's ±1e15) give a rate of
+    1e26: more digits than Decimal's default context quantizes (issue 16)."""
+    from kpitool.master.opendata import percent_text
+
+    assert percent_text(1e26) == "10000000000000000000000000000.0"
+    assert percent_text(-0.0004) == "0.0"

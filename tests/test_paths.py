@@ -13,6 +13,7 @@ import os
 import unicodedata
 from pathlib import Path
 
+import openpyxl
 import pytest
 from test_consolidate import write_department
 from workbooks import make_config
@@ -124,10 +125,10 @@ def test_symlinked_inbox_entry_pointing_outside_is_refused_with_a_code(tmp_path:
 def test_long_inbox_names_get_return_copies_with_the_mapping_reported(
     office: Path, capsys: pytest.CaptureFixture[str], stem_bytes: int
 ) -> None:
-    stem = "総務部" + "x" * (stem_bytes - len("総務部".encode()) - len(".xlsx"))
+    stem = "財政部" + "x" * (stem_bytes - len("財政部".encode()) - len(".xlsx"))
     name = f"{stem}.xlsx"
     assert len(name.encode()) == stem_bytes
-    write_department(office / "inbox", name, "総務部", "2024/13/1")  # an impossible date: a finding
+    write_department(office / "inbox", name, "財政部", "2024/13/1")  # an impossible date: a finding
     code = main(["validate", "inbox", "--return-copies", "copies"])
     captured = capsys.readouterr()
     assert code == 1 and "Traceback" not in captured.err
@@ -182,3 +183,27 @@ def test_nfc_nfd_twins_are_distinguishable() -> None:
     assert nfc != nfd
     assert display_name(nfc) == nfc
     assert display_name(nfd) != display_name(nfc)
+
+
+def test_audit_and_the_log_check_sizes_before_hashing(tmp_path: Path) -> None:
+    """A sparse 4 GiB file swapped in after the run, or lying in the inbox as a non-workbook,
+    is judged by its size: never read in full (issue 16)."""
+    from kpitool.audit import SOURCE_CHANGED, audit_master
+    from kpitool.master.log import parse_log
+    from kpitool.master.writer import write_master
+
+    inbox = tmp_path / "inbox"
+    write_department(inbox, "総務部.xlsx", "総務部", "2024/4/1")
+    with open(inbox / "資料.zip", "wb") as f:
+        f.truncate(4 * 2**30)
+    outputs = write_master(consolidate(inbox, make_config(), workers=1), tmp_path / "master.xlsx")
+    book = openpyxl.load_workbook(outputs.master, read_only=True)
+    log = parse_log([list(r) for r in book["監査ログ"].iter_rows(values_only=True)])
+    book.close()
+    (row,) = [r for r in log.ignored if r[0] == "資料.zip"]
+    assert row[2] == 4 * 2**30 and row[3] in (None, "")  # its size, but no hash
+    with open(inbox / "総務部.xlsx", "wb") as f:
+        f.truncate(4 * 2**30)
+    report = audit_master(outputs.master, inbox)
+    (changed,) = [d for d in report.discrepancies if d.code == SOURCE_CHANGED]
+    assert changed.file == "総務部.xlsx" and "大きさが集約時と異なります" in changed.message

@@ -30,6 +30,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 DIGEST_FORMAT = "kpitool-digest-2"
@@ -89,7 +90,7 @@ def canonical_value(value: Any) -> Canonical:
         number = float(value)
         if math.isnan(number):
             return None
-        rounded = float(f"{number:.15G}") + 0.0
+        rounded = _fifteen_digits(number)
         return rounded if math.isfinite(rounded) else number  # 1.797…e308 rounds past the max
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
@@ -100,6 +101,21 @@ def canonical_value(value: Any) -> Canonical:
     if hasattr(value, "item"):  # numpy scalars from pandas
         return canonical_value(value.item())
     return clean_text(str(value)) or None
+
+
+def _fifteen_digits(number: float) -> float:
+    """``number`` as XlsxWriter writes it (16 significant digits), then rounded half up to 15
+    from its shortest decimal form, as LibreOffice rounds when it saves: so the value written,
+    the value read back and the value LibreOffice saves again all give the same float.
+    (Python's own rounding of the exact binary value differs on a 16th digit of 5.)"""
+    written = float(f"{number:.16G}")
+    if not math.isfinite(written):
+        return written
+    exact = Decimal(repr(written))
+    if exact.is_zero():
+        return 0.0
+    quantum = Decimal(1).scaleb(exact.adjusted() - 14)
+    return float(exact.quantize(quantum, rounding=ROUND_HALF_UP)) + 0.0
 
 
 # One shared encoder: json.dumps with these options would build a new encoder for every row.

@@ -115,6 +115,7 @@ def input_rows(c: Consolidation, links: SourceLinks) -> list[list[Cell]]:
 def ignored_rows(c: Consolidation) -> list[list[Cell]]:
     """The ignored inbox entries with size and sha256 when they are readable files."""
     from kpitool.inbox import file_sha256
+    from kpitool.package import DEFAULT_LIMITS
 
     rows: list[list[Cell]] = []
     for name, reason in c.ignored:
@@ -123,10 +124,12 @@ def ignored_rows(c: Consolidation) -> list[list[Cell]]:
         digest = None
         if path.is_file():
             try:
-                size = Number(float(path.stat().st_size), SIZE_FORMAT)
+                bytes_ = path.stat().st_size
             except OSError:
-                size = None
-            digest = file_sha256(path)
+                bytes_ = None
+            size = Number(float(bytes_), SIZE_FORMAT) if bytes_ is not None else None
+            if bytes_ is not None and bytes_ <= DEFAULT_LIMITS.max_file_bytes:  # size before hashing
+                digest = file_sha256(path)
         rows.append([text(name), text(reason), size, digest])
     return rows
 

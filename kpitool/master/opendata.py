@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,8 +68,12 @@ def number_text(value: float) -> str:
 
 def percent_text(rate: float) -> str:
     """A fraction as the master's 0.0% shows it, half away from zero: 0.0345 -> 3.5."""
-    shown = (Decimal(repr(float(rate))) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return format(shown + 0, "f")  # + 0 turns -0.0 into 0.0
+    # A rate of 1e26 (a base of 1e-12, within the template's limits) has more digits than the
+    # default 28-digit context can quantize: an exact context (issue 16, found by the
+    # LibreOffice re-save test with random values).
+    exact = Context(prec=800, rounding=ROUND_HALF_UP)
+    shown = exact.multiply(Decimal(repr(float(rate))), 100).quantize(Decimal("0.1"), context=exact)
+    return format(exact.plus(shown), "f")  # plus() turns -0.0 into 0.0
 
 
 def csv_value(cell: Cell, *, percent: bool = False) -> str:

@@ -367,6 +367,8 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
     _page_setup(sheet)
     if layout.name == SURVEY:  # the printed 実績調査: the text columns, without 出典 and hashes
         sheet.print_area(0, 0, last_row, layout.index("curr"))
+    else:  # 行の検証値 (a row hash and the cell prints) is for the audit, not for paper
+        sheet.print_area(0, 0, last_row, last - 1)
     _protect(sheet, password)
 
 
