@@ -119,7 +119,7 @@ SOURCE_EXTRA = AUDIT_CODES.add(
 )
 
 CSV_MISMATCH = AUDIT_CODES.add(
-    "E-AUD-013", "集約ファイルと一致しない公開用CSV",
+    "E-AUD-015", "集約ファイルと一致しない公開用CSV",
     "公開用CSVが見つからないか、別の実行で作成されたものです。受付フォルダから集約し直すと、集約ファイルとCSVが同時に作り直されます。",
 )
 

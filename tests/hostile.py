@@ -1020,7 +1020,7 @@ FAULTS: tuple[Fault, ...] = (
           "style or styles.xml), hyperlink target (sheet rels), 行の検証値, 更新日時; sheets "
           "hidden or unprotected; CSVs of another run",
           "audit fails and names exactly the edited cells (no rows × columns crossing); "
-          "E-AUD-008 for sheets, E-AUD-013 for CSVs",
+          "E-AUD-008 for sheets, E-AUD-015 for CSVs",
           (f"{_TA}test_any_single_cell_edit_fails_the_audit_and_names_the_cell",
            f"{_TA}test_two_edits_name_exactly_two_cells",
            f"{_TA}test_a_number_format_changed_in_styles_is_named_on_every_cell",
