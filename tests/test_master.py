@@ -409,7 +409,9 @@ def test_csvs_are_replaced_before_the_master_and_recorded_in_its_log(written):
     _consolidation, outputs = written
     log = parse_log([list(r) for r in openpyxl.load_workbook(outputs.master, read_only=True)["監査ログ"]
                      .iter_rows(values_only=True)])
-    for sheet, path in zip((FIGURES, SURVEY), outputs.csvs, strict=True):
+    from kpitool.master.writer import CSV_SHEETS
+
+    for sheet, path in zip(CSV_SHEETS, outputs.csvs, strict=True):
         name, digest = parse_csv_value(log.values[csv_key(sheet)])
         assert name == path.name and digest == hashlib.sha256(path.read_bytes()).hexdigest()
 
