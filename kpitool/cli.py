@@ -380,6 +380,32 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if needs_action(checks) else EXIT_OK
 
 
+# --- publish ----------------------------------------------------------------------------
+
+
+def _publish_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("master", metavar="MASTER", help="公表する集約ファイル（.xlsx）")
+    p.add_argument("-o", "--output", metavar="DIR", default="公表用", help="出力先フォルダ（既定: 公表用）")
+
+
+@command(
+    "publish",
+    "集約ファイルから、ホームページに掲載する実績調査・事業成果目標の HTML（アクセシビリティ対応）、"
+    "CSV（オープンデータ）と、LibreOffice があれば実績調査の PDF を作成します。",
+    _publish_args,
+)
+def _publish(args: argparse.Namespace) -> int:
+    from kpitool.publish import publish_master
+
+    outputs = publish_master(Path(args.master), Path(args.output))
+    say(f"公表用のファイルを作成しました: {Path(args.output)}")
+    for path in outputs.files():
+        say(f"  {path.name}")
+    for note in outputs.notes:
+        say(f"  {note}")
+    return EXIT_OK
+
+
 # --- entry point ------------------------------------------------------------------------
 
 

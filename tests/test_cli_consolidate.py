@@ -35,11 +35,12 @@ def test_consolidate_demo_inbox(demo_root: Path, capsys: pytest.CaptureFixture[s
         "  要修正: 地域支援部（05_地域支援部.xlsx）",
         "  重複（集約しなかったファイル）: 財務部（04_財務部_第1版.xlsx）",
     ]
-    assert lines[-4:] == [
+    assert lines[-5:] == [
         f"  集約ファイル: {out_dir / 'master.xlsx'}",
         f"  CSV: {out_dir / 'master_実績数値.csv'}",
         f"  CSV: {out_dir / 'master_実績調査.csv'}",
         f"  CSV: {out_dir / 'master_経年推移.csv'}",
+        f"  CSV: {out_dir / 'master_事業成果目標.csv'}",
     ]
     assert captured.err == "読み込み [########################] 7/7\n"
     assert (out_dir / "master_実績数値.csv").is_file() and (out_dir / "master_実績調査.csv").is_file()

@@ -360,7 +360,8 @@ def test_a_master_inside_the_inbox_is_refused(tmp_path):
 def test_csvs_are_written_beside_the_master(written):
     _consolidation, outputs = written
     assert outputs.csvs == csv_paths(outputs.master)
-    assert [p.name for p in outputs.csvs] == ["master_実績数値.csv", "master_実績調査.csv", "master_経年推移.csv"]
+    assert [p.name for p in outputs.csvs] == ["master_実績数値.csv", "master_実績調査.csv", "master_経年推移.csv",
+                                              "master_事業成果目標.csv"]
     assert all(p.is_file() for p in outputs.csvs)
 
 

@@ -1,9 +1,11 @@
-"""The CSV twin of the master: 実績数値 and 実績調査 as open data (UTF-8 with BOM).
+"""The CSV twins of the master: 実績数値, 実績調査 and 事業成果目標 as open data (UTF-8 with BOM).
 
 Municipalities publish these tables on their open-data pages, where people open them in
 Excel: the BOM makes Excel read UTF-8, CRLF and minimal quoting follow RFC 4180, the headers
 are the master's Japanese labels. Values are the master's: numbers as plain numbers (``-1972``,
-no △, no thousands separators), 増減率 as a percentage with the one decimal the master shows,
+no △, no thousands separators), 増減率 and 達成率 as a percentage with the one decimal the master
+shows (the header says ``（％）``), units in their own column (総務省's rules for machine-readable
+data: one value per cell, one header row, numbers as numbers),
 皆増 / 皆減 / ― and statistical markers as written. Internal columns (出典, 記入値, 行の検証値)
 stay in the master.
 
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpitool.master.layout import (
     FIGURES,
+    KPIS,
     SURVEY,
     TREND,
     Cell,
@@ -45,9 +48,12 @@ CSV_COLUMNS = {
     SURVEY: ("department", "no", "viewpoint", "heading", "initiative", "content", "plan", "prev", "curr"),
     TREND: ("department", "no", "indicator", "unit", "direction", "year_label", "year", "target", "actual",
             "achievement", "source"),
+    KPIS: ("department", "no", "policy", "indicator", "unit", "direction", "target", "prev", "curr",
+           "achievement", "grade", "suggested_grade", "change", "change_unit", "rate", "evaluation", "reason"),
 }
+OPEN_DATA_SHEETS = (FIGURES, SURVEY, KPIS)  # the CSVs kpitool publish writes (its pages show these tables)
 RATE_LABEL = "増減率（％）"
-ACHIEVEMENT_LABEL = "達成率（％）"
+PERCENT_LABELS = {"rate": RATE_LABEL, "achievement": "達成率（％）"}
 
 
 def safe_text(value: str) -> str:
@@ -92,14 +98,12 @@ def csv_text(layout: SheetLayout, rows: Iterable[Sequence[Cell]]) -> str:
     """The CSV of one sheet's published columns (CRLF line ends; the BOM is added on write)."""
     keys = CSV_COLUMNS[layout.name]
     indexes = [layout.index(k) for k in keys]
-    labels = [RATE_LABEL if k == "rate" else ACHIEVEMENT_LABEL if k == "achievement" else layout.columns[i].label
-              for k, i in zip(keys, indexes, strict=True)]
+    labels = [PERCENT_LABELS.get(k, layout.columns[i].label) for k, i in zip(keys, indexes, strict=True)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(labels)
     for row in rows:
-        writer.writerow([csv_value(row[i], percent=k in ("rate", "achievement"))
-                         for k, i in zip(keys, indexes, strict=True)])
+        writer.writerow([csv_value(row[i], percent=k in PERCENT_LABELS) for k, i in zip(keys, indexes, strict=True)])
     return out.getvalue()
 
 

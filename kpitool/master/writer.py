@@ -57,6 +57,7 @@ from kpitool.master.layout import (
     DATA_SHEETS,
     DATE_FORMAT,
     FIGURES,
+    KPIS,
     ROW_BUILDERS,
     SHEET_ORDER,
     SUMMARY,
@@ -198,7 +199,7 @@ def digest_of(config_dict: dict[str, Any], tables: dict[str, BuiltTable]) -> str
     return data_digest(config_dict, (t.digest_table() for t in tables.values()))
 
 
-def csv_paths(master: Path) -> tuple[Path, Path, Path]:
+def csv_paths(master: Path) -> tuple[Path, ...]:
     """The CSV twin beside the master: ``<stem>_実績数値.csv``, ``_実績調査.csv``, ``_経年推移.csv``.
 
     A stem too long for the file system is shortened (:func:`kpitool.paths.fit_name`); the run
@@ -206,10 +207,10 @@ def csv_paths(master: Path) -> tuple[Path, Path, Path]:
     """
     from kpitool.paths import fit_name
 
-    return tuple(master.with_name(fit_name(master.stem, f"_{name}.csv")) for name in CSV_SHEETS)  # type: ignore[return-value]
+    return tuple(master.with_name(fit_name(master.stem, f"_{name}.csv")) for name in CSV_SHEETS)
 
 
-CSV_SHEETS = (FIGURES, SURVEY, TREND)  # the sheets published as CSV beside the master
+CSV_SHEETS = (FIGURES, SURVEY, TREND, KPIS)  # the sheets published as CSV beside the master
 
 
 class Formats:
