@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from master_cases import INJECTION, make_consolidation
 
-from kpitool.master.opendata import csv_value, number_text, percent_text, safe_text, write_open_data
-from kpitool.master.writer import write_master
+from kpitool.master.opendata import csv_value, number_text, percent_text, safe_text
+from kpitool.master.writer import write_master, write_open_data
 
 
 @pytest.fixture

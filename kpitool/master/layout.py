@@ -237,6 +237,41 @@ def layouts(fiscal_years: tuple[int, int]) -> dict[str, SheetLayout]:
     }
 
 
+# --- row heights ------------------------------------------------------------------------
+
+LINE_HEIGHT = 16.5  # points per line of 11 pt BIZ UDPゴシック
+MAX_ROW_HEIGHT = 409  # Excel's maximum row height in points
+
+
+@functools.lru_cache(maxsize=16384)
+def _display_width(text: str) -> int:
+    """Width in column units: 全角 characters take two (East Asian width W/F).
+
+    Cached per distinct text: the same labels and remarks recur on many rows.
+    """
+    if text.isascii():  # no ASCII character is W or F
+        return len(text)
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def row_height(row: list[Cell], widths: list[float], wraps: list[bool]) -> float | None:
+    """The height a row of wrapped text needs, or None for the default height.
+
+    Neither LibreOffice nor Excel grows rows of a generated file to fit wrapped text
+    reliably, so the printed 実績調査 would overlap; the estimate errs on the tall side.
+    """
+    lines = 1
+    for cell, width, wrap in zip(row, widths, wraps, strict=False):
+        if not wrap or not isinstance(cell, str):
+            continue
+        usable = max(width - 1, 1)
+        count = sum(max(1, -(-_display_width(part) // int(usable))) for part in cell.split("\n"))
+        lines = max(lines, count)
+    return None if lines == 1 else min(lines * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
+
+
 # --- values ---------------------------------------------------------------------------------
 
 
@@ -566,34 +601,9 @@ def finding_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> I
         yield [cells[k] for k in layout.keys[:-1]]
 
 
-def trend_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
-    """経年推移: one row per indicator and year, 達成率 as a formula over the row's cells."""
-    from kpitool.master.trend import trend_records
-
-    records = trend_records(c.previous, _records(c.kpis), c.config.fiscal_years, "", links.master_dir)
-    for excel_row, row in enumerate(records, start=FIRST_DATA_ROW):
-        places = decimals_shown(*(v for v in (row["target"], row["actual"]) if isinstance(v, float)))
-        fmt = change_format(places)
-        cells: dict[str, Cell] = {
-            key: Number(row[key], fmt) if isinstance(row[key], float) else text(row[key])
-            for key in ("target", "actual")
-        }
-        refs = _refs(layout, excel_row, "target", "actual", "direction")
-        python = cached_achievement(row["achievement"])
-        if same(python, achievement_result(cells["target"], cells["actual"], row["direction"])):
-            formula = achievement_formula(refs["target"], refs["actual"], refs["direction"])
-            cells["achievement"] = Formula(formula, python, ACHIEVEMENT_FORMAT)
-        else:
-            cells["achievement"] = Number(python, ACHIEVEMENT_FORMAT) if isinstance(python, float) else None
-        for key in ("department", "no", "indicator", "unit", "direction", "year_label"):
-            cells[key] = text(row[key])
-        cells["year"] = Number(float(row["year"]), "0")
-        source = str(row["source"])
-        cells["source"] = Link(source, row["source_url"]) if row.get("source_url") else links.source(source)
-        yield [cells[k] for k in layout.keys[:-1]]
-
-
+# 経年推移's rows come from kpitool.master.trend (which builds on this module): see
+# kpitool.master.writer.ROW_BUILDERS for every data sheet.
 ROW_BUILDERS: dict[str, RowBuilder] = {
-    SUBMISSIONS: submission_rows, SURVEY: survey_rows, TREND: trend_rows, FIGURES: figure_rows, KPIS: kpi_rows,
+    SUBMISSIONS: submission_rows, SURVEY: survey_rows, FIGURES: figure_rows, KPIS: kpi_rows,
     FINDINGS: finding_rows,
 }

@@ -22,7 +22,7 @@ import io
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kpitool.master.layout import (
     FIGURES,
@@ -31,13 +31,11 @@ from kpitool.master.layout import (
     TREND,
     Cell,
     SheetLayout,
-    SourceLinks,
-    layouts,
     shown_value,
 )
 
 if TYPE_CHECKING:
-    from kpitool.model import Consolidation
+    pass
 
 ENCODING = "utf-8-sig"
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -111,21 +109,3 @@ def write_csv(layout: SheetLayout, rows: Iterable[Sequence[Cell]], path: Path) -
     """Write one CSV to ``path`` as is (the caller decides about atomic replacement)."""
     Path(path).write_bytes(csv_text(layout, rows).encode(ENCODING))
     return Path(path)
-
-
-def write_open_data(consolidation: Consolidation, master: Path) -> tuple[Path, ...]:
-    """Write only the CSV twin beside ``master`` (atomically), e.g. to republish it.
-
-    :func:`kpitool.master.write_master` writes it together with the master.
-    """
-    from kpitool.master.layout import ROW_BUILDERS
-    from kpitool.master.writer import CSV_SHEETS, csv_paths
-    from kpitool.safe_write import atomic_write_bytes
-
-    sheets = layouts(consolidation.config.fiscal_years)
-    links = SourceLinks(Path(master).parent, consolidation.inbox)
-    paths = csv_paths(Path(master))
-    for name, path in zip(CSV_SHEETS, paths, strict=True):
-        rows: list[list[Any]] = list(ROW_BUILDERS[name](consolidation, sheets[name], links))
-        atomic_write_bytes(path, csv_text(sheets[name], rows).encode(ENCODING))
-    return paths

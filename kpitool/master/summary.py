@@ -387,7 +387,7 @@ def integer_step(largest: int) -> int:
 
 def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, config: Config) -> None:
     """Write the grid and the two charts (column chart of tallies, stacked bars of 増減)."""
-    from kpitool.master.writer import row_height
+    from kpitool.master.layout import row_height
 
     header = formats.header()
     caption = formats.get(bold=True)

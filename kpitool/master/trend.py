@@ -19,11 +19,37 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kpitool.master.layout import (
+    FIRST_DATA_ROW,
+    KPIS,
+    Cell,
+    Formula,
+    Link,
+    Number,
+    SheetLayout,
+    SourceLinks,
+    _records,
+    _refs,
+    achievement_result,
+    layouts,
+    same,
+    text,
+)
 from kpitool.spec import fiscal_year_label
-from kpitool.variance import achievement_rate
+from kpitool.variance import (
+    ACHIEVEMENT_FORMAT,
+    achievement_formula,
+    achievement_rate,
+    cached_achievement,
+    change_format,
+    decimals_shown,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from kpitool.history import MasterData
+    from kpitool.model import Consolidation
 
 TREND = "経年推移"
 CHART_LIMIT = 8  # charts beside the table: the first indicators with two or more numeric years
@@ -83,8 +109,6 @@ def trend_records(
     theirs through :class:`~kpitool.history.MasterData`. Sorted by department (first seen),
     番号 (as first seen) and year.
     """
-    from kpitool.master.layout import KPIS, layouts
-
     # (department, 番号) -> year -> (priority, record); priority 2 = 当年度 of that source.
     found: dict[tuple[str, str], dict[int, tuple[int, int, dict[str, Any]]]] = {}
     order: dict[tuple[str, str], int] = {}
@@ -156,8 +180,6 @@ def chart_groups(records: Sequence[Mapping[str, Any]], limit: int = CHART_LIMIT)
 
 def add_trend_charts(workbook: Any, sheet: Any, layout: Any, rows: Sequence[Sequence[Any]]) -> int:
     """Native line charts of 実績 by year beside the table; returns how many were added."""
-    from kpitool.master.layout import FIRST_DATA_ROW, Number
-
     dept, no, actual = layout.index("department"), layout.index("no"), layout.index("actual")
     indicator, unit = layout.index("indicator"), layout.index("unit")
     records = [{"department": r[dept], "no": r[no], "indicator": r[indicator], "unit": r[unit],
@@ -183,3 +205,28 @@ def add_trend_charts(workbook: Any, sheet: Any, layout: Any, rows: Sequence[Sequ
         chart.set_size({"width": 420, "height": 220})
         sheet.insert_chart(1 + n * 12, anchor_col, chart)
     return len(groups)
+
+
+def trend_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
+    """経年推移: one row per indicator and year, 達成率 as a formula over the row's cells."""
+    records = trend_records(c.previous, _records(c.kpis), c.config.fiscal_years, "", links.master_dir)
+    for excel_row, row in enumerate(records, start=FIRST_DATA_ROW):
+        places = decimals_shown(*(v for v in (row["target"], row["actual"]) if isinstance(v, float)))
+        fmt = change_format(places)
+        cells: dict[str, Cell] = {
+            key: Number(row[key], fmt) if isinstance(row[key], float) else text(row[key])
+            for key in ("target", "actual")
+        }
+        refs = _refs(layout, excel_row, "target", "actual", "direction")
+        python = cached_achievement(row["achievement"])
+        if same(python, achievement_result(cells["target"], cells["actual"], row["direction"])):
+            formula = achievement_formula(refs["target"], refs["actual"], refs["direction"])
+            cells["achievement"] = Formula(formula, python, ACHIEVEMENT_FORMAT)
+        else:
+            cells["achievement"] = Number(python, ACHIEVEMENT_FORMAT) if isinstance(python, float) else None
+        for key in ("department", "no", "indicator", "unit", "direction", "year_label"):
+            cells[key] = text(row[key])
+        cells["year"] = Number(float(row["year"]), "0")
+        source = str(row["source"])
+        cells["source"] = Link(source, row["source_url"]) if row.get("source_url") else links.source(source)
+        yield [cells[k] for k in layout.keys[:-1]]

@@ -58,7 +58,6 @@ from kpitool.master.layout import (
     DATE_FORMAT,
     FIGURES,
     KPIS,
-    ROW_BUILDERS,
     SHEET_ORDER,
     SUMMARY,
     SURVEY,
@@ -71,8 +70,12 @@ from kpitool.master.layout import (
     SourceLinks,
     column_letter,
     layouts,
+    row_height,
     shown_value,
     written_value,
+)
+from kpitool.master.layout import (
+    ROW_BUILDERS as TABLE_BUILDERS,
 )
 from kpitool.master.log import INPUTS_LAYOUT, INPUTS_TABLE, input_rows, log_grid, sheets_record
 from kpitool.master.summary import (
@@ -82,7 +85,7 @@ from kpitool.master.summary import (
     summary_grid,
     write_summary,
 )
-from kpitool.master.trend import add_trend_charts, previous_records
+from kpitool.master.trend import add_trend_charts, previous_records, trend_rows
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -171,6 +174,10 @@ def _with_row_hashes(name: str, layout: SheetLayout, rows: Iterable[list[Cell]])
     for row in rows:
         table.add(row)
     return table
+
+
+# Every data sheet's row builder (経年推移's lives in kpitool.master.trend).
+ROW_BUILDERS = {**TABLE_BUILDERS, TREND: trend_rows}
 
 
 def build_tables(consolidation: Consolidation, links: SourceLinks) -> dict[str, BuiltTable]:
@@ -291,39 +298,6 @@ class _Writer:
                     sheet.write_string(r, c, str(cell), self.formats.get(bold=True))
                 else:
                     self.cell(sheet, r, c, cell, wrap=isinstance(cell, str) and len(cell) > 40)
-
-
-LINE_HEIGHT = 16.5  # points per line of 11 pt BIZ UDPゴシック
-MAX_ROW_HEIGHT = 409  # Excel's maximum row height in points
-
-
-@functools.lru_cache(maxsize=16384)
-def _display_width(text: str) -> int:
-    """Width in column units: 全角 characters take two (East Asian width W/F).
-
-    Cached per distinct text: the same labels and remarks recur on many rows.
-    """
-    if text.isascii():  # no ASCII character is W or F
-        return len(text)
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def row_height(row: list[Cell], widths: list[float], wraps: list[bool]) -> float | None:
-    """The height a row of wrapped text needs, or None for the default height.
-
-    Neither LibreOffice nor Excel grows rows of a generated file to fit wrapped text
-    reliably, so the printed 実績調査 would overlap; the estimate errs on the tall side.
-    """
-    lines = 1
-    for cell, width, wrap in zip(row, widths, wraps, strict=False):
-        if not wrap or not isinstance(cell, str):
-            continue
-        usable = max(width - 1, 1)
-        count = sum(max(1, -(-_display_width(part) // int(usable))) for part in cell.split("\n"))
-        lines = max(lines, count)
-    return None if lines == 1 else min(lines * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
 
 
 def _page_setup(sheet: Any, *, repeat_header: int | None = 0) -> None:
@@ -549,3 +523,20 @@ def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
         _restore(targets, previous, texts)  # the master was kept: so are its CSVs
         raise
     return MasterOutputs(path, paths, digest)
+
+
+def write_open_data(consolidation: Consolidation, master: Path) -> tuple[Path, ...]:
+    """Write only the CSV twin beside ``master`` (atomically), e.g. to republish it.
+
+    :func:`kpitool.master.write_master` writes it together with the master.
+    """
+    from kpitool.master.opendata import ENCODING, csv_text
+    from kpitool.safe_write import atomic_write_bytes
+
+    sheets = layouts(consolidation.config.fiscal_years)
+    links = SourceLinks(Path(master).parent, consolidation.inbox)
+    paths = csv_paths(Path(master))
+    for name, path in zip(CSV_SHEETS, paths, strict=True):
+        rows: list[list[Any]] = list(ROW_BUILDERS[name](consolidation, sheets[name], links))
+        atomic_write_bytes(path, csv_text(sheets[name], rows).encode(ENCODING))
+    return paths
