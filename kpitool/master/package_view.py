@@ -33,11 +33,12 @@ class PackageView:
 
 
 def _attrs(tag: bytes) -> dict[str, str]:
-    from xml.sax.saxutils import unescape
+    """Attributes of one tag, unescaped: openpyxl writes a Japanese sheet name in a link's
+    location as character references (``&#23455;``), XlsxWriter as UTF-8."""
+    import html
 
     text = tag.decode("utf-8", "replace")
-    return {k.split(":")[-1] if k != "r:id" else "r:id": unescape(v, {"&quot;": '"', "&apos;": "'"})
-            for k, v in _ATTR.findall(text)}
+    return {k.split(":")[-1] if k != "r:id" else "r:id": html.unescape(v) for k, v in _ATTR.findall(text)}
 
 
 def package_view(master: Path, data_sheets: tuple[str, ...] | frozenset[str]) -> PackageView:
