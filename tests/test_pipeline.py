@@ -18,7 +18,7 @@ KPITOOL = Path(__file__).resolve().parents[1] / "kpitool"
 OWNERS = {
     "consolidate": {"consolidate.py", "pipeline.py"},
     "write_master": {"master/writer.py", "pipeline.py"},
-    "run_lock": {"safe_write.py", "pipeline.py"},
+    "run_lock": {"safe_write.py", "pipeline.py", "lock_trials.py"},  # the benchmark trials the lock itself
 }
 
 

@@ -199,7 +199,9 @@ def add_trend_charts(workbook: Any, sheet: Any, layout: Any, rows: Sequence[Sequ
         })
         lower_is_better = rows[first][layout.index("direction")] == "↓"
         suffix = "（低いほど良い：軸を反転）" if lower_is_better else ""
-        chart.set_title({"name": (title + suffix)[:100], "name_font": {"size": 10}})
+        # Department text, never a reference: XlsxWriter reads "=..." or "Sheet!A1" as one.
+        safe_title = (title + suffix)[:100].lstrip("=+-@").replace("!", "！")
+        chart.set_title({"name": safe_title, "name_font": {"size": 10}})
         chart.set_legend({"none": True})
         chart.set_y_axis({"num_format": "#,##0.##", "reverse": lower_is_better})
         chart.set_size({"width": 420, "height": 220})
