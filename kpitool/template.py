@@ -140,6 +140,12 @@ def write_template(
 
 
 CARRIED_FILL = "#FFF2CC"
+# What each kind's input cell adds to the plain input format (the same as _Formats.for_kind's).
+_KIND_PROPS: dict[Kind, dict[str, Any]] = {
+    Kind.LONG_TEXT: {"text_wrap": True}, Kind.VIEWPOINT: {"text_wrap": True},
+    Kind.NUMBER: {"num_format": "General"}, Kind.DATE: {"num_format": "yyyy/m/d"},
+    Kind.DIRECTION: {"align": "center"}, Kind.GRADE: {"align": "center"}, Kind.ID: {"align": "center"},
+}
 CARRIED_NOTE = "　薄い黄色のセルは前年度の集約ファイルから転記した値です（前年度から転記）。確認し、必要なら修正してください。"
 
 
@@ -164,13 +170,12 @@ class _Formats:
         self._wb = wb
 
     def carried(self, kind: Kind) -> Any:
-        """The input format of ``kind`` with the 前年度から転記 fill (light yellow)."""
+        """The input format of ``kind`` (:data:`_KIND_PROPS`) with the 前年度から転記 fill."""
         if kind not in self._carried:
-            base = {Kind.LONG_TEXT: {"text_wrap": True}, Kind.NUMBER: {"num_format": "#,##0.##"},
-                    Kind.DIRECTION: {"align": "center"}, Kind.GRADE: {"align": "center"},
-                    Kind.ID: {"align": "center"}}.get(kind, {})
-            self._carried[kind] = self._wb.add_format({"locked": False, "valign": "top", "bg_color": CARRIED_FILL,
-                                                       "border": 1, "border_color": "#808080", **base})
+            self._carried[kind] = self._wb.add_format({
+                "locked": False, "valign": "top", "border": 1, "border_color": "#808080",
+                **_KIND_PROPS.get(kind, {}), "bg_color": CARRIED_FILL,
+            })
         return self._carried[kind]
 
     def for_kind(self, kind: Kind) -> Any:
