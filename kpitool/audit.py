@@ -65,6 +65,7 @@ from kpitool.master.log import (
     parse_log,
 )
 from kpitool.master.package_view import PackageView, package_view
+from kpitool.variance import POINTS
 
 Grid = list[list[Any]]
 
@@ -430,7 +431,8 @@ def _check_formulas(report: AuditReport, sheet: str, layout: SheetLayout, formul
             return _at(values, row, col[key])
 
         expected: dict[str, Any] = {}
-        change, rate, evaluation = variance_results(value("prev"), value("curr"), value("unit"), value("direction"))
+        points = value("change_unit") == POINTS  # the survey's decision, as the writer laid it out
+        change, rate, evaluation = variance_results(value("prev"), value("curr"), value("direction"), points=points)
         expected |= {"change": change, "rate": rate, "evaluation": evaluation}
         if "achievement" in col:
             expected["achievement"] = achievement_result(value("target"), value("curr"), value("direction"))
@@ -456,13 +458,13 @@ def _check_formulas(report: AuditReport, sheet: str, layout: SheetLayout, formul
 def _evaluations(layout: SheetLayout, formulas: Grid, values: Grid) -> list[Any]:
     """評価 of each 実績数値 row as the data give it: recomputed where the cell is a formula
     (so a file saved without cached values is not reported twice), else the static value."""
-    col = {key: layout.index(key) for key in ("prev", "curr", "unit", "direction", "evaluation")}
+    col = {key: layout.index(key) for key in ("prev", "curr", "direction", "evaluation")}
     out = []
     for r in _data_rows(formulas):
         text = _at(formulas, r, col["evaluation"])
         if isinstance(text, str) and text.startswith("="):
-            cells = [_at(values, r, col[k]) for k in ("prev", "curr", "unit", "direction")]
-            out.append(variance_results(*cells)[2])
+            cells = [_at(values, r, col[k]) for k in ("prev", "curr", "direction")]
+            out.append(variance_results(*cells, points=False)[2])  # 評価 is the same for % rows
         else:
             out.append(_at(values, r, col["evaluation"]))
     return out

@@ -79,7 +79,7 @@ _FILE = FINDING_KEYS.index("file")
 KPI_FLOATS = frozenset({"base", "target", "prev", "curr", "achievement", "progress", "change", "rate"})
 FIGURE_FLOATS = frozenset({"prev", "curr", "change", "rate"})
 INT_COLUMNS = frozenset({"size", "errors", "warnings"})
-BOOL_COLUMNS = frozenset({"included"})
+BOOL_COLUMNS = frozenset({"included", "points", "variance_formula", "achievement_formula", "progress_formula"})
 
 
 @dataclass
@@ -161,7 +161,7 @@ def process_file(path: Path, config: Config) -> FileOutcome:
         # 情報 (a figure of the 実績 text without a 実績数値 row) is a suggestion to the department,
         # not a finding of the consolidation: the master's 検証結果 lists errors and warnings.
         report = [f for f in result.report.findings if f.severity is not Severity.INFO]
-        rows = submission_rows(sub, config, department=match.department, file_name=name)
+        rows = submission_rows(sub, result.values, config, department=match.department, file_name=name)
         unit_cells = {(f.sheet, f.cell) for f in report if f.code == codes.UNIT_MISMATCH}
         report = [*report, *(f for f in rows.findings if (f.sheet, f.cell) not in unit_cells)]
         findings = [_finding_row(f, name) for f in report]

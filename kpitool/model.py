@@ -65,6 +65,10 @@ KPI_COLUMNS = (
     "progress",  # 進捗率 (実績 − 基準値) / (目標値 − 基準値) or None
     "suggested_grade",  # the band of 達成率 under the rate scheme, or None
     "change", "change_unit", "rate", "rate_text", "evaluation", "reason",  # variance prev→curr
+    "points",  # bool: the unit is % (増減 in ポイント, 増減率 ―), decided by the survey
+    "variance_formula",  # bool: 増減/増減率/評価 are live formulas (else static values)
+    "achievement_formula",  # bool: 達成率 is a live formula (else a static value)
+    "progress_formula",  # bool: 進捗率 is a live formula (else a static value)
     "source",  # "file!事業成果目標!A7": the row
     "source_base", "source_target", "source_prev", "source_curr",  # "file!事業成果目標!F7" …
 )
@@ -80,6 +84,7 @@ FIGURE_COLUMNS = (
     "department", "initiative_no", "item", "unit", "direction",
     "prev", "curr", "prev_text", "curr_text", "prev_marker", "curr_marker",
     "change", "change_unit", "rate", "rate_text", "evaluation", "reason",
+    "points", "variance_formula",  # bool, as in KPI_COLUMNS
     "note", "source", "source_prev", "source_curr",
 )
 

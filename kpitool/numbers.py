@@ -24,6 +24,7 @@ from typing import Literal
 
 __all__ = [
     "MARKER_MEANINGS",
+    "PERCENT",
     "ParsedDate",
     "ParsedNumber",
     "date_to_serial",
@@ -252,11 +253,13 @@ def _reason(s: str, spaced: bool) -> str:
     return "not_a_number"  # 年間515件
 
 
+PERCENT = "%"  # the canonical spelling of %, ％ and パーセント
+
 # Spellings of one unit that a 単位 column and a typed cell may differ by (after NFKC).
 _UNIT_SYNONYMS = {
     **dict.fromkeys(("か所", "カ所", "ヶ所", "ヵ所", "ケ所", "个所"), "箇所"),
     **dict.fromkeys(("か月", "カ月", "ヶ月", "ヵ月", "ケ月"), "箇月"),
-    **dict.fromkeys(("パーセント", "％"), "%"),
+    **dict.fromkeys(("パーセント", "％"), PERCENT),
     "平米": "m2",
 }
 _BRACKETS = {"(": ")", "[": "]", "【": "】", "「": "」", "〔": "〕", "<": ">", "〈": "〉"}

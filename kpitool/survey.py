@@ -1,10 +1,12 @@
 """The 実績調査 rows of one submission: KPIs, 取り組み and figures with their variances.
 
-This module assembles; :mod:`kpitool.variance` computes. Each value is normalised once by
-:mod:`kpitool.numbers` (全角, separators, △, units typed into the cell, percent formats,
-statistical markers), then the row's 増減 / 増減率 / 評価 and, for KPIs, 達成率 and the
-suggested grade come from the one arithmetic module, so the master's formulas and these cached
-values cannot drift apart.
+This module assembles; :mod:`kpitool.variance` computes. It parses nothing: every number comes
+typed from validation (:class:`~kpitool.validation.values.Values`: 全角, separators, △, units
+typed into the cell, percent formats and statistical markers already read, units in their
+canonical spelling). The row's 増減 / 増減率 / 評価 and, for KPIs, 達成率 and the suggested
+grade come from the one arithmetic module, and this step also decides how the master shows
+them (``points``: 増減 in ポイント; ``variance_formula`` / ``achievement_formula``: live
+formulas or static values), so the writer only lays the rows out.
 
 Rows are matched across years by their 番号: a row holds both years, so the 番号 (and, for
 figures, 取り組み番号 + 項目) is what identifies an indicator from one year's file to the next.
@@ -24,25 +26,28 @@ from kpitool import codes
 from kpitool.findings import CATALOGUE, Finding
 from kpitool.grades import BASIS_FILLED, BASIS_JUDGED, BASIS_QUALITATIVE, Grades
 from kpitool.model import FIGURE_COLUMNS, KPI_COLUMNS, SURVEY_COLUMNS
-from kpitool.numbers import MARKER_MEANINGS, format_number, parse_number, unit_key, unit_scale
+from kpitool.numbers import MARKER_MEANINGS, PERCENT, unit_scale
 from kpitool.spec import DIRECTIONS, NEUTRAL
-from kpitool.targets import NUMERIC, QUALITATIVE, is_description, parse_year, target_kind
+from kpitool.targets import NUMERIC, QUALITATIVE, is_description, target_kind
 from kpitool.variance import (
-    NOT_APPLICABLE,
     Variance,
+    achievement_formula_fits,
     achievement_rate,
+    progress_formula_fits,
     progress_rate,
+    row_variance,
     tally,
     tally_sentence,
-    variance,
+    variance_formulas_fit,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from kpitool.config import Config
-    from kpitool.reader import CellValue, Record, Submission
+    from kpitool.reader import Record, Submission
     from kpitool.structure import SurveyStructure
+    from kpitool.validation.values import Quantity, Values
 
 TOTAL = "合計"
 
@@ -55,7 +60,6 @@ REASONS_JA = {
     "invalid": "入力誤り",
     "out_of_range": "範囲外",
 }
-INVALID = "invalid"  # a value or 方向 the validator rejects: no variance, no guess
 
 
 def comparison_reason(reason: str | None, prev_marker: str | None, curr_marker: str | None) -> str | None:
@@ -69,41 +73,6 @@ def comparison_reason(reason: str | None, prev_marker: str | None, curr_marker: 
         words = dict.fromkeys(MARKER_MEANINGS[m] for m in (prev_marker, curr_marker) if m in MARKER_MEANINGS)
         return "・".join(words) or "統計記号"
     return REASONS_JA.get(reason, reason)
-
-
-@dataclass(frozen=True, slots=True)
-class Value:
-    """One numeric cell after normalisation, with what the row tuple needs."""
-
-    number: float | None
-    text: str  # as written (a percent-formatted 0.148 reads "14.8%")
-    marker: str | None  # "-", "…", "x"
-    unit: str | None  # unit typed in the cell (canonical spelling), None when none
-    invalid: bool  # not a number, a marker or blank (約60人, 集計中, #DIV/0!)
-    ref: str  # "実績数値!E7" or ""
-
-
-EMPTY = Value(None, "", None, None, False, "")
-
-
-def read_value(cell: CellValue | None) -> Value:
-    """Normalise one cell; formula errors and uncalculated formulas are invalid, not zero."""
-    if cell is None:
-        return EMPTY
-    if cell.error or cell.uncached:
-        return Value(None, cell.text, None, None, True, cell.ref)
-    parsed = parse_number(cell.value, percent_format=cell.percent)
-    text = cell.text
-    if cell.percent and parsed.kind == "number" and parsed.value is not None:
-        text = f"{format_number(parsed.value)}%"
-    return Value(
-        parsed.value if parsed.kind == "number" else None,
-        text,
-        parsed.marker,
-        parsed.unit,
-        parsed.kind == "invalid",
-        cell.ref,
-    )
 
 
 @dataclass
@@ -126,7 +95,7 @@ def _row_ref(record: Record) -> str:
     return first.ref if first else ""
 
 
-def _mismatch_finding(value: Value, row_unit: str | None, label: str, file_name: str) -> Finding:
+def _mismatch_finding(value: Quantity, row_unit: str | None, label: str, file_name: str) -> Finding:
     """A cell whose typed unit differs from the row's 単位: no variance, and the reason why.
 
     The validator reports a typed unit against a filled 単位 as an エラー; the consolidation
@@ -147,43 +116,31 @@ def _mismatch_finding(value: Value, row_unit: str | None, label: str, file_name:
     )
 
 
-def _variance(
-    prev: Value, curr: Value, unit: str | None, direction: str
-) -> Variance:
-    """The row's variance; invalid input gives none rather than a guess."""
-    if direction not in DIRECTIONS or ((prev.invalid or curr.invalid) and not (prev.marker or curr.marker)):
-        return Variance(None, None, None, NOT_APPLICABLE, None, INVALID)
-    return variance(
-        prev.number, curr.number, unit=unit, direction=direction,
-        prev_marker=prev.marker, curr_marker=curr.marker,
-        prev_unit=prev.unit, curr_unit=curr.unit,
-    )
-
-
-def _mismatches(values: Iterable[tuple[Value, str]], row_unit: str | None) -> list[tuple[Value, str]]:
+def _mismatches(values: Iterable[tuple[Quantity, str]], row_unit: str | None) -> list[tuple[Quantity, str]]:
     return [(v, label) for v, label in values if v.number is not None and v.unit is not None and v.unit != row_unit]
 
 
 def _kpi_row(
-    record: Record, department: str, file_name: str, grades: Grades, labels: Mapping[str, str]
+    record: Record, values: Values, department: str, file_name: str, grades: Grades,
+    labels: Mapping[str, str],
 ) -> tuple[tuple[Any, ...], list[Finding]]:
     unit_text = record.text("unit")
-    row_unit = unit_key(unit_text)
+    row_unit = values.row_unit(record)
     direction = record.text("direction")
-    base, target, prev, curr = (read_value(record.cells.get(k)) for k in ("base", "target", "prev", "curr"))
+    base, target, prev, curr = (values.of(record.cells.get(k)) for k in ("base", "target", "prev", "curr"))
     bad = _mismatches(
         ((base, labels["base"]), (target, labels["target"]), (prev, labels["prev"]), (curr, labels["curr"])),
         row_unit,
     )
     findings = [_mismatch_finding(v, row_unit, label, file_name) for v, label in bad]
-    v = _variance(prev, curr, row_unit, direction)
+    v = row_variance(prev, curr, row_unit, direction)
     achievement = progress = None
     if direction in DIRECTIONS and not any(b is target or b is curr for b, _ in bad):
         achievement = achievement_rate(target.number, curr.number, direction)
         if not any(b is base for b, _ in bad):
             progress = progress_rate(base.number, target.number, curr.number, direction)
     note = record.text("note")
-    described = target.text if target.invalid and is_description(parse_number(target.text)) else ""
+    described = target.text if is_description(target) else ""
     kind = target_kind(target.number, target.marker, described, "" if target.text.strip() else note)
     grade, basis = _grade(record.text("grade"), achievement, kind, grades)
     row = {
@@ -197,14 +154,16 @@ def _kpi_row(
         "base_text": base.text, "target_text": target.text, "prev_text": prev.text, "curr_text": curr.text,
         "base_marker": base.marker, "target_marker": target.marker,
         "prev_marker": prev.marker, "curr_marker": curr.marker,
-        "base_year": _year(record, "base_year"), "target_year": _year(record, "target_year"),
+        "base_year": _year(record, values, "base_year"), "target_year": _year(record, values, "target_year"),
         "target_kind": kind,
         "grade": grade,
         "grade_basis": basis,
         "achievement": achievement,
         "progress": progress,
         "suggested_grade": grades.band(achievement),
-        **_variance_fields(v),
+        **_variance_fields(v, row_unit, prev, curr),
+        "achievement_formula": achievement_formula_fits(achievement, target.number, curr.number, direction),
+        "progress_formula": progress_formula_fits(progress, base.number, target.number, curr.number, direction),
         "source": _source(file_name, _row_ref(record)),
         "source_base": _source(file_name, base.ref),
         "source_target": _source(file_name, target.ref),
@@ -214,9 +173,9 @@ def _kpi_row(
     return tuple(row[c] for c in KPI_COLUMNS), findings
 
 
-def _year(record: Record, key: str) -> int | None:
+def _year(record: Record, values: Values, key: str) -> int | None:
     cell = record.cells.get(key)
-    return parse_year(cell.value).year if cell is not None and not cell.error else None
+    return values.year(cell).year if cell is not None and not cell.error else None
 
 
 def _grade(submitted: str, achievement: float | None, kind: str, grades: Grades) -> tuple[str | None, str | None]:
@@ -228,23 +187,25 @@ def _grade(submitted: str, achievement: float | None, kind: str, grades: Grades)
     return (band, BASIS_FILLED) if band else (None, None)
 
 
-def _variance_fields(v: Variance) -> dict[str, Any]:
+def _variance_fields(v: Variance, row_unit: str | None, prev: Quantity, curr: Quantity) -> dict[str, Any]:
     return {
         "change": v.change, "change_unit": v.change_unit, "rate": v.rate, "rate_text": v.rate_text,
         "evaluation": v.evaluation, "reason": v.reason,
+        "points": row_unit == PERCENT,
+        "variance_formula": variance_formulas_fit(v, prev.number, curr.number),
     }
 
 
 def _figure_row(
-    record: Record, department: str, file_name: str, labels: Mapping[str, str]
+    record: Record, values: Values, department: str, file_name: str, labels: Mapping[str, str]
 ) -> tuple[tuple[Any, ...], list[Finding]]:
     unit_text = record.text("unit")
-    row_unit = unit_key(unit_text)
+    row_unit = values.row_unit(record)
     direction = record.text("direction")
-    prev, curr = (read_value(record.cells.get(k)) for k in ("prev", "curr"))
+    prev, curr = (values.of(record.cells.get(k)) for k in ("prev", "curr"))
     bad = _mismatches(((prev, labels["prev"]), (curr, labels["curr"])), row_unit)
     findings = [_mismatch_finding(v, row_unit, label, file_name) for v, label in bad]
-    v = _variance(prev, curr, row_unit, direction)
+    v = row_variance(prev, curr, row_unit, direction)
     row = {
         "department": department,
         "initiative_no": record.text("initiative_no"),
@@ -253,7 +214,7 @@ def _figure_row(
         "direction": direction,
         "prev": prev.number, "curr": curr.number, "prev_text": prev.text, "curr_text": curr.text,
         "prev_marker": prev.marker, "curr_marker": curr.marker,
-        **_variance_fields(v),
+        **_variance_fields(v, row_unit, prev, curr),
         "note": record.text("note"),
         "source": _source(file_name, _row_ref(record)),
         "source_prev": _source(file_name, prev.ref),
@@ -281,24 +242,28 @@ def _survey_row(record: Record, department: str, file_name: str, structure: Surv
     return tuple(row[c] for c in SURVEY_COLUMNS)
 
 
-def submission_rows(sub: Submission, config: Config, *, department: str, file_name: str) -> SubmissionRows:
+def submission_rows(
+    sub: Submission, values: Values, config: Config, *, department: str, file_name: str
+) -> SubmissionRows:
     """The KPI, 取り組み and figure rows of one submission, and its unit-mismatch findings.
 
-    ``department`` is the name the rows carry (the roster's spelling when the file's 部局名
-    matched it); ``file_name`` prefixes every source reference.
+    ``values`` are the typed values validation read from ``sub``
+    (:attr:`kpitool.validate.FileResult.values`). ``department`` is the name the rows carry
+    (the roster's spelling when the file's 部局名 matched it); ``file_name`` prefixes every
+    source reference.
     """
     grades = config.grades
     out = SubmissionRows()
     kpi_labels = {c.key: c.label for c in sub.spec.sheet("kpis").columns}
     figure_labels = {c.key: c.label for c in sub.spec.sheet("figures").columns}
     for record in sub.kpis:
-        row, findings = _kpi_row(record, department, file_name, grades, kpi_labels)
+        row, findings = _kpi_row(record, values, department, file_name, grades, kpi_labels)
         out.kpis.append(row)
         out.findings.extend(findings)
     for record in sub.survey:
         out.survey.append(_survey_row(record, department, file_name, config.survey))
     for record in sub.figures:
-        row, findings = _figure_row(record, department, file_name, figure_labels)
+        row, findings = _figure_row(record, values, department, file_name, figure_labels)
         out.figures.append(row)
         out.findings.extend(findings)
     return out

@@ -15,8 +15,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-
-from kpitool.numbers import ParsedNumber
+from typing import Protocol
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 _ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925}
@@ -72,7 +71,18 @@ def _checked(year: int) -> ParsedYear:
     return ParsedYear(year, True) if FIRST_YEAR <= year <= LAST_YEAR else ParsedYear(None, False)
 
 
-def is_description(parsed: ParsedNumber) -> bool:
+class _Read(Protocol):
+    """A cell as read for numbers: :class:`~kpitool.validation.values.Quantity` (or ParsedNumber)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+
+
+def is_description(parsed: _Read) -> bool:
     """A text without any digit that is not a number (「すべての項目」「新規」「策定」).
 
     Such text in 目標値 is a 定性 target and in 基準値 says there was no base figure; text

@@ -1,7 +1,8 @@
 """Validate department files: every problem in one pass, by cell, in Japanese.
 
 :func:`validate_submission` runs the rules of :mod:`kpitool.validation.rules` over one read file and
-returns a :class:`~kpitool.findings.Report`; :func:`validate_file` and :func:`validate_paths`
+returns its :class:`~kpitool.findings.Report` with the typed values it read
+(:class:`~kpitool.validation.values.Values`: each number parsed once, for the survey step); :func:`validate_file` and :func:`validate_paths`
 add the file handling around it. One bad file never stops a run: an unreadable file becomes a
 file-level finding, and a rule that fails unexpectedly becomes an E-RUN finding naming the
 exception type (the rest of the file is still validated), never a traceback for the user.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +42,26 @@ from kpitool.validation.rules import (
     check_template,
     checks_of,
 )
+from kpitool.validation.values import Values
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 @dataclass
+class Validated:
+    """What validating one read file gives: its findings and the typed values it read."""
+
+    report: Report
+    values: Values
+
+
+@dataclass
 class FileResult:
-    """One file's validation: the report, what was read (None if unreadable) and its identity."""
+    """One file's validation: the report, what was read (None if unreadable) and its identity.
+
+    ``values`` are the typed number cells of ``submission``; later steps consume them instead
+    of parsing the cells again.
+    """
 
     path: Path
     submission: Submission | None
@@ -58,6 +72,7 @@ class FileResult:
     superseded_by: str = ""  # 重複: the file of the same department that speaks for it instead
     undecided: bool = False  # 要確認: tied with another file of its department, none chosen
     note: str = ""  # why it is 重複 (which file was preferred, and why)
+    values: Values = field(default_factory=Values)
 
     @property
     def name(self) -> str:
@@ -84,12 +99,12 @@ class FileResult:
         return "警告あり" if self.report.warnings else "問題なし"  # 情報 alone leaves a file 問題なし
 
 
-def validate_submission(sub: Submission, config: Config) -> Report:
-    """All findings of one read file, in sheet and cell order."""
+def validate_submission(sub: Submission, config: Config) -> Validated:
+    """All findings of one read file, in sheet and cell order, and the typed values read."""
     ctx = Context(sub, config)
     _guarded(ctx, "ファイルの性質", check_package, ctx)
     if not _guarded(ctx, "提出様式の確認", check_template, ctx, default=True):
-        return Report(_sorted(ctx.findings, sub))
+        return Validated(Report(_sorted(ctx.findings, sub)), ctx.values)
     _guarded(ctx, "シートと見出し", check_structure, ctx)
     for sheet in sub.spec.sheets:
         rows = ctx.rows(sheet)
@@ -111,7 +126,7 @@ def validate_submission(sub: Submission, config: Config) -> Report:
     _guarded(ctx, "前年度の集約ファイルとの照合", check_restated, ctx)
     _guarded(ctx, "実績の文章と数値", check_narrative_figures, ctx)
     _guarded(ctx, "取り込んだ内容の確認", check_unconfirmed, ctx)
-    return Report(_sorted(ctx.findings, sub))
+    return Validated(Report(_sorted(ctx.findings, sub)), ctx.values)
 
 
 def _guarded(ctx: Context, title: str, rule: Callable[..., Any], *args: object, default: Any = None) -> Any:
@@ -197,7 +212,8 @@ def _read_and_validate(path: Path, config: Config, data: bytes | None, limits: L
         return failed(codes.FILE_UNREADABLE, error=type(exc).__name__)
     except Exception as exc:  # a reader bug on one file must not stop the run
         return failed(codes.RUN_READ_FAILED, error=type(exc).__name__)
-    return FileResult(path, sub, validate_submission(sub, config), size, sha256)
+    validated = validate_submission(sub, config)
+    return FileResult(path, sub, validated.report, size, sha256, values=validated.values)
 
 
 def is_workbook_name(path: Path) -> bool:

@@ -22,15 +22,16 @@ Conventions, stated once so that Python and the formulas cannot drift apart:
 - 方向 ``↑``: an increase is 改善; ``↓`` (順位, 事故件数): a decrease is 改善; no change is
   横ばい. ``→`` (参考値) keeps 増減 and 増減率 but has no 評価 and no 達成率.
 
-What the writer must know about the formulas:
+What the master must know about the formulas:
 
 - They only reference numeric cells. Statistical markers (``-``, ``…``, ``x``) are written as
   text and blanks stay blank, so ``ISNUMBER`` turns those rows into ``""`` — exactly what
   :func:`cached_change` and :func:`cached_rate` return for a :class:`Variance` whose
   ``reason`` is ``"marker"`` or ``"missing"``.
-- A row whose cells carried a unit different from the row's unit (reason
-  ``"unit_mismatch"``) has two numbers the formula would happily subtract, so the writer
-  writes a static ``""`` there instead of a formula; the cached helpers return ``""`` too.
+- A row whose two cells are numbers but which has no variance here (a unit typed in a cell
+  that differs from the row's unit, an invalid 方向, a value out of range) would get a number
+  from the formula, so :func:`variance_formulas_fit` says no and the survey step marks the row
+  for static values; the cached helpers return ``""`` too.
 - Units live in their own column; 増減 cells of % rows take :data:`POINT_FORMAT`.
 """
 
@@ -40,11 +41,14 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from kpitool.numbers import NUMBER_LIMIT
+from kpitool.numbers import NUMBER_LIMIT, PERCENT, unit_key
 from kpitool.spec import DIRECTIONS, GRADE_MEANINGS, NEUTRAL
 
-PERCENT = "%"
+if TYPE_CHECKING:
+    from kpitool.validation.values import Quantity
+
 POINTS = "ポイント"
 INCREASE_FROM_ZERO = "皆増"
 DECREASE_TO_ZERO = "皆減"
@@ -91,17 +95,9 @@ def decimals_shown(*values: float | None, limit: int = 4) -> int:
     return min(places, limit)
 
 
-def normalize_unit(unit: str | None) -> str | None:
-    """Compare units as users type them: spaces dropped, 全角 ％ read as %; blank is None."""
-    if unit is None:
-        return None
-    text = "".join(unit.split()).replace("％", PERCENT)
-    return text or None
-
-
 def is_percent_unit(unit: str | None) -> bool:
-    """Whether a row's unit is % (増減 in ポイント, no 増減率); the writer uses the same test."""
-    return normalize_unit(unit) == PERCENT
+    """Whether a row's unit is % (増減 in ポイント, no 増減率): %, ％ and パーセント alike."""
+    return unit_key(unit) == PERCENT
 
 
 def _check_direction(direction: str) -> None:
@@ -147,6 +143,9 @@ def variance(
     in a cell (``prev_unit``/``curr_unit``) that differs from the row's ``unit``. Each gives
     a Variance without numbers and with the ``reason``, because a department's gap is data,
     not an error. An unknown ``direction`` or an infinite value is misuse and raises.
+
+    Units are compared in their canonical spelling (:func:`kpitool.numbers.unit_key`, the
+    one unit normaliser), so 「パーセント」, 「％」 and 「%」 are all %.
     """
     _check_direction(direction)
     if prev_marker or curr_marker:
@@ -157,9 +156,9 @@ def variance(
         raise ValueError(f"values must be finite, not {prev!r} and {curr!r}")
     if abs(prev) > NUMBER_LIMIT or abs(curr) > NUMBER_LIMIT:
         return _no_variance("out_of_range")  # the validator refuses these (E-NUM-006)
-    row_unit = normalize_unit(unit)
+    row_unit = unit_key(unit)
     for typed in (prev_unit, curr_unit):
-        if typed is not None and normalize_unit(typed) != row_unit:
+        if typed is not None and unit_key(typed) != row_unit:
             return _no_variance("unit_mismatch")
 
     change = round(curr - prev, DIGITS) + 0.0  # + 0.0 turns -0.0 into 0.0
@@ -296,6 +295,54 @@ def tally_sentence(
     if counts.get(UNGRADED):
         parts.append(f"{UNGRADED}{counts[UNGRADED]:,}件")
     return f"{subject}{total:,}件のうち、" + "、".join(parts)
+
+
+INVALID = "invalid"  # a value or 方向 the validator rejects: no variance, no guess
+
+
+def row_variance(prev: Quantity, curr: Quantity, unit: str | None, direction: str) -> Variance:
+    """The variance of one row from the typed values validation read (no parsing here).
+
+    ``unit`` is the row's 単位 in canonical spelling. An invalid value (not a marker) or an
+    unknown 方向 gives no variance rather than a guess.
+    """
+    if direction not in DIRECTIONS or ((prev.invalid or curr.invalid) and not (prev.marker or curr.marker)):
+        return Variance(None, None, None, NOT_APPLICABLE, None, INVALID)
+    return variance(
+        prev.number, curr.number, unit=unit, direction=direction,
+        prev_marker=prev.marker, curr_marker=curr.marker, prev_unit=prev.unit, curr_unit=curr.unit,
+    )
+
+
+def variance_formulas_fit(v: Variance, prev: float | None, curr: float | None) -> bool:
+    """Whether the 増減 / 増減率 / 評価 formulas over the two value cells reproduce ``v``.
+
+    The formulas give ``""`` unless both cells hold numbers; with two numbers they compute a
+    variance, which is right only when Python computed one too. Where they would not (a unit
+    typed in a cell that differs from the row's, an invalid 方向, a value out of range) the
+    master holds Python's result as a static value, so no formula contradicts its cache.
+    """
+    return v.reason is None or prev is None or curr is None
+
+
+def achievement_formula_fits(
+    achievement: float | None, target: float | None, actual: float | None, direction: str
+) -> bool:
+    """Whether the 達成率 formula over the two value cells reproduces ``achievement``."""
+    formula = achievement_rate(target, actual, direction) if direction in DIRECTIONS else None
+    return formula == achievement
+
+
+def progress_formula_fits(
+    progress: float | None, base: float | None, target: float | None, actual: float | None, direction: str
+) -> bool:
+    """Whether the 進捗率 formula over the three value cells reproduces ``progress``.
+
+    It does not where the survey left a value out (a unit typed in 基準値, 目標値 or 実績 that
+    differs from the row's): the master then holds Python's result as a static value.
+    """
+    formula = progress_rate(base, target, actual, direction) if direction in DIRECTIONS else None
+    return formula == progress
 
 
 # Excel formulas. Each is the exact counterpart of a Python function above; the tests

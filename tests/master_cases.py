@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from kpitool.config import Config, Department
+from kpitool.consolidate import BOOL_COLUMNS, INT_COLUMNS
 from kpitool.findings import FINDING_COLUMNS
 from kpitool.model import (
     FIGURE_COLUMNS,
@@ -25,7 +26,15 @@ from kpitool.model import (
     Consolidation,
 )
 from kpitool.targets import target_kind
-from kpitool.variance import achievement_rate, progress_rate, variance
+from kpitool.variance import (
+    achievement_formula_fits,
+    achievement_rate,
+    is_percent_unit,
+    progress_formula_fits,
+    progress_rate,
+    variance,
+    variance_formulas_fit,
+)
 
 RUN_AT = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=JST)
 ROSTER = ("総務部", "財政部", "企画政策部")
@@ -54,7 +63,8 @@ def figure(department: str, no: str, item: str, unit: str, direction: str, prev:
         "department": department, "initiative_no": no, "item": item, "unit": unit, "direction": direction,
         "prev": p, "curr": c, "prev_text": pt, "curr_text": ct + (curr_unit or ""), "prev_marker": pm,
         "curr_marker": cm, "change": v.change, "change_unit": v.change_unit, "rate": v.rate,
-        "rate_text": v.rate_text, "evaluation": v.evaluation, "reason": v.reason, "note": note,
+        "rate_text": v.rate_text, "evaluation": v.evaluation, "reason": v.reason,
+        "points": is_percent_unit(unit), "variance_formula": variance_formulas_fit(v, p, c), "note": note,
         "source": f"{file}!実績数値!A{excel_row}", "source_prev": f"{file}!実績数値!E{excel_row}",
         "source_curr": f"{file}!実績数値!F{excel_row}",
     }
@@ -69,6 +79,7 @@ def kpi(department: str, no: str, indicator: str, unit: str, direction: str, tar
     c, cm, ct = _split(curr)
     v = variance(p, c, unit=unit, direction=direction, prev_marker=pm, curr_marker=cm)
     rate = achievement_rate(t, c, direction)
+    progress = progress_rate(b, t, c, direction)
     kind = target_kind(t, tm, tt if t is None and tm is None else "", note)
     file = FILES[department]
     return {
@@ -77,9 +88,13 @@ def kpi(department: str, no: str, indicator: str, unit: str, direction: str, tar
         "prev_text": pt, "curr_text": ct, "base_marker": bm, "target_marker": tm, "prev_marker": pm,
         "curr_marker": cm, "base_year": base_year, "target_year": target_year, "target_kind": kind,
         "grade": grade, "grade_basis": "部局の判断" if grade else None,
-        "achievement": rate, "progress": progress_rate(b, t, c, direction), "suggested_grade": None,
+        "achievement": rate, "progress": progress, "suggested_grade": None,
         "change": v.change, "change_unit": v.change_unit, "rate": v.rate, "rate_text": v.rate_text,
-        "evaluation": v.evaluation, "reason": v.reason, "source": f"{file}!事業成果目標!A{excel_row}",
+        "evaluation": v.evaluation, "reason": v.reason,
+        "points": is_percent_unit(unit), "variance_formula": variance_formulas_fit(v, p, c),
+        "achievement_formula": achievement_formula_fits(rate, t, c, direction),
+        "progress_formula": progress_formula_fits(progress, b, t, c, direction),
+        "source": f"{file}!事業成果目標!A{excel_row}",
         "source_base": f"{file}!事業成果目標!F{excel_row}" if base is not None else "",
         "source_target": f"{file}!事業成果目標!H{excel_row}", "source_prev": f"{file}!事業成果目標!J{excel_row}",
         "source_curr": f"{file}!事業成果目標!K{excel_row}",
@@ -158,9 +173,9 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...], floats: frozens
         values = [row[column] for row in rows]
         if column in floats:
             data[column] = pd.Series([float("nan") if v is None else v for v in values], dtype="float64")
-        elif column in {"size", "errors", "warnings"}:
+        elif column in INT_COLUMNS:
             data[column] = pd.Series(values, dtype="int64")
-        elif column == "included":
+        elif column in BOOL_COLUMNS:
             data[column] = pd.Series(values, dtype="bool")
         else:
             data[column] = pd.Series(values, dtype="object")

@@ -208,11 +208,12 @@ def test_hostile_text_and_odd_rows_round_trip_through_the_digest(tmp_path):
     ]
     invalid = figure("総務部", "9", "方向が不正", "件", "↑", 5, 7, excel_row=23)
     invalid |= {"direction": "上", "change": None, "change_unit": None, "rate": None, "rate_text": "―",
-                "evaluation": None, "reason": "invalid"}
+                "evaluation": None, "reason": "invalid", "variance_formula": False}  # as the survey decides
     (tmp_path / "inbox").mkdir()
     consolidation = make_consolidation(tmp_path / "inbox", figures=[*CASES, *hostile, invalid])
     consolidation.kpis.loc[0, "achievement"] = float("nan")  # e.g. a 目標値 typed in another unit
     consolidation.kpis.loc[0, "suggested_grade"] = None
+    consolidation.kpis.loc[0, "achievement_formula"] = False  # the survey's decision for such a row
     master = write_master(consolidation, tmp_path / "master.xlsx").master
 
     report = audit_master(master)

@@ -24,6 +24,15 @@ from kpitool.survey import (
     tally_sentences,
 )
 from kpitool.template import FilledData, write_template
+from kpitool.validate import validate_submission
+
+
+def survey_of(path: Path, config: Config, file_name: str) -> Any:
+    """The survey rows of a file from the typed values its validation read, as consolidate does."""
+    sub = read_submission(path)
+    return submission_rows(sub, validate_submission(sub, config).values, config, department="総務部",
+                           file_name=file_name)
+
 
 FIRST_ROW = 4  # the template's header is in row 3, so data starts in Excel row 4
 BASIC = {"municipality": "菊川市", "department": "総務部", "head": "菊川 太郎",
@@ -80,7 +89,7 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> Any:
     path = write_template(folder / "総務部.xlsx", roster=ROSTER, data=data)
     config = Config(municipality="菊川市", departments=tuple(Department(n) for n in ROSTER),
                     grades=Grades(("A", "B", "C"), (1.0, 0.8)))  # rate bands: suggested_grade is set
-    return submission_rows(read_submission(path), config, department="総務部", file_name="総務部.xlsx")
+    return survey_of(path, config, "総務部.xlsx")
 
 
 def figure(rows: Any, i: int) -> dict[str, Any]:
@@ -211,7 +220,7 @@ def test_percent_formatted_cell_reads_as_percent(tmp_path: Path) -> None:
     ws[f"F{FIRST_ROW}"].number_format = "0.0%"
     wb.save(path)
     config = Config(municipality="菊川市", departments=(Department("総務部"),))
-    out = submission_rows(read_submission(path), config, department="総務部", file_name="p.xlsx")
+    out = survey_of(path, config, "p.xlsx")
     r = figure(out, 0)
     assert (r["curr"], r["curr_text"], r["change"], r["change_unit"]) == (34.8, "34.8%", pytest.approx(1.8), "ポイント")
     assert out.findings == []

@@ -154,7 +154,7 @@ def test_reader_failures_become_file_findings(tmp_path: Path, monkeypatch: pytes
 def test_validate_submission_of_a_read_file(filled_path: Path, config) -> None:
     from kpitool.reader import read_submission
 
-    assert validate_submission(read_submission(filled_path), config).findings == []
+    assert validate_submission(read_submission(filled_path), config).report.findings == []
 
 
 # --- paths -------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ lists of cells (:class:`Number`, :class:`Formula`, :class:`Link`, text, dates, b
 writer only decides formats and positions.
 
 Formulas: 増減 / 増減率 / 評価 / 達成率 are the Excel formulas of :mod:`kpitool.variance`,
-cached with the values the consolidation computed. A formula is used only where it computes
-what Python computed from the cells as written (:func:`variance_results`,
-:func:`achievement_result`); where it would not (a unit typed in a cell that differs from the
-row's unit, an invalid 方向 or value), the cell holds Python's result as a static value, so no
-formula in the master ever contradicts its cached value.
+cached with the values the consolidation computed. Whether a row gets live formulas or static
+values, and whether its 増減 is in ポイント, was decided by the survey step (the row's
+``variance_formula``, ``achievement_formula`` and ``points``); this module only lays that out
+and never reads the unit text again. :func:`variance_results` and :func:`achievement_result`
+recompute what a formula gives from the cells of a master read back, for the audit.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from kpitool.findings import FINDING_COLUMNS
 from kpitool.master.digest import clean_text
 from kpitool.model import LABELS
+from kpitool.numbers import PERCENT
 from kpitool.reader import column_letter
 from kpitool.spec import DIRECTION_WORDS, DIRECTIONS, fiscal_year_label
 from kpitool.variance import (
@@ -46,7 +47,6 @@ from kpitool.variance import (
     change_formula,
     decimals_shown,
     evaluation_formula,
-    is_percent_unit,
     progress_formula,
     progress_rate,
     rate_formula,
@@ -341,17 +341,18 @@ def number_of(cell_value: Any) -> float | None:
     return None
 
 
-def variance_results(prev: Any, curr: Any, unit: str | None, direction: str | None) -> tuple[Any, Any, Any]:
+def variance_results(prev: Any, curr: Any, direction: str | None, *, points: bool) -> tuple[Any, Any, Any]:
     """What the 増減 / 増減率 / 評価 formulas compute from these cells (via kpitool.variance).
 
-    The formulas see only the two cells: both numbers give a variance in the row's unit;
-    anything else (marker, text, blank) gives ``""``. 評価 needs a valid 方向.
+    The formulas see only the two cells: both numbers give a variance (in ポイント with no
+    増減率 for a ``points`` row, whose 増減率 formula is the % one); anything else (marker,
+    text, blank) gives ``""``. 評価 needs a valid 方向.
     """
     p, c = number_of(prev), number_of(curr)
     if p is None or c is None:
         return "", "", ""
     valid = direction in DIRECTIONS
-    v = variance(p, c, unit=unit, direction=direction if valid else DIRECTIONS[0])
+    v = variance(p, c, unit=PERCENT if points else None, direction=direction if valid else DIRECTIONS[0])
     return cached_change(v), cached_rate(v), cached_evaluation(v) if valid else ""
 
 
@@ -461,23 +462,16 @@ def _row_variance(row: Mapping[str, Any]) -> Variance:
     return Variance(row["change"], row["change_unit"], row["rate"], row["rate_text"], row["evaluation"], row["reason"])
 
 
-def _variance_cells(
-    row: Mapping[str, Any], cells: Mapping[str, Cell], refs: Mapping[str, str], places: int
-) -> dict[str, Cell]:
-    """増減 / 増減率 / 評価 cells: formulas when they reproduce Python's values, else static."""
+def _variance_cells(row: Mapping[str, Any], refs: Mapping[str, str], places: int) -> dict[str, Cell]:
+    """増減 / 増減率 / 評価 cells as the survey decided: live formulas caching its values, or static."""
     v = _row_variance(row)
     python = (cached_change(v), cached_rate(v), cached_evaluation(v))
-    unit, direction = row["unit"], row["direction"]
-    percent = is_percent_unit(unit)
-    change_fmt = change_format(max(places, 1), points=True) if percent else change_format(places)
-    formulas = variance_results(cells["prev"], cells["curr"], unit, direction)
-    # Out of range (a base like 1e-310): Excel and LibreOffice compute a number where Python
-    # gives none, so a formula would cache "" and show something else once recalculated;
-    # static values, and the reason column says why (issue 16).
-    if v.reason != "out_of_range" and all(same(a, b) for a, b in zip(python, formulas, strict=True)):
+    points = bool(row["points"])
+    change_fmt = change_format(max(places, 1), points=True) if points else change_format(places)
+    if row["variance_formula"]:
         return {
             "change": Formula(change_formula(refs["prev"], refs["curr"]), python[0], change_fmt),
-            "rate": Formula(rate_formula(refs["prev"], refs["curr"], percent), python[1], RATE_FORMAT),
+            "rate": Formula(rate_formula(refs["prev"], refs["curr"], points), python[1], RATE_FORMAT),
             "evaluation": Formula(evaluation_formula(refs["change"], refs["direction"]), python[2]),
         }
     change = Number(python[0], change_fmt) if isinstance(python[0], float) else (python[0] or None)
@@ -545,7 +539,7 @@ def figure_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> It
             "curr": _value_cell(row["curr"], row["curr_marker"], row["curr_text"], fmt),
         }
         refs = _refs(layout, excel_row, "prev", "curr", "change", "direction")
-        cells |= _variance_cells(row, cells, refs, places)
+        cells |= _variance_cells(row, refs, places)
         for key in ("department", "initiative_no", "item", "unit", "direction", "change_unit", "note",
                     "prev_text", "curr_text", "source_prev", "source_curr"):
             cells[key] = text(row[key])
@@ -565,15 +559,15 @@ def kpi_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Itera
             for key in ("base", "target", "prev", "curr")
         }
         refs = _refs(layout, excel_row, "base", "target", "prev", "curr", "change", "direction")
-        cells |= _variance_cells(row, cells, refs, places)
+        cells |= _variance_cells(row, refs, places)
         python = cached_achievement(row["achievement"])
-        if same(python, achievement_result(cells["target"], cells["curr"], row["direction"])):
+        if row["achievement_formula"]:
             formula = achievement_formula(refs["target"], refs["curr"], refs["direction"])
             cells["achievement"] = Formula(formula, python, ACHIEVEMENT_FORMAT)
         else:
             cells["achievement"] = Number(python, ACHIEVEMENT_FORMAT) if isinstance(python, float) else None
         python = cached_progress(row["progress"])
-        if same(python, progress_result(cells["base"], cells["target"], cells["curr"], row["direction"])):
+        if row["progress_formula"]:
             formula = progress_formula(refs["base"], refs["target"], refs["curr"], refs["direction"])
             cells["progress"] = Formula(formula, python, ACHIEVEMENT_FORMAT)
         else:

@@ -30,15 +30,14 @@ from kpitool.master.layout import (
     SourceLinks,
     _records,
     _refs,
-    achievement_result,
     layouts,
-    same,
     text,
 )
 from kpitool.spec import fiscal_year_label
 from kpitool.variance import (
     ACHIEVEMENT_FORMAT,
     achievement_formula,
+    achievement_formula_fits,
     achievement_rate,
     cached_achievement,
     change_format,
@@ -156,6 +155,7 @@ def trend_records(
             rate = achievement_rate(target, actual, direction) if direction in ("↑", "↓") else None
             records.append({**names[key], "year": year, "year_label": fiscal_year_label(year),
                             "target": values["target"], "actual": values["actual"], "achievement": rate,
+                            "achievement_formula": achievement_formula_fits(rate, target, actual, direction),
                             "source": values["source"], "source_url": values["source_url"]})
     return records
 
@@ -221,7 +221,7 @@ def trend_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Ite
         }
         refs = _refs(layout, excel_row, "target", "actual", "direction")
         python = cached_achievement(row["achievement"])
-        if same(python, achievement_result(cells["target"], cells["actual"], row["direction"])):
+        if row["achievement_formula"]:  # decided with the record (trend_records), laid out here
             formula = achievement_formula(refs["target"], refs["actual"], refs["direction"])
             cells["achievement"] = Formula(formula, python, ACHIEVEMENT_FORMAT)
         else:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kpitool import codes
-from kpitool.numbers import format_number, unit_key, unit_scale
+from kpitool.numbers import format_number, unit_scale
 from kpitool.reader import CellValue, Record
 from kpitool.spec import GRADED_DIRECTIONS, RANK_UNITS, UP, Column, SheetSpec
-from kpitool.targets import parse_year
 from kpitool.validation.context import Context, is_blank, normalized, usable
 from kpitool.validation.roster import match_department
 from kpitool.variance import achievement_rate
@@ -70,16 +69,12 @@ def check_municipality(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ..
                 ctx.add(codes.BASIC_MUNICIPALITY, cell, label=column.label, expected=expected)
 
 
-def _row_unit(record: Record) -> str | None:
-    return unit_key(record.text("unit")) if "unit" in record.cells else None
-
-
 def check_unit_matches(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:
     """A unit typed with the number (1,167,400千円) is the row's 単位, or the value is wrong."""
     for column in columns:
         for record, cell in _cells(ctx, sheet, column):
             parsed = ctx.number(cell)
-            unit = _row_unit(record)
+            unit = ctx.values.row_unit(record)
             if parsed.kind != "number" or parsed.unit is None or unit is None or parsed.unit == unit:
                 continue
             typed_base, typed_scale = unit_scale(parsed.unit)
@@ -100,7 +95,7 @@ def _value_in_row_unit(ctx: Context, record: Record, cell: CellValue | None) -> 
     parsed = ctx.number(cell)
     if parsed.kind != "number" or parsed.value is None:
         return None
-    if parsed.unit is not None and parsed.unit != _row_unit(record):
+    if parsed.unit is not None and parsed.unit != ctx.values.row_unit(record):
         return None  # check_unit_matches reports it
     return parsed.value
 
@@ -184,7 +179,7 @@ def check_rank_direction(ctx: Context, sheet: SheetSpec, columns: tuple[Column, 
     """A rank (位, 番目, 順位) with ↑: 318位 would count as better than 300位 (警告)."""
     for column in columns:
         for record, cell in _cells(ctx, sheet, column):
-            unit = unit_key(record.text("unit"))
+            unit = ctx.values.row_unit(record)
             if cell.text.strip() == UP and unit in RANK_UNITS:
                 ctx.add(codes.UNIT_RANK_UP, cell, label=column.label, unit=record.text("unit"))
 
@@ -193,9 +188,9 @@ def check_year_order(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]
     """目標年度 before 基準年度: the two were probably swapped (警告)."""
     for column in columns:
         for record, cell in _cells(ctx, sheet, column):
-            target_year = parse_year(cell.value).year
+            target_year = ctx.values.year(cell).year
             base_cell = record.cells.get("base_year")
-            base_year = parse_year(base_cell.value).year if usable(base_cell) and base_cell else None
+            base_year = ctx.values.year(base_cell).year if usable(base_cell) and base_cell else None
             if target_year is not None and base_year is not None and target_year < base_year:
                 ctx.add(codes.KPI_YEAR_ORDER, cell, label=column.label, target_year=target_year,
                         base_year=base_year)

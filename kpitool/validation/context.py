@@ -1,7 +1,8 @@
 """What every validation rule sees: the file read, the config, and where findings go.
 
 :class:`Context` is shared by :mod:`kpitool.validation.rules` and :mod:`kpitool.validation.checks`; it parses each
-number cell once for all rules and builds findings with the file name and the cell's place.
+number cell once for all rules (:class:`~kpitool.validation.values.Values`, which validation
+hands on to the survey) and builds findings with the file name and the cell's place.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from kpitool.codes import CATALOGUE
-from kpitool.numbers import ParsedNumber, parse_number
 from kpitool.reader import CellValue, Record
 from kpitool.spec import SheetSpec
+from kpitool.validation.values import Quantity, Values
 
 if TYPE_CHECKING:
     from kpitool.config import Config
@@ -28,7 +29,7 @@ class Context:
         self.config = config
         self.file = sub.path.name
         self.findings: list[Finding] = []
-        self._numbers: dict[tuple[str, str], ParsedNumber] = {}
+        self.values = Values()  # every number cell parsed once; handed on to the survey
         self.failed_rules: set[str] = set()  # titles of rules that raised (reported once each)
 
     def add(
@@ -54,14 +55,9 @@ class Context:
             )
         )
 
-    def number(self, cell: CellValue) -> ParsedNumber:
+    def number(self, cell: CellValue) -> Quantity:
         """The cell read as a number, parsed once per cell and shared by all rules."""
-        key = (cell.sheet, cell.cell)
-        parsed = self._numbers.get(key)
-        if parsed is None:
-            parsed = parse_number(cell.value, percent_format=cell.percent)
-            self._numbers[key] = parsed
-        return parsed
+        return self.values.of(cell)
 
     def rows(self, sheet: SheetSpec) -> list[Record]:
         """The sheet's records; the 基本情報 form is one record of its fields."""

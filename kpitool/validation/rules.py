@@ -29,7 +29,7 @@ from kpitool import codes, reader
 from kpitool.codes import CATALOGUE
 from kpitool.master.digest import INVISIBLE, escape_invisible
 from kpitool.model import JST
-from kpitool.numbers import NUMBER_LIMIT, parse_date, unit_key
+from kpitool.numbers import NUMBER_LIMIT, parse_date
 from kpitool.package import FileProblem
 from kpitool.reader import CellValue, Record
 from kpitool.spec import (
@@ -41,7 +41,7 @@ from kpitool.spec import (
     SheetSpec,
     fiscal_year_label,
 )
-from kpitool.targets import is_description, parse_year
+from kpitool.targets import is_description
 from kpitool.validation.checks import (
     EXPECTED_CODES,
     UNIQUE_CODES,
@@ -285,7 +285,7 @@ def check_number(ctx: Context, sheet: SheetSpec, record: Record, column: Column,
     elif parsed.kind == "number" and abs(parsed.value or 0.0) > NUMBER_LIMIT:
         # 1.8e308 is a valid double, but its 増減 overflows to infinity (issue 7)
         ctx.add(codes.NUM_OUT_OF_RANGE, cell, label=column.label, limit=f"{NUMBER_LIMIT:,.0f}")
-    elif parsed.kind == "number" and RANK_UNIT in (parsed.unit, unit_key(record.text("unit"))):
+    elif parsed.kind == "number" and RANK_UNIT in (parsed.unit, ctx.values.row_unit(record)):
         value = parsed.value or 0.0
         if value < 1 or not value.is_integer():
             ctx.add(codes.NUM_BAD_RANK, cell, label=column.label)
@@ -335,7 +335,7 @@ def check_direction(ctx: Context, sheet: SheetSpec, record: Record, column: Colu
 
 def check_year(ctx: Context, sheet: SheetSpec, record: Record, column: Column, cell: CellValue) -> None:
     """基準年度 / 目標年度: any fiscal year, 西暦 or 和暦 (2016, 平成28年度, R4)."""
-    if not parse_year(cell.value).ok:
+    if not ctx.values.year(cell).ok:
         ctx.add(codes.KPI_BAD_YEAR, cell, label=column.label)
 
 
