@@ -62,12 +62,21 @@ def make_profile(directory: Path) -> Path:
 def recalculate(workbook: Path, workdir: Path, *, timeout: float = TIMEOUT_SECONDS) -> Path:
     """Open ``workbook`` in headless LibreOffice, recalculate, save as .xlsx; return the copy.
 
-    The copy goes to ``workdir/recalculated/<name>``; the input is left untouched. On a
-    timeout the whole LibreOffice process group is killed, so no soffice.bin lingers.
+    The copy goes to ``workdir/recalculated/<name>``; the input is left untouched.
+    """
+    return convert(workbook, workdir, "xlsx", outdir=workdir / "recalculated", timeout=timeout)
+
+
+def convert(
+    workbook: Path, workdir: Path, fmt: str, *, outdir: Path | None = None, timeout: float = TIMEOUT_SECONDS
+) -> Path:
+    """Open ``workbook`` in headless LibreOffice (recalculating) and save it as ``fmt``.
+
+    On a timeout the whole LibreOffice process group is killed, so no soffice.bin lingers.
     """
     soffice = require_soffice()
     profile = make_profile(workdir / "lo-profile")
-    outdir = workdir / "recalculated"
+    outdir = outdir or workdir / fmt
     outdir.mkdir(parents=True, exist_ok=True)
     command = [
         soffice,
@@ -75,7 +84,7 @@ def recalculate(workbook: Path, workdir: Path, *, timeout: float = TIMEOUT_SECON
         "--headless",
         "--norestore",
         "--convert-to",
-        "xlsx",
+        fmt,
         "--outdir",
         str(outdir),
         str(workbook),
@@ -93,7 +102,7 @@ def recalculate(workbook: Path, workdir: Path, *, timeout: float = TIMEOUT_SECON
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         raise RuntimeError(f"LibreOffice did not finish within {timeout} s: {workbook}") from None
-    result = outdir / (workbook.stem + ".xlsx")
+    result = outdir / f"{workbook.stem}.{fmt}"
     if process.returncode != 0 or not result.exists():
         raise RuntimeError(
             f"LibreOffice could not convert {workbook} (exit {process.returncode}):\n"

@@ -186,15 +186,15 @@ def config(**overrides: Any) -> Config:
     return Config(municipality="菊川市", departments=tuple(Department(n) for n in ROSTER), **overrides)
 
 
-def make_consolidation(inbox: Path, *, figures: list[dict[str, Any]] | None = None, **config_overrides: Any
-                       ) -> Consolidation:
-    """The small consolidation above; ``figures`` replaces the 実績数値 rows (e.g. for scale)."""
+def make_consolidation(inbox: Path, *, figures: list[dict[str, Any]] | None = None,
+                       kpis: list[dict[str, Any]] | None = None, **config_overrides: Any) -> Consolidation:
+    """The small consolidation above; ``figures`` and ``kpis`` replace its rows (e.g. for scale)."""
     return Consolidation(
         config=config(**config_overrides),
         inbox=inbox,
         run_at=RUN_AT,
         submissions=_frame(submissions(), SUBMISSION_COLUMNS),
-        kpis=_frame(KPIS, KPI_COLUMNS, NUMERIC),
+        kpis=_frame(KPIS if kpis is None else kpis, KPI_COLUMNS, NUMERIC),
         survey=_frame(SURVEY, SURVEY_COLUMNS),
         figures=_frame(FIGURES if figures is None else figures, FIGURE_COLUMNS, NUMERIC),
         findings=_frame(FINDINGS, tuple(k for k, _ in FINDING_COLUMNS)),

@@ -8,17 +8,14 @@ LibreOffice (headless) for an independent reader that must find each button's ma
 from __future__ import annotations
 
 import io
-import os
 import re
-import signal
-import subprocess
 import zipfile
 from pathlib import Path
 
 import olefile
 import pytest
 from defusedxml import ElementTree
-from libreoffice import make_profile, require_soffice
+from libreoffice import convert
 
 from kpitool import xl
 from kpitool.build import panel
@@ -286,21 +283,7 @@ def test_vba_source_is_ascii_for_any_excel_code_page() -> None:
 
 
 def _to_ods(workbook: Path, workdir: Path) -> Path:
-    soffice = require_soffice()
-    profile = make_profile(workdir / "lo-profile")
-    outdir = workdir / "ods"
-    command = [soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
-               "--convert-to", "ods", "--outdir", str(outdir), str(workbook)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        raise
-    result = outdir / (workbook.stem + ".ods")
-    assert result.exists(), f"LibreOffice could not convert {workbook}:\n{stdout}\n{stderr}"
-    return result
+    return convert(workbook, workdir, "ods")
 
 
 def _lo_bindings(ods: Path) -> dict[str, str]:

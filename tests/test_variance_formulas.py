@@ -1,50 +1,33 @@
 """The Excel formulas of kpitool.variance compute what Python cached, as LibreOffice sees it.
 
-A workbook with one row per arithmetic case is written with XlsxWriter (formulas plus the
-Python results as cached values), recalculated by LibreOffice with a profile that forces
-recalculation, and read back: every formula cell must equal the value Python cached. A
-second workbook carries one wrong cached value on purpose, to prove that the recalculation
-really happens and that the comparison notices.
+One row per arithmetic case goes through the real master writer (kpitool.master.writer, from a
+Consolidation whose variance columns come from kpitool.variance as the survey computes them);
+LibreOffice recalculates the master with a profile that forces recalculation, and every
+formula cell must equal the value Python cached. A master with one wrong cached value proves
+that the recalculation really happens and that the comparison notices.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
-import xlsxwriter
-from libreoffice import recalculate, require_soffice, same
+from libreoffice import recalculate, require_soffice
+from master_cases import figure, kpi, make_consolidation, rewrite_cached_value
+from test_master_recalc import cached_formula_values, mismatches
 
-from kpitool.variance import (
-    ACHIEVEMENT_FORMAT,
-    POINT_FORMAT,
-    RATE_FORMAT,
-    achievement_formula,
-    achievement_rate,
-    cached_achievement,
-    cached_change,
-    cached_evaluation,
-    cached_rate,
-    change_format,
-    change_formula,
-    decimals_shown,
-    evaluation_formula,
-    is_percent_unit,
-    rate_formula,
-    variance,
-)
+from kpitool.master.layout import FIGURES, FIRST_DATA_ROW, KPIS, SHEET_ORDER, layouts
+from kpitool.master.writer import write_master
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 
-Cell = tuple[str, str]  # (sheet, A1 reference)
-
-
 @dataclass(frozen=True)
 class Row:
-    """One 実績数値 row: values as the writer puts them (markers as text, blanks as None)."""
+    """One 実績数値 row: numbers, markers as text, blanks as None."""
 
     item: str
     unit: str
@@ -52,16 +35,6 @@ class Row:
     prev: float | str | None
     curr: float | str | None
     curr_unit: str | None = None  # a unit typed in the 当年度 cell
-
-
-def number(cell: float | str | None) -> float | None:
-    """The numeric value of a cell as the reader would hand it over."""
-    return cell if isinstance(cell, int | float) else None
-
-
-def marker(cell: float | str | None) -> str | None:
-    """The statistical marker of a cell, if it holds one."""
-    return cell if isinstance(cell, str) else None
 
 
 ROWS = (
@@ -115,113 +88,24 @@ TARGETS = (  # 事業成果目標: (指標, 方向, 目標, 実績)
 )
 
 
-def write_workbook(path: Path, sabotage: Cell | None = None) -> dict[Cell, float | str]:
-    """Write the cases as the master's writer would; return the cached value of each formula.
-
-    With ``sabotage``, that one cell gets a wrong cached value, and the returned map holds
-    the wrong value, as a buggy writer would have believed.
-    """
-    expected: dict[Cell, float | str] = {}
-    workbook = xlsxwriter.Workbook(str(path))
-    rate_format = workbook.add_format({"num_format": RATE_FORMAT})
-    point_format = workbook.add_format({"num_format": POINT_FORMAT})
-    achievement_format = workbook.add_format({"num_format": ACHIEVEMENT_FORMAT})
-
-    def formula(sheet, cell: str, text: str, fmt, cached: float | str) -> None:
-        if (sheet.name, cell) == sabotage:
-            cached = cached + 1 if isinstance(cached, float) else "改竄"
-        sheet.write_formula(cell, text, fmt, cached)
-        expected[(sheet.name, cell)] = cached
-
-    figures = workbook.add_worksheet("実績数値")
-    figures.write_row(0, 0, ["項目", "単位", "方向", "前年度", "当年度", "増減", "増減率", "評価"])
-    for index, row in enumerate(ROWS, start=2):
-        v = variance(
-            number(row.prev),
-            number(row.curr),
-            unit=row.unit,
-            direction=row.direction,
-            prev_marker=marker(row.prev),
-            curr_marker=marker(row.curr),
-            curr_unit=row.curr_unit,
-        )
-        figures.write_row(f"A{index}", [row.item, row.unit, row.direction])
-        for column, cell in (("D", row.prev), ("E", row.curr)):
-            if isinstance(cell, str):
-                figures.write_string(f"{column}{index}", cell)
-            elif cell is not None:
-                figures.write_number(f"{column}{index}", cell)
-        prev, curr, direction = f"D{index}", f"E{index}", f"C{index}"
-        percent = is_percent_unit(row.unit)
-        if v.reason == "unit_mismatch":  # two numbers the formula would subtract
-            figures.write_string(f"F{index}", "")
-            figures.write_string(f"G{index}", "")
-        else:
-            places = decimals_shown(number(row.prev), number(row.curr))
-            change_fmt = (
-                point_format
-                if percent
-                else workbook.add_format({"num_format": change_format(places)})
-            )
-            formula(figures, f"F{index}", change_formula(prev, curr), change_fmt, cached_change(v))
-            formula(
-                figures, f"G{index}", rate_formula(prev, curr, percent), rate_format, cached_rate(v)
-            )
-        formula(
-            figures,
-            f"H{index}",
-            evaluation_formula(f"F{index}", direction),
-            None,
-            cached_evaluation(v),
-        )
-
-    targets = workbook.add_worksheet("事業成果目標")
-    targets.write_row(0, 0, ["指標名", "方向", "目標値", "実績", "達成率"])
-    for index, (name, direction, target, actual) in enumerate(TARGETS, start=2):
-        targets.write_row(f"A{index}", [name, direction])
-        for column, cell in (("C", target), ("D", actual)):
-            if cell is not None:
-                targets.write(f"{column}{index}", cell)
-        rate = achievement_rate(number(target), number(actual), direction)
-        formula(
-            targets,
-            f"E{index}",
-            achievement_formula(f"C{index}", f"D{index}", f"B{index}"),
-            achievement_format,
-            cached_achievement(rate),
-        )
-
-    workbook.close()
-    return expected
+def write_cases(folder: Path) -> Path:
+    """The master of every case, written by the real writer."""
+    figures = [figure("総務部", "1", r.item, r.unit, r.direction, r.prev, r.curr, excel_row=i + 4,
+                      curr_unit=r.curr_unit) for i, r in enumerate(ROWS)]
+    targets = [kpi("総務部", str(i + 1), name, "件", direction, target, None, actual, None, excel_row=i + 4)
+               for i, (name, direction, target, actual) in enumerate(TARGETS)]
+    (folder / "inbox").mkdir()
+    consolidation = make_consolidation(folder / "inbox", figures=figures, kpis=targets)
+    return write_master(consolidation, folder / "master.xlsx").master
 
 
-def read_values(path: Path, cells: dict[Cell, object]) -> dict[Cell, object]:
-    """The values stored for ``cells``.
-
-    LibreOffice stores an empty text result as ``t="str"`` with ``<v></v>``, which openpyxl
-    reads as None; that one case reads as ``""``. (XlsxWriter caches ``""`` as an untyped
-    ``<v></v>``, so an unrecalculated file reads None there and does not compare equal.)
-    """
-    workbook = openpyxl.load_workbook(path, data_only=True)
-    values: dict[Cell, object] = {}
-    for sheet, ref in cells:
-        cell = workbook[sheet][ref]
-        value = cell.value
-        if value is None and cell.data_type == "str":  # openpyxl's reading of an empty string
-            value = ""
-        values[(sheet, ref)] = value
-    return values
+def cell(sheet: str, key: str, index: int) -> tuple[str, str]:
+    """(sheet, A1 reference) of column ``key`` on the row of case ``index``."""
+    return sheet, f"{layouts((2022, 2023))[sheet].letter(key)}{FIRST_DATA_ROW + index}"
 
 
-
-def mismatches(path: Path, expected: dict[Cell, float | str]) -> dict[Cell, tuple[object, object]]:
-    """Cells whose stored value differs from the expected one: {cell: (expected, stored)}."""
-    actual = read_values(path, expected)
-    return {
-        cell: (value, actual[cell])
-        for cell, value in expected.items()
-        if not same(value, actual[cell])
-    }
+def on_sheets(cells: dict[tuple[str, str], Any], *sheets: str) -> dict[tuple[str, str], Any]:
+    return {k: v for k, v in cells.items() if k[0] in sheets}
 
 
 @pytest.fixture(scope="module")
@@ -229,35 +113,33 @@ def soffice() -> str:
     return require_soffice()
 
 
-def test_recalculated_formulas_equal_the_cached_python_values(soffice, tmp_path):
-    source = tmp_path / "variance-cases.xlsx"
-    expected = write_workbook(source)
-    assert len(expected) == 3 * len(ROWS) - 2 + len(TARGETS)  # no formula on the mismatch row
-    recalculated = recalculate(source, tmp_path)
-
-    assert mismatches(recalculated, expected) == {}
-    formulas = openpyxl.load_workbook(recalculated)["実績数値"]
-    assert str(formulas["F2"].value).startswith("=IF(AND(ISNUMBER(D2)")  # still live formulas
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    return write_cases(tmp_path)
 
 
-def test_a_wrong_cached_value_is_caught(soffice, tmp_path):
-    source = tmp_path / "sabotaged.xlsx"
-    sabotaged = ("実績数値", "F2")  # 498 -> 515 件: 17, cached as 18
-    expected = write_workbook(source, sabotage=sabotaged)
-    assert expected[sabotaged] == 18
-    assert read_values(source, {sabotaged: 18}) == {sabotaged: 18}  # not recalculated: the lie
+def test_recalculated_formulas_equal_the_cached_python_values(soffice, master, tmp_path):
+    cached = on_sheets(cached_formula_values(master), FIGURES, KPIS)
+    mismatch_rows = sum(1 for r in ROWS if r.curr_unit)  # static values: no formula would fit
+    assert len(cached) == 3 * (len(ROWS) - mismatch_rows) + 4 * len(TARGETS)  # 増減/増減率/評価 (+達成率)
+    recalculated = recalculate(master, tmp_path)
 
-    recalculated = recalculate(source, tmp_path)
+    assert mismatches(master, recalculated) == {}
+    sheet, ref = cell(FIGURES, "change", 0)
+    assert str(openpyxl.load_workbook(recalculated)[sheet][ref].value).startswith("=IF(AND(ISNUMBER(")
 
-    assert mismatches(recalculated, expected) == {sabotaged: (18, 17)}
+
+def test_a_wrong_cached_value_is_caught(soffice, master, tmp_path):
+    sheet, ref = cell(FIGURES, "change", 0)  # 498 -> 515 件: 17, cached as 18
+    rewrite_cached_value(master, SHEET_ORDER.index(sheet) + 1, ref, "18")
+    assert cached_formula_values(master)[(sheet, ref)] == 18  # not recalculated: the lie
+
+    assert mismatches(master, recalculate(master, tmp_path)) == {(sheet, ref): (18, 17)}
 
 
-def test_a_wrong_cached_text_is_caught(soffice, tmp_path):
-    source = tmp_path / "sabotaged-text.xlsx"
-    sabotaged = ("実績数値", "G15")  # the 皆増 row
-    expected = write_workbook(source, sabotage=sabotaged)
-    assert expected[sabotaged] == "改竄"
+def test_a_wrong_cached_text_is_caught(soffice, master, tmp_path):
+    index = next(i for i, r in enumerate(ROWS) if r.item == "皆増")
+    sheet, ref = cell(FIGURES, "rate", index)
+    rewrite_cached_value(master, SHEET_ORDER.index(sheet) + 1, ref, "改竄")
 
-    recalculated = recalculate(source, tmp_path)
-
-    assert mismatches(recalculated, expected) == {sabotaged: ("改竄", "皆増")}
+    assert mismatches(master, recalculate(master, tmp_path)) == {(sheet, ref): ("改竄", "皆増")}
