@@ -16,6 +16,7 @@ from typing import Any
 
 from kpitool.errors import ConfigError
 from kpitool.grades import JUDGEMENT, RATE, SCHEMES, Grades
+from kpitool.spec import DEFAULT_FISCAL_YEARS
 from kpitool.structure import (
     EXAMPLE_SECTIONS,
     Settings,
@@ -28,7 +29,6 @@ from kpitool.structure import (
 __all__ = ["CONFIG_FILENAME", "Config", "Department", "Grades", "config_from_dict", "load_config"]
 
 CONFIG_FILENAME = "kpitool.toml"
-DEFAULT_FISCAL_YEARS = (2022, 2023)
 
 
 @dataclass(frozen=True)

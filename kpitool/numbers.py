@@ -28,6 +28,7 @@ __all__ = [
     "ParsedDate",
     "ParsedNumber",
     "date_to_serial",
+    "fiscal_year_era",
     "format_number",
     "parse_date",
     "parse_number",
@@ -35,6 +36,7 @@ __all__ = [
     "unit_key",
     "unit_scale",
     "wareki",
+    "western_year",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -449,6 +451,24 @@ def wareki(d: date) -> str:
             year = d.year - era.first_year + 1
             return f"{era.name}{'元' if year == 1 else year}年{d.month}月{d.day}日"
     raise ValueError(f"no 和暦 before 明治6年 (1873): {d}")
+
+
+def fiscal_year_era(year: int) -> tuple[str, int]:
+    """(era, year of the era) that names a fiscal year: 2022 -> ("令和", 4), 2019 -> ("令和", 1).
+
+    A fiscal year (April to March) takes the era in force after its first month, as the
+    government names them: FY2019 is 令和元年度 although April 2019 was still 平成31年.
+    """
+    start = date(year, 5, 1)
+    for era in _ERAS:
+        if start >= era.start:
+            return era.name, year - era.first_year + 1
+    raise ValueError(f"no 和暦 before 明治6年 (1873): {year}")
+
+
+def western_year(era: str, year: int) -> int:
+    """The 西暦 year of an era year: ("令和", 5) and ("R", 5) -> 2023."""
+    return _ERA_BY_NAME[era.upper()].first_year + year - 1
 
 
 def _parse_date_text(raw: str) -> ParsedDate:

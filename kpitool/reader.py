@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from kpitool.package import Limits, PackageInfo, inspect_and_keep, parse_xml_safely, read_part
-from kpitool.spec import META_SHEET, SheetSpec, TemplateSpec, template_spec
+from kpitool.spec import (
+    DEFAULT_FISCAL_YEARS,
+    META_SHEET,
+    SheetSpec,
+    TemplateSpec,
+    meta_years,
+    template_spec,
+)
 from kpitool.template import read_meta_rows
 
 MAX_HEADER_SEARCH_ROWS = 50  # a header row further down than this is "not found"
@@ -595,10 +602,7 @@ def read_submission(
             meta = read_meta_rows(rows) if rows is not None else {}
         years = fiscal_years
         if years is None:
-            try:
-                years = (int(meta["fiscal_year_prev"]), int(meta["fiscal_year_curr"]))
-            except (KeyError, TypeError, ValueError):
-                years = (2022, 2023)
+            years = meta_years(meta) or DEFAULT_FISCAL_YEARS
         spec = template_spec(years)
         sub = Submission(path=path, info=info, spec=spec, meta=meta)
         for sheet in spec.sheets:

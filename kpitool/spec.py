@@ -7,9 +7,13 @@ so labels are produced by :func:`template_spec` for a pair of years.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
+from typing import Any
+
+from kpitool.numbers import fiscal_year_era
 
 TEMPLATE_ID = "kpitool-department-template"
 TEMPLATE_VERSION = 2  # v2: 実績調査 has 取り組み名 and 内容 apart, 視点 from the config's list
@@ -18,6 +22,11 @@ INSTRUCTIONS_SHEET = "記入方法"
 DEPARTMENT_LIST_NAME = "部局名一覧"
 VIEWPOINT_LIST_NAME = "視点一覧"
 LISTS_SHEET = "_lists"
+DEFAULT_FISCAL_YEARS = (2022, 2023)  # (前年度, 当年度) when neither the config nor a file says
+# Keys of the hidden identity sheet (META_SHEET): column A names, column B values.
+META_ID, META_VERSION, META_YEAR_PREV, META_YEAR_CURR = (
+    "template_id", "template_version", "fiscal_year_prev", "fiscal_year_curr",
+)
 
 UP, DOWN, NEUTRAL = "↑", "↓", "→"
 DIRECTIONS = (UP, DOWN, NEUTRAL)  # → 参考値: no 改善/悪化, no 達成率, not counted in tallies
@@ -105,21 +114,22 @@ class TemplateSpec:
         raise KeyError(key)
 
 
-def reiwa_year(year: int) -> int:
-    """令和 year of a Western fiscal year (2019 = 令和元年)."""
-    return year - 2018
+def meta_years(meta: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The (前年度, 当年度) a template's identity sheet records, or None when it has none."""
+    try:
+        return int(meta[META_YEAR_PREV]), int(meta[META_YEAR_CURR])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def fiscal_year_label(year: int) -> str:
-    """``2022`` -> ``令和4年度`` (``令和元年度`` for 2019)."""
-    r = reiwa_year(year)
-    if r < 1:
-        return f"平成{year - 1988}年度"
-    return "令和元年度" if r == 1 else f"令和{r}年度"
+    """``2022`` -> ``令和4年度`` (``令和元年度`` for 2019, ``平成30年度`` for 2018)."""
+    era, n = fiscal_year_era(year)
+    return f"{era}{'元' if n == 1 else n}年度"
 
 
 @cache
-def template_spec(fiscal_years: tuple[int, int] = (2022, 2023)) -> TemplateSpec:
+def template_spec(fiscal_years: tuple[int, int] = DEFAULT_FISCAL_YEARS) -> TemplateSpec:
     """Build the template contract for the given (前年度, 当年度)."""
     prev, curr = (fiscal_year_label(y) for y in fiscal_years)
     basic = SheetSpec(

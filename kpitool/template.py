@@ -25,11 +25,16 @@ from kpitool.grades import Grades
 from kpitool.numbers import NUMBER_LIMIT
 from kpitool.page_setup import fit_widths, landscape_xlsxwriter, wrapped_row_height
 from kpitool.spec import (
+    DEFAULT_FISCAL_YEARS,
     DEPARTMENT_LIST_NAME,
     DIRECTION_WORDS,
     DIRECTIONS,
     INSTRUCTIONS_SHEET,
+    META_ID,
     META_SHEET,
+    META_VERSION,
+    META_YEAR_CURR,
+    META_YEAR_PREV,
     TEMPLATE_ID,
     TEMPLATE_VERSION,
     VIEWPOINT_LIST_NAME,
@@ -73,7 +78,7 @@ def write_template(
     path: Path | str,
     *,
     roster: Sequence[str],
-    fiscal_years: tuple[int, int] = (2022, 2023),
+    fiscal_years: tuple[int, int] = DEFAULT_FISCAL_YEARS,
     grades: Grades | Sequence[str] = DEFAULT_GRADES,
     data: FilledData | None = None,
     constant_memory: bool = False,
@@ -400,10 +405,10 @@ def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Grad
 def _write_meta(wb: Any, fmt: _Formats, spec: TemplateSpec, lists: _Lists) -> None:
     ws = wb.add_worksheet(META_SHEET)
     meta = [
-        ("template_id", TEMPLATE_ID),
-        ("template_version", TEMPLATE_VERSION),
-        ("fiscal_year_prev", spec.fiscal_years[0]),
-        ("fiscal_year_curr", spec.fiscal_years[1]),
+        (META_ID, TEMPLATE_ID),
+        (META_VERSION, TEMPLATE_VERSION),
+        (META_YEAR_PREV, spec.fiscal_years[0]),
+        (META_YEAR_CURR, spec.fiscal_years[1]),
     ]
     for r, (key, value) in enumerate(meta):
         ws.write_string(r, 0, key)

@@ -26,6 +26,7 @@ from kpitool.narrative.consistency import check_narrative_figures, check_unconfi
 from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
 from kpitool.parallel import Progress, map_files
 from kpitool.reader import Submission, read_submission
+from kpitool.spec import meta_years
 from kpitool.validation.restated import check_restated
 from kpitool.validation.roster import DepartmentMatch, match_department
 from kpitool.validation.rules import (
@@ -202,7 +203,7 @@ def _read_and_validate(path: Path, config: Config, data: bytes | None, limits: L
 
     try:
         sub = read_submission(path, data=data, limits=limits)
-        if "fiscal_year_prev" not in sub.meta and sub.spec.fiscal_years != tuple(config.fiscal_years):
+        if meta_years(sub.meta) is None and sub.spec.fiscal_years != tuple(config.fiscal_years):
             # No years in the file (not a template, or sheets copied out of it): read the
             # headers as this year's template has them.
             sub = read_submission(path, data=data, limits=limits, fiscal_years=tuple(config.fiscal_years))

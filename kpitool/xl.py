@@ -37,6 +37,7 @@ from kpitool.errors import (
     InputError,
     KpitoolError,
 )
+from kpitool.numbers import western_year
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -527,7 +528,7 @@ def parse_fiscal_year(value: Any) -> int | None:
         if match := _SEIREKI.match(text):
             year = int(match.group(1))
         elif match := _REIWA.match(text):
-            year = 2018 + int(match.group(1))
+            year = western_year("令和", int(match.group(1)))
         else:
             year = None
     if year is None or not 2020 <= year <= 2100:

@@ -35,11 +35,11 @@ from paths import REAL_XLSX
 
 from kpitool import codes
 from kpitool.package import DEFAULT_LIMITS, FileProblem
-from kpitool.spec import META_SHEET, template_spec
+from kpitool.spec import DEFAULT_FISCAL_YEARS, META_SHEET, template_spec
 from kpitool.structure import DEFAULT_INPUT_ROWS
 from kpitool.template import FilledData, write_template
 
-FISCAL_YEARS = (2022, 2023)
+FISCAL_YEARS = DEFAULT_FISCAL_YEARS
 MUNICIPALITY = "菊川市"
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

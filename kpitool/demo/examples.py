@@ -36,8 +36,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kpitool.spec import DEFAULT_FISCAL_YEARS
+
 MUNICIPALITY = "菊川市"
-FISCAL_YEARS = (2022, 2023)
+FISCAL_YEARS = DEFAULT_FISCAL_YEARS
 
 ROSTER: list[str] = [
     "総合政策部",

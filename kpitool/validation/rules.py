@@ -34,12 +34,15 @@ from kpitool.package import FileProblem
 from kpitool.reader import CellValue, Record
 from kpitool.spec import (
     DIRECTIONS,
+    META_ID,
+    META_VERSION,
     TEMPLATE_ID,
     TEMPLATE_VERSION,
     Column,
     Kind,
     SheetSpec,
     fiscal_year_label,
+    meta_years,
 )
 from kpitool.targets import is_description
 from kpitool.validation.checks import (
@@ -127,7 +130,7 @@ def check_template(ctx: Context) -> bool:
     likely the template's sheets copied into a new book: warn and validate it anyway.
     """
     sub, meta = ctx.sub, ctx.sub.meta
-    template_id = meta.get("template_id")
+    template_id = meta.get(META_ID)
     if template_id != TEMPLATE_ID:
         present = [s for s in sub.spec.sheets if not ctx.has_problem(s.name, "missing_sheet")]
         if template_id is None and present:
@@ -135,12 +138,11 @@ def check_template(ctx: Context) -> bool:
             return True
         ctx.add(codes.TPL_NOT_TEMPLATE)
         return False
-    version = meta.get("template_version")
+    version = meta.get(META_VERSION)
     if version != TEMPLATE_VERSION:
         ctx.add(codes.TPL_VERSION, value=version, found=version, expected=TEMPLATE_VERSION)
-    try:
-        years = (int(meta["fiscal_year_prev"]), int(meta["fiscal_year_curr"]))
-    except (KeyError, TypeError, ValueError):
+    years = meta_years(meta)
+    if years is None:
         return True
     if years != tuple(ctx.config.fiscal_years):
         found = _years_label(years)
