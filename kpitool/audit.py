@@ -8,7 +8,9 @@ against a recomputation with :mod:`kpitool.variance`, and 概要 is rebuilt from
 sheets. With an inbox, every source file is hashed again: a missing, swapped or extra file is
 named.
 
-Data problems are :class:`Discrepancy` records in the report (exit 1); a file that is not a
+Data problems are findings of :data:`AUDIT_CODES` in the report (the same
+:class:`~kpitool.findings.Finding` record as validation's, with severity, title and hint; exit
+1); a file that is not a
 kpitool master or cannot be read raises :class:`~kpitool.errors.InputError` (exit 2).
 """
 
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kpitool.errors import CodeTable, InputError
+from kpitool.findings import CATALOGUE, Finding
 from kpitool.master.digest import (
     DIGEST_FORMAT,
     ROW_CHECK_VALUE,
@@ -71,7 +74,7 @@ Grid = list[list[Any]]
 
 # Each discrepancy code, declared once with its title and what to do (docs/findings.md lists
 # them); the message of each discrepancy is written where it is found.
-AUDIT_CODES = CodeTable()
+AUDIT_CODES = CodeTable("audit")
 
 DIGEST_MISMATCH = AUDIT_CODES.add(
     "E-AUD-001", "データのダイジェストが一致しない",
@@ -124,7 +127,6 @@ CSV_MISMATCH = AUDIT_CODES.add(
     "公開用CSVが見つからないか、別の実行で作成されたものです。受付フォルダから集約し直すと、集約ファイルとCSVが同時に作り直されます。",
 )
 
-# Code -> title, as before the codes were declared as data.
 PREVIOUS_MISSING = AUDIT_CODES.add(
     "E-AUD-013", "経年推移の元になった前年度の集約ファイルが見つからない",
     "監査ログの設定（history）に記録された前年度の集約ファイルを、集約ファイルから見て記録どおりの場所に戻してください。",
@@ -134,32 +136,6 @@ PREVIOUS_CHANGED = AUDIT_CODES.add(
     "前年度の集約ファイルが集約後に変更・差し替えされています。前年度の集約ファイルを kpitool audit で確認し、"
     "正しいファイルに戻してください。",
 )
-CODES: dict[str, str] = {info.code: info.title for info in AUDIT_CODES}
-
-
-@dataclass(frozen=True)
-class Discrepancy:
-    """One thing that is not as consolidated, with where it is."""
-
-    code: str
-    message: str  # Japanese
-    sheet: str = ""
-    cell: str = ""
-    file: str = ""
-
-    @property
-    def location(self) -> str:
-        if self.file:
-            return self.file
-        return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
-
-    def compact(self) -> tuple[str, str, str]:
-        """``(sheet or file, cell, code)`` — the shape tests compare."""
-        return (self.sheet or self.file, self.cell, self.code)
-
-    def __str__(self) -> str:
-        where = f" {self.location}" if self.location else ""
-        return f"[{self.code}]{where}: {self.message}"
 
 
 @dataclass
@@ -171,17 +147,19 @@ class AuditReport:
     computed_digest: str = ""
     formulas_checked: int = 0
     files_checked: int = 0
-    discrepancies: list[Discrepancy] = field(default_factory=list)
+    discrepancies: list[Finding] = field(default_factory=list)  # findings of AUDIT_CODES
 
     @property
     def ok(self) -> bool:
         return not self.discrepancies
 
     def flatten(self) -> list[tuple[str, str, str]]:
-        return [d.compact() for d in self.discrepancies]
+        """``(sheet or file, cell, code)`` of each discrepancy — the shape tests compare."""
+        return [(d.sheet or d.file, d.cell, d.code) for d in self.discrepancies]
 
     def add(self, code: str, message: str, **where: str) -> None:
-        self.discrepancies.append(Discrepancy(code, message, **where))
+        """Record a discrepancy: a finding of an audit code, ``message`` its Japanese detail."""
+        self.discrepancies.append(CATALOGUE.make(code, detail=message, **where))
 
 
 # --- reading ----------------------------------------------------------------------------

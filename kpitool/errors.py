@@ -5,7 +5,8 @@ Exceptions are for misuse and for situations where a run cannot go on; each carr
 Japanese message for the user and, where it fits, a stable code.
 
 Every such code — the run codes of these exceptions, of the return copy and of the Excel
-buttons — is declared once in :data:`RUN_CODES` with a Japanese title and what to do, so that
+buttons — is declared once in :data:`RUN_CODES` (a table of the one code registry,
+:data:`kpitool.findings.CATALOGUE`) with a Japanese title and what to do, so that
 ``docs/findings.md`` lists it (``python -m kpitool.build.findings_doc``). This module stays free of
 heavy imports: :mod:`kpitool.xl` and the page generator read the codes from here.
 """
@@ -13,45 +14,43 @@ heavy imports: :mod:`kpitool.xl` and the page generator read the codes from here
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class CodeInfo:
-    """One user-visible code that is not a finding: its Japanese title and what to do."""
-
-    code: str
-    title: str
-    hint: str = ""
+from kpitool.findings import CATALOGUE, Catalogue, FindingType, Severity
 
 
 class CodeTable:
-    """Codes declared as data, each once; iterated in code order for the generated page."""
+    """A named table of codes that are not validation findings, kept in the one registry.
 
-    def __init__(self) -> None:
-        self._infos: dict[str, CodeInfo] = {}
+    Codes are declared once in :data:`kpitool.findings.CATALOGUE` (unique across findings,
+    run and audit codes) with a Japanese title and what to do; the message is written where
+    the code is raised or found (template ``{detail}``). Iterated in code order.
+    """
+
+    def __init__(self, name: str, *, registry: Catalogue = CATALOGUE) -> None:
+        self.name = name
+        self._registry = registry
 
     def add(self, code: str, title: str, hint: str = "") -> str:
-        if code in self._infos:
-            raise ValueError(f"duplicate code {code}")
-        self._infos[code] = CodeInfo(code, title, hint)
-        return code
+        return self._registry.add(code, Severity.ERROR, title, "{detail}", hint, table=self.name)
 
-    def __getitem__(self, code: str) -> CodeInfo:
-        return self._infos[code]
+    def __getitem__(self, code: str) -> FindingType:
+        kind = self._registry[code]
+        if kind.table != self.name:
+            raise KeyError(code)
+        return kind
 
     def __contains__(self, code: object) -> bool:
-        return code in self._infos
+        return code in self._registry and self._registry[code].table == self.name  # type: ignore[index]
 
-    def __iter__(self) -> Iterator[CodeInfo]:
-        return iter(sorted(self._infos.values(), key=lambda info: info.code))
+    def __iter__(self) -> Iterator[FindingType]:
+        return iter(self._registry.table(self.name))
 
     def __len__(self) -> int:
-        return len(self._infos)
+        return len(self._registry.table(self.name))
 
 
 # The run codes: configuration, files written, the Excel buttons (kpitool.xl).
-RUN_CODES = CodeTable()
+RUN_CODES = CodeTable("run")
 
 RUN_FAILED = RUN_CODES.add(
     "E-RUN-000", "kpitool の実行エラー（ほかのコードに当たらないもの）",

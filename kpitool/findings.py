@@ -1,9 +1,15 @@
-"""Findings: every problem found in a file, as a record with a stable code.
+"""Findings: every problem found, as a record with a stable code (frictionless style).
 
 A finding is data, not an exception: each kind has a stable code (``E-NUM-001``), a severity
 (エラー / 警告 / 情報), a Japanese title, a message template and a hint, and each instance carries its
-location (file, sheet, cell, column label) and the value as written. The catalogue below is the
-single source of the codes; ``docs/findings.md`` is generated from it.
+location (file, sheet, cell, its row and column numbers, column label), the value as written
+and the parameters its message was rendered from, so callers sort and filter by fields and
+never parse the Japanese text. The audit's discrepancies are findings too.
+
+:data:`CATALOGUE` is the one registry of every user-visible code: validation findings (declared
+in :mod:`kpitool.codes`), run and Excel-panel codes (:data:`kpitool.errors.RUN_CODES`) and audit
+codes (:data:`kpitool.audit.AUDIT_CODES`); a code is unique across all of them.
+``docs/findings.md`` is generated from it.
 """
 
 from __future__ import annotations
@@ -12,10 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import pandas as pd
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -24,6 +27,9 @@ class Severity(StrEnum):
     ERROR = "エラー"
     WARNING = "警告"
     INFO = "情報"
+
+
+FINDINGS = "findings"  # the table of validation findings in the registry
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,12 @@ class FindingType:
     message: str
     hint: str
     group: str = ""
+    table: str = FINDINGS  # which list of docs/findings.md: FINDINGS, or a CodeTable's name
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem at one place."""
+    """One problem at one place, with the parameters its message was rendered from."""
 
     code: str
     severity: Severity
@@ -56,6 +63,9 @@ class Finding:
     cell: str = ""
     label: str = ""  # the column label or field name
     value: str = ""  # the value as written
+    row: int = 0  # Excel row number of ``cell`` (1-based); 0 when not about a cell
+    column: int = 0  # Excel column number of ``cell`` (1-based); 0 when not about a cell
+    params: tuple[tuple[str, str], ...] = ()  # the message parameters, as (name, text)
 
     @property
     def is_error(self) -> bool:
@@ -64,6 +74,10 @@ class Finding:
     @property
     def is_warning(self) -> bool:
         return self.severity is Severity.WARNING
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        return dict(self.params)
 
     @property
     def location(self) -> str:
@@ -78,7 +92,24 @@ class Finding:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["severity"] = str(self.severity)
+        data["params"] = dict(self.params)
         return data
+
+    def __str__(self) -> str:
+        where = self.location or self.file
+        return f"[{self.code}]{f' {where}' if where else ''}: {self.message}"
+
+
+def cell_position(cell: str) -> tuple[int, int]:
+    """(row, column), both 1-based, of an A1 address such as ``E12``; (0, 0) for anything else."""
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters):]
+    if not digits or not letters or not letters.isascii() or not letters.isalpha() or not letters.isupper():
+        return 0, 0
+    column = 0
+    for ch in letters:
+        column = column * 26 + ord(ch) - 64
+    return int(digits), column
 
 
 # Columns of the findings table, Japanese labels, key columns first.
@@ -97,25 +128,36 @@ FINDING_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 class Catalogue:
-    """The registry of finding types; codes are unique and never reused."""
+    """The one registry of codes; a code is unique across every table and never reused.
+
+    Iterating gives the validation findings; :meth:`table` gives another table's codes.
+    """
 
     def __init__(self) -> None:
         self._types: dict[str, FindingType] = {}
 
-    def add(self, code: str, severity: Severity, title: str, message: str, hint: str, group: str = "") -> str:
+    def add(self, code: str, severity: Severity, title: str, message: str, hint: str, group: str = "",
+            *, table: str = FINDINGS) -> str:
         if code in self._types:
-            raise ValueError(f"duplicate finding code {code}")
-        self._types[code] = FindingType(code, severity, title, message, hint, group)
+            raise ValueError(f"duplicate code {code}")
+        self._types[code] = FindingType(code, severity, title, message, hint, group, table)
         return code
 
     def __getitem__(self, code: str) -> FindingType:
         return self._types[code]
 
+    def __contains__(self, code: object) -> bool:
+        return code in self._types
+
+    def table(self, name: str) -> list[FindingType]:
+        """The codes of one table, in code order."""
+        return sorted((t for t in self._types.values() if t.table == name), key=lambda t: t.code)
+
     def __iter__(self) -> Iterator[FindingType]:
-        return iter(sorted(self._types.values(), key=lambda t: t.code))
+        return iter(self.table(FINDINGS))
 
     def __len__(self) -> int:
-        return len(self._types)
+        return sum(1 for _ in self)
 
     def make(
         self,
@@ -132,6 +174,7 @@ class Catalogue:
         kind = self._types[code]
         text = "" if value is None else str(value)
         fields = {"value": text, "label": label, "sheet": sheet, "cell": cell, **params}
+        row, column = cell_position(cell)
         return Finding(
             code=code,
             severity=kind.severity,
@@ -143,6 +186,9 @@ class Catalogue:
             cell=cell,
             label=label,
             value=text,
+            row=row,
+            column=column,
+            params=tuple((k, "" if v is None else str(v)) for k, v in params.items()),
         )
 
 
@@ -194,10 +240,3 @@ class Report:
 
     def flatten(self) -> list[tuple[str, str, str]]:
         return [f.compact() for f in self.findings]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The findings as a DataFrame with Japanese column labels, key columns first."""
-        import pandas as pd
-
-        rows = [{label: str(getattr(f, key)) for key, label in FINDING_COLUMNS} for f in self.findings]
-        return pd.DataFrame(rows, columns=[label for _key, label in FINDING_COLUMNS])

@@ -11,7 +11,6 @@ exception type (the rest of the file is still validated), never a traceback for 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,26 +143,14 @@ def _guarded(ctx: Context, title: str, rule: Callable[..., Any], *args: object, 
         return default
 
 
-_CELL_RE = re.compile(r"([A-Z]+)(\d+)")
-
-
 def _sorted(findings: list[Finding], sub: Submission) -> list[Finding]:
     """File-level findings first, then by sheet (template order), row and column."""
     rank = {sheet.name: i + 1 for i, sheet in enumerate(sub.spec.sheets)}
 
     def key(f: Finding) -> tuple[int, int, int, str]:
-        m = _CELL_RE.fullmatch(f.cell)
-        row, col = (int(m.group(2)), _col_number(m.group(1))) if m else (0, 0)
-        return (rank.get(f.sheet, 0 if not f.sheet else len(rank) + 1), row, col, f.code)
+        return (rank.get(f.sheet, 0 if not f.sheet else len(rank) + 1), f.row, f.column, f.code)
 
     return sorted(findings, key=key)
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _file_finding(path: Path, code: str, **params: object) -> Finding:

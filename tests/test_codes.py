@@ -13,7 +13,8 @@ from kpitool.audit import AUDIT_CODES
 from kpitool.build.findings_doc import DOC_PATH, main, render
 from kpitool.codes import CATALOGUE, GROUP_TITLES
 from kpitool.errors import RUN_CODES, KpitoolError
-from kpitool.findings import Severity
+from kpitool.findings import CATALOGUE as REGISTRY
+from kpitool.findings import Catalogue, Severity
 from kpitool.spec import Kind, template_spec
 from kpitool.validation.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
 
@@ -122,7 +123,7 @@ def test_run_and_audit_codes_are_well_formed() -> None:
 
 
 def test_a_code_is_declared_only_once() -> None:
-    table = errors.CodeTable()
+    table = errors.CodeTable("test", registry=Catalogue())
     table.add("E-RUN-001", "一", "二")
     with pytest.raises(ValueError, match="duplicate code E-RUN-001"):
         table.add("E-RUN-001", "三", "四")
@@ -144,7 +145,6 @@ def test_code_constants_of_errors_xl_and_audit_are_declared() -> None:
     assert set(_code_constants(errors).values()) == {info.code for info in RUN_CODES}
     assert set(_code_constants(xl).values()) <= {info.code for info in RUN_CODES}
     assert set(_code_constants(audit).values()) == {info.code for info in AUDIT_CODES}
-    assert {info.code: info.title for info in AUDIT_CODES} == audit.CODES
 
 
 def test_every_code_in_the_source_is_documented() -> None:
@@ -164,4 +164,11 @@ def test_docs_page_has_the_run_and_audit_sections() -> None:
     assert page.index("## 集約（CONS）") < run < aud < page.index("## 列ごとの規則")
     assert page.count("| コード | 内容 | 直し方 |") == 2
     assert f"| `E-RUN-002` | {RUN_CODES['E-RUN-002'].title} | {xl._HINTS['E-RUN-002']} |" in page
-    assert f"| `E-AUD-002` | {audit.CODES['E-AUD-002']} |" in page
+    assert f"| `E-AUD-002` | {AUDIT_CODES['E-AUD-002'].title} |" in page
+
+
+def test_one_registry_holds_findings_run_and_audit_codes() -> None:
+    tables = {kind.code: kind.table for kind in (*REGISTRY, *RUN_CODES, *AUDIT_CODES)}
+    assert {tables[c] for c in (codes.NUM_NOT_A_NUMBER, errors.RUN_IN_PROGRESS, audit.CELL_CHANGED)} == {
+        "findings", "run", "audit"}
+    assert all(REGISTRY[code].table == table for code, table in tables.items())

@@ -122,4 +122,5 @@ def test_json_data(results) -> None:
         "message": "「約60」は概数や範囲のため集計できません。",
         "hint": "確定した数値を入力してください。見込みの数値なら数値だけを入力し、備考に「見込み」と書いてください。",
         "file": "2_bad.xlsx", "sheet": "事業成果目標", "cell": "H4", "label": "目標値", "value": "約60",
+        "row": 4, "column": 8, "params": {},  # H4, as planted
     }
