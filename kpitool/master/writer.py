@@ -7,8 +7,9 @@ seven sheets of DESIGN.md ("The master workbook") with XlsxWriter:
   text written with ``write_string`` (a text starting with ``=`` never becomes a formula), one
   value per cell, no merged cells, a header row, frozen panes and a filter on every table,
   BIZ UDPゴシック, A4 landscape with repeated headers, fitted to the page width;
-- 増減 / 増減率 / 評価 / 達成率 as live formulas caching the values Python computed
-  (:mod:`kpitool.master.layout` decides where a formula fits);
+- 増減 / 増減率 / 評価 / 達成率 / 進捗率 as live formulas caching the values Python computed, or
+  as static values where the survey step decided that no formula fits (:mod:`kpitool.master.layout`
+  lays the rows out as the survey decided);
 - on every data row its 出典 (``file!sheet!cell``) linked to that cell of the inbox file;
 - sheets protected against accidental edits (filtering stays possible);
 - 監査ログ with the digest of the data (:mod:`kpitool.master.digest`), so ``kpitool audit`` can prove
