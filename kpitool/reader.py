@@ -98,7 +98,6 @@ class Submission:
     survey: list[Record] = field(default_factory=list)
     figures: list[Record] = field(default_factory=list)
     structure: list[StructureProblem] = field(default_factory=list)
-    extra_cells: list[CellValue] = field(default_factory=list)  # values beside the tables
 
     def records(self, sheet_key: str) -> list[Record]:
         return getattr(self, sheet_key)

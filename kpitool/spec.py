@@ -21,7 +21,6 @@ META_SHEET = "_kpitool"
 INSTRUCTIONS_SHEET = "記入方法"
 DEPARTMENT_LIST_NAME = "部局名一覧"
 VIEWPOINT_LIST_NAME = "視点一覧"
-LISTS_SHEET = "_lists"
 DEFAULT_FISCAL_YEARS = (2022, 2023)  # (前年度, 当年度) when neither the config nor a file says
 # Keys of the hidden identity sheet (META_SHEET): column A names, column B values.
 META_ID, META_VERSION, META_YEAR_PREV, META_YEAR_CURR = (
@@ -34,7 +33,6 @@ GRADED_DIRECTIONS = (UP, DOWN)
 DIRECTION_WORDS = {UP: "高いほど良い", DOWN: "低いほど良い", NEUTRAL: "参考値"}
 RANK_UNITS = frozenset(("位", "番目", "順位", "等"))  # a smaller number is better
 DIRECTION_PROMPT = "↑（高いほど良い）、↓（低いほど良い：順位・事故件数など）、→（参考値：良し悪しを問わない）から選んでください。"
-DEFAULT_GRADES = ("A", "B", "C")
 GRADE_MEANINGS = {
     "S": "目標を大きく上回って達成",
     "A": "目標どおり達成",

@@ -59,19 +59,10 @@ DISCREPANCY_LABELS = {"code": "コード", "file": "ファイル", "sheet": "シ
                       "message": "説明", "hint": "直し方"}
 
 
-# Codes shown in the message box for problems found here (the library has its own); they
-# are declared with their titles in kpitool.errors.RUN_CODES, which docs/findings.md lists.
-SHEET_MISSING = XL_SHEET_MISSING
-SETTING_INVALID = XL_SETTING_INVALID
-LOCATION_UNKNOWN = XL_LOCATION_UNKNOWN
-ACCESS_FAILED = XL_ACCESS_FAILED
-UNEXPECTED = XL_UNEXPECTED
-
-
 class PanelError(KpitoolError):
     """The control panel itself is unusable: a sheet, a setting or its location is wrong."""
 
-    code = SHEET_MISSING
+    code = XL_SHEET_MISSING
 
 
 @dataclass(frozen=True)
@@ -180,7 +171,7 @@ class _Panel:
             raise PanelError(
                 f"このブックに「{name}」シートがありません。配布された kpitool_panel.xlsm を"
                 "使うか、シート名を元に戻してください。",
-                code=SHEET_MISSING,
+                code=XL_SHEET_MISSING,
             )
         return self.book.sheets[name]
 
@@ -374,7 +365,7 @@ def _run(action: str, body: Body, book: xw.Book | None, *, needs_settings: bool 
             book = _caller_book()
     except Exception:  # without a workbook there is no other way to tell the user
         log = _write_log(None, action, started, None)
-        _fallback_message(f"[{UNEXPECTED}] Excel のブックに接続できなかったため、{action}を実行できませんでした。\n"
+        _fallback_message(f"[{XL_UNEXPECTED}] Excel のブックに接続できなかったため、{action}を実行できませんでした。\n"
                           f"詳細はログファイルをご覧ください:\n{log}")
         return
     panel = _Panel(book)
@@ -446,12 +437,12 @@ def failure_message(action: str, exc: BaseException, log: Path | None) -> str:
             FileNotFoundError: "見つかりません",
         }.get(type(exc), "読み書きできません")
         return (
-            f"[{ACCESS_FAILED}] {action}を実行できませんでした。\n"
+            f"[{XL_ACCESS_FAILED}] {action}を実行できませんでした。\n"
             f"ファイルまたはフォルダ {target} に{reason}。\n\n"
-            + RUN_CODES[ACCESS_FAILED].hint + where
+            + RUN_CODES[XL_ACCESS_FAILED].hint + where
         )
     return (
-        f"[{UNEXPECTED}] 予期しないエラーのため、{action}を中止しました。\n"
+        f"[{XL_UNEXPECTED}] 予期しないエラーのため、{action}を中止しました。\n"
         "お手数ですが、下のログファイルを kpitool の担当者に送ってください。" + where
     )
 
@@ -471,11 +462,11 @@ def read_settings(panel: _Panel, folder: Path) -> PanelSettings:
         if setting.label not in by_label:
             raise PanelError(
                 f"「設定」シートに「{setting.label}」の行がありません（A列の項目名を元に戻してください）。",
-                code=SHEET_MISSING,
+                code=XL_SHEET_MISSING,
             )
         value = by_label[setting.label]
         if setting.required and (value is None or str(value).strip() == ""):
-            raise PanelError(f"「設定」シートの「{setting.label}」が空欄です。", code=SETTING_INVALID)
+            raise PanelError(f"「設定」シートの「{setting.label}」が空欄です。", code=XL_SETTING_INVALID)
         raw[setting.key] = value
 
     def path(key: str) -> Path:
@@ -507,7 +498,7 @@ def resolve_path(value: str, folder: PurePath) -> PurePath:
     """
     text = value.strip().strip('"').strip()
     if not text:
-        raise PanelError("パスが空欄です。", code=SETTING_INVALID)
+        raise PanelError("パスが空欄です。", code=XL_SETTING_INVALID)
     candidate = type(folder)(text)
     return candidate if candidate.is_absolute() else folder / candidate
 
@@ -536,7 +527,7 @@ def parse_fiscal_year(value: Any) -> int | None:
         raise PanelError(
             f"「設定」シートの当年度「{value}」を年度として読めません。2023 や 令和5 のように書くか、"
             "空欄にしてください。",
-            code=SETTING_INVALID,
+            code=XL_SETTING_INVALID,
         )
     return year
 
@@ -568,20 +559,20 @@ def workbook_folder(book: xw.Book) -> Path:
         # XlwingsError when the file is not synced locally: the same situation as below.
         if not _is_xlwings_error(exc):
             raise
-        raise PanelError(_ONEDRIVE_UNKNOWN, code=LOCATION_UNKNOWN) from None
+        raise PanelError(_ONEDRIVE_UNKNOWN, code=XL_LOCATION_UNKNOWN) from None
     if "://" in fullname:
         try:
             from xlwings.utils import fullname_url_to_local_path
 
             return Path(fullname_url_to_local_path(fullname)).parent
         except Exception:  # any failure means: we cannot know the folder
-            raise PanelError(_ONEDRIVE_UNKNOWN, code=LOCATION_UNKNOWN) from None
+            raise PanelError(_ONEDRIVE_UNKNOWN, code=XL_LOCATION_UNKNOWN) from None
     path = Path(fullname)
     if not path.is_absolute():
         raise PanelError(
             "このブックはまだ保存されていません。受付フォルダなどの相対パスはブックのフォルダを基準にするため、"
             "先にブックを保存してください。",
-            code=LOCATION_UNKNOWN,
+            code=XL_LOCATION_UNKNOWN,
         )
     return path.parent
 

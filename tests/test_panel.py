@@ -350,5 +350,6 @@ def test_readme_windows_guide_covers_every_step_to_a_clicked_consolidation() -> 
 
 def test_readme_documents_every_code_the_panel_shows() -> None:
     guide = _windows_guide()
-    for code in (xl.SHEET_MISSING, xl.SETTING_INVALID, xl.LOCATION_UNKNOWN, xl.ACCESS_FAILED, xl.UNEXPECTED):
+    for code in (xl.XL_SHEET_MISSING, xl.XL_SETTING_INVALID, xl.XL_LOCATION_UNKNOWN, xl.XL_ACCESS_FAILED,
+                 xl.XL_UNEXPECTED):
         assert f"| {code} |" in guide, code
