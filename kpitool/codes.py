@@ -444,7 +444,7 @@ HIST_RESTATED = CATALOGUE.add(
     "HIST",
 )
 
-# --- DATE: dates (kpitool.numbers.parse_date) --------------------------------------------
+# --- DATE: dates (kpitool.dates.parse_date) ----------------------------------------------
 
 DATE_NOT_A_DATE = CATALOGUE.add(
     "E-DATE-001", E, "日付として読めません",

@@ -13,7 +13,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from kpitool.numbers import fiscal_year_era
+from kpitool.dates import fiscal_year_era
 
 TEMPLATE_ID = "kpitool-department-template"
 TEMPLATE_VERSION = 2  # v2: 実績調査 has 取り組み名 and 内容 apart, 視点 from the config's list

@@ -17,8 +17,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
+from kpitool.dates import western_year
+
 FIRST_YEAR, LAST_YEAR = 1900, 2100
-_ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925}
 _WESTERN_RE = re.compile(r"(?P<y>[0-9]{4})(?:年度?)?")
 _ERA_RE = re.compile(r"(?P<era>令和|平成|昭和|[RHS])\.?(?P<y>元|[0-9]{1,2})(?:年度?)?")
 _DIGIT_RE = re.compile(r"[0-9]")
@@ -63,7 +64,7 @@ def parse_year(raw: object) -> ParsedYear:
         number = 1 if m["y"] == "元" else int(m["y"])
         if number < 1:
             return ParsedYear(None, False)
-        return _checked(_ERAS[era] + number)
+        return _checked(western_year(era, number))
     return ParsedYear(None, False)
 
 

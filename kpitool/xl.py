@@ -23,6 +23,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from kpitool import __version__
+from kpitool.dates import western_year
 from kpitool.errors import (
     MASTER_LOCKED,
     RUN_CODES,
@@ -37,7 +38,6 @@ from kpitool.errors import (
     InputError,
     KpitoolError,
 )
-from kpitool.numbers import western_year
 
 if TYPE_CHECKING:
     import xlwings as xw

@@ -1,4 +1,4 @@
-"""kpitool.numbers: numbers and dates as municipal staff type them into Excel cells.
+"""kpitool.numbers and kpitool.dates: numbers and dates as municipal staff type them into Excel cells.
 
 The example tables use values from real department KPI sheets and 実績調査 tables; the
 property tests check that every spelling of one number reads as that number.
@@ -13,18 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpitool.dates import ParsedDate, date_to_serial, parse_date, serial_to_date, wareki
 from kpitool.numbers import (
     MARKER_MEANINGS,
-    ParsedDate,
     ParsedNumber,
-    date_to_serial,
     format_number,
-    parse_date,
     parse_number,
-    serial_to_date,
     unit_key,
     unit_scale,
-    wareki,
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from decimal import Decimal
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kpitool.numbers import NUMBER_LIMIT, date_to_serial, parse_date, parse_number, unit_key, wareki
+from kpitool.dates import date_to_serial, parse_date, wareki
+from kpitool.numbers import NUMBER_LIMIT, parse_number, unit_key
 from kpitool.variance import DECREASE_TO_ZERO, INCREASE_FROM_ZERO, Variance, variance
 
 _FULL_WIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")

@@ -495,7 +495,7 @@ RowBuilder = Callable[["Consolidation", SheetLayout, SourceLinks], Iterator[list
 
 def submission_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
     """提出状況: one row per file (linked) and per department without a file."""
-    from kpitool.numbers import wareki
+    from kpitool.dates import wareki
 
     for row in _records(c.submissions):
         file = text(row["file"])

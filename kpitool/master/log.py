@@ -160,8 +160,8 @@ def log_grid(
     csvs: Sequence[tuple[str, str, str]] = (),
 ) -> LogGrid:
     """The 監査ログ cells: key-value rows, then the three tables."""
+    from kpitool.dates import wareki
     from kpitool.master.summary import years_text
-    from kpitool.numbers import wareki
 
     run_at = c.run_at.astimezone(JST)
     grid = LogGrid()

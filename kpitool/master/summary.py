@@ -62,8 +62,8 @@ def years_text(fiscal_years: tuple[int, int]) -> str:
 
 def run_at_text(run_at: dt.datetime) -> str:
     """The run time for people: 2024-05-01 10:00（令和6年5月1日）, always in JST."""
+    from kpitool.dates import wareki
     from kpitool.model import JST
-    from kpitool.numbers import wareki
 
     local = run_at.astimezone(JST)
     return f"{local:%Y-%m-%d %H:%M}（{wareki(local.date())}）"

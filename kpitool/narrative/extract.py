@@ -57,6 +57,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from kpitool.dates import western_year
+
 __all__ = ["UNITS", "Mention", "extract", "fold", "plain_text", "relative_years"]
 
 UNITS: tuple[str, ...] = tuple(sorted({
@@ -144,7 +146,7 @@ def plain_text(fragment: str) -> str:
 
 def relative_years(text: str, year: int) -> str:
     """令和N年度 in a text of fiscal ``year`` as 当年度/前年度/翌年度, so that labels of two years compare."""
-    reiwa = year - 2018
+    reiwa = year - western_year("令和", 1) + 1
 
     def sub(m: re.Match[str]) -> str:
         n = 1 if m.group(2) == "元" else int(fold(m.group(2)))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from kpitool.dates import western_year
 from kpitool.errors import InputError
 from kpitool.narrative.consistency import UNCONFIRMED
 from kpitool.narrative.extract import extract, fold, plain_text
@@ -158,7 +159,7 @@ def _escape(text: str) -> str:
 
 
 def _year(token: str) -> int:
-    return 2019 if token == "元" else 2018 + int(fold(token))
+    return western_year("令和", 1 if token == "元" else int(fold(token)))
 
 
 _VIEWPOINT_RE = re.compile(r"^視点\s*[0-9０-９]+")

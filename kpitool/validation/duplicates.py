@@ -87,7 +87,7 @@ def choose(candidates: Sequence[Candidate]) -> Choice:
 
 def created_date(sub: Any) -> str:
     """作成日 of a read submission as an ISO date, "" when missing or not a date."""
-    from kpitool.numbers import parse_date
+    from kpitool.dates import parse_date
 
     cell = sub.basic.get("created")
     if cell is None:

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 
 from kpitool import codes, reader
 from kpitool.codes import CATALOGUE
+from kpitool.dates import parse_date
 from kpitool.master.digest import INVISIBLE, escape_invisible
 from kpitool.model import JST
-from kpitool.numbers import NUMBER_LIMIT, parse_date
+from kpitool.numbers import NUMBER_LIMIT
 from kpitool.package import FileProblem
 from kpitool.reader import CellValue, Record
 from kpitool.spec import (
