@@ -108,10 +108,9 @@ def _mismatch_finding(value: Quantity, row_unit: str | None, label: str, file_na
     if typed_base == row_base and typed_factor != row_factor:
         bigger, smaller = max(typed_factor, row_factor), min(typed_factor, row_factor)
         scale = f"（{bigger // smaller:,}倍の違いがあります）"
-    sheet, _, cell = value.ref.partition("!")
     return CATALOGUE.make(
         codes.CONS_UNIT_MISMATCH,
-        file=file_name, sheet=sheet, cell=cell, label=label, value=value.text,
+        file=file_name, sheet=value.sheet, cell=value.cell, label=label, value=value.text,
         typed=value.unit or "", unit=row_unit or "（空欄）", scale=scale,
     )
 

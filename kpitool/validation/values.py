@@ -28,7 +28,13 @@ class Quantity:
     marker: str | None  # "-" 該当なし, "…" 不詳, "x" 秘匿
     text: str  # as the user sees it: "515件", "14.8%" for a percent-formatted 0.148
     reason: str | None  # why "invalid": approximate, pending, excel_error, uncached, ...
-    ref: str = ""  # "実績数値!E7", "" for a cell that is not there
+    sheet: str = ""  # where the cell is: "実績数値" ("" for a cell that is not there)
+    cell: str = ""  # "E7"
+
+    @property
+    def ref(self) -> str:
+        """``sheet!cell`` ("実績数値!E7"), "" for a cell that is not there."""
+        return f"{self.sheet}!{self.cell}" if self.sheet else ""
 
     @property
     def number(self) -> float | None:
@@ -47,12 +53,12 @@ def quantity(cell: CellValue) -> Quantity:
     """Read one cell; a formula error or an uncalculated formula is invalid, never zero."""
     if cell.error or cell.uncached:
         reason = "excel_error" if cell.error else "uncached"
-        return Quantity("invalid", None, None, None, cell.text, reason, cell.ref)
+        return Quantity("invalid", None, None, None, cell.text, reason, cell.sheet, cell.cell)
     parsed = parse_number(cell.value, percent_format=cell.percent)
     text = cell.text
     if cell.percent and parsed.kind == "number" and parsed.value is not None:
         text = f"{format_number(parsed.value)}%"
-    return Quantity(parsed.kind, parsed.value, parsed.unit, parsed.marker, text, parsed.reason, cell.ref)
+    return Quantity(parsed.kind, parsed.value, parsed.unit, parsed.marker, text, parsed.reason, cell.sheet, cell.cell)
 
 
 @dataclass
