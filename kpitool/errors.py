@@ -31,7 +31,8 @@ class CodeTable:
         self._registry = registry
 
     def add(self, code: str, title: str, hint: str = "") -> str:
-        return self._registry.add(code, Severity.ERROR, title, "{detail}", hint, table=self.name)
+        severity = Severity.WARNING if code.startswith("W-") else Severity.ERROR
+        return self._registry.add(code, severity, title, "{detail}", hint, table=self.name)
 
     def __getitem__(self, code: str) -> FindingType:
         kind = self._registry[code]

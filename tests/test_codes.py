@@ -172,3 +172,8 @@ def test_one_registry_holds_findings_run_and_audit_codes() -> None:
     assert {tables[c] for c in (codes.NUM_NOT_A_NUMBER, errors.RUN_IN_PROGRESS, audit.CELL_CHANGED)} == {
         "findings", "run", "audit"}
     assert all(REGISTRY[code].table == table for code, table in tables.items())
+
+
+def test_a_run_code_has_the_severity_of_its_prefix() -> None:
+    assert REGISTRY["W-ROLL-001"].severity is Severity.WARNING
+    assert REGISTRY[errors.RUN_IN_PROGRESS].severity is Severity.ERROR
