@@ -55,8 +55,7 @@ SETTINGS_RANGE = "A1:C60"  # where the 設定 labels are looked for
 MAX_TABLE_ROWS = 10_000  # more rows than anyone reads in a message sheet; the rest is summarised
 # 提出状況 columns shown in 実行結果 (the master has them all, hashes included).
 SUBMISSION_SUMMARY_COLUMNS = ("department", "status", "included", "file", "errors", "warnings", "note")
-DISCREPANCY_LABELS = {"code": "コード", "file": "ファイル", "sheet": "シート", "cell": "セル", "title": "内容",
-                      "message": "説明", "hint": "直し方"}
+DISCREPANCY_LABELS = {"code": "コード", "file": "ファイル", "sheet": "シート", "cell": "セル", "message": "内容"}
 
 
 class PanelError(KpitoolError):
