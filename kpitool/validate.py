@@ -20,7 +20,7 @@ from kpitool import codes
 from kpitool.codes import CATALOGUE
 from kpitool.config import Config
 from kpitool.errors import InputError
-from kpitool.findings import Finding, Report
+from kpitool.findings import Finding, Report, cell_position
 from kpitool.narrative.consistency import check_narrative_figures, check_unconfirmed
 from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
 from kpitool.parallel import Progress, map_files
@@ -148,7 +148,8 @@ def _sorted(findings: list[Finding], sub: Submission) -> list[Finding]:
     rank = {sheet.name: i + 1 for i, sheet in enumerate(sub.spec.sheets)}
 
     def key(f: Finding) -> tuple[int, int, int, str]:
-        return (rank.get(f.sheet, 0 if not f.sheet else len(rank) + 1), f.row, f.column, f.code)
+        row, column = (f.row, f.column) if f.row else cell_position(f.cell)  # a Finding built by hand
+        return (rank.get(f.sheet, 0 if not f.sheet else len(rank) + 1), row, column, f.code)
 
     return sorted(findings, key=key)
 
