@@ -1,4 +1,4 @@
-"""Stale-lock trials for :func:`kpitool.safe_write.run_lock` (issue 16).
+"""Stale-lock trials for :func:`kpitool.run_lock.run_lock` (issue 16).
 
     python benchmarks/lock_trials.py [--trials 2000] [--processes 8]
 
@@ -63,7 +63,7 @@ def _worker(folder: str, trials: int, start: mp.synchronize.Barrier, done: mp.sy
     import logging
 
     from kpitool.errors import KpitoolError
-    from kpitool.safe_write import run_lock
+    from kpitool.run_lock import run_lock
 
     logging.disable(logging.CRITICAL)
     for trial in range(trials):

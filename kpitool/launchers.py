@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpitool.xl import SETTINGS
+from kpitool.xl_settings import SETTINGS
 
 # The panel's defaults (設定 sheet), so a launcher next to the config writes what the panel writes.
 DEFAULTS = {setting.key: str(setting.default) for setting in SETTINGS}

@@ -253,7 +253,7 @@ def run_consolidation(
     """
     from kpitool.consolidate import consolidate
     from kpitool.master.writer import refuse_master_in_inbox, write_master
-    from kpitool.safe_write import run_lock
+    from kpitool.run_lock import run_lock
 
     master = Path(master_path)
     refuse_master_in_inbox(master, inbox)  # before any file is read

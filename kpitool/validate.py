@@ -22,7 +22,8 @@ from kpitool.config import Config
 from kpitool.errors import InputError
 from kpitool.findings import Finding, Report, cell_position
 from kpitool.narrative.consistency import check_narrative_figures, check_unconfirmed
-from kpitool.package import DEFAULT_LIMITS, Limits, PackageError, _read_file
+from kpitool.package import DEFAULT_LIMITS, Limits, PackageError
+from kpitool.package_zip import read_file
 from kpitool.parallel import Progress, map_files
 from kpitool.reader import Submission, read_submission
 from kpitool.spec import meta_years
@@ -181,7 +182,7 @@ def _read_and_validate(path: Path, config: Config, data: bytes | None, limits: L
 
     try:
         if data is None:
-            data = _read_file(path, limits)
+            data = read_file(path, limits)
     except PackageError as exc:
         return FileResult(path, None, Report([_file_finding(path, FILE_PROBLEM_CODES[exc.problem])]), 0, "")
     size, sha256 = len(data), hashlib.sha256(data).hexdigest()

@@ -13,114 +13,49 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
-import sys
-import tempfile
 import traceback
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePath
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kpitool import __version__
-from kpitool.dates import western_year
 from kpitool.errors import (
-    MASTER_LOCKED,
     RUN_CODES,
-    RUN_IN_PROGRESS,
-    WRITE_FAILED,
-    XL_ACCESS_FAILED,
-    XL_LOCATION_UNKNOWN,
-    XL_SETTING_INVALID,
     XL_SHEET_MISSING,
     XL_UNEXPECTED,
     XL_XLWINGS_MISMATCH,
     InputError,
-    KpitoolError,
+)
+from kpitool.xl_results import (
+    JST,
+    Outcome,
+    append_log,
+    excel_cell,
+    failure_message,
+    fallback_message,
+    frame_rows,
+    result_rows,
+    write_log,
+)
+from kpitool.xl_settings import (
+    RESULTS_SHEET,
+    XLWINGS_CONF_RANGE,
+    XLWINGS_CONF_SHEET,
+    PanelError,
+    PanelSettings,
+    folder_only,
+    load_panel_config,
+    read_settings,
+    workbook_folder,
 )
 
 if TYPE_CHECKING:
     import xlwings as xw
 
-    from kpitool.config import Config
 
-SETTINGS_SHEET = "設定"
-RESULTS_SHEET = "実行結果"
-PANEL_SHEET = "操作"
-XLWINGS_CONF_SHEET = "xlwings.conf"
-XLWINGS_CONF_RANGE = "A1:B30"
-LOG_FILENAME = "kpitool_error.log"
-JST = dt.timezone(dt.timedelta(hours=9), "JST")  # fixed offset: Windows has no tz database
-SETTINGS_RANGE = "A1:C60"  # where the 設定 labels are looked for
-MAX_TABLE_ROWS = 10_000  # more rows than anyone reads in a message sheet; the rest is summarised
 # 提出状況 columns shown in 実行結果 (the master has them all, hashes included).
 SUBMISSION_SUMMARY_COLUMNS = ("department", "status", "included", "file", "errors", "warnings", "note")
 DISCREPANCY_LABELS = {"code": "コード", "file": "ファイル", "sheet": "シート", "cell": "セル", "message": "内容"}
-
-
-class PanelError(KpitoolError):
-    """The control panel itself is unusable: a sheet, a setting or its location is wrong."""
-
-    code = XL_SHEET_MISSING
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One row of the ``設定`` sheet: the label the user sees, its default and a hint."""
-
-    key: str
-    label: str
-    default: str | int
-    description: str
-    required: bool = True
-    row_optional: bool = False  # added after panels were handed out: a missing row means the default
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("config", "設定ファイル", "kpitool.toml",
-            "自治体名・年度・部局の名簿を書いた設定ファイル（kpitool.toml）。"),
-    Setting("inbox", "受付フォルダ", "inbox",
-            "部局から届いた提出ファイル（.xlsx）を置くフォルダ。"),
-    Setting("master", "集約ファイル", "kpi_集約.xlsx",
-            "［集約・実績調査］で作成する集約ファイル。［監査］はこのファイルを確かめます。"),
-    Setting("template_dir", "提出様式の出力先", "提出様式",
-            "［提出様式を作成］で様式を書き出すフォルダ（無ければ作成します）。"),
-    Setting("fiscal_year", "当年度（西暦）", "",
-            "空欄なら設定ファイルの年度。2023 または 令和5 と書くと、前年度（2022）と比べます。",
-            required=False),
-    Setting("report", "検証結果の一覧", "検証結果.xlsx",
-            "［検証］で書き出す、すべての指摘の一覧（.xlsx）。コマンドの kpitool validate --report と同じものです。",
-            row_optional=True),
-    Setting("return_copies", "差し戻しフォルダ", "差し戻し",
-            "［検証］で、指摘のあるファイルごとに問題のセルに印を付けたコピーを作るフォルダ。"
-            "直って問題がなくなったファイルの古いコピーは、中の「修正済み」フォルダに移します。",
-            row_optional=True),
-)
-
-
-@dataclass(frozen=True)
-class PanelSettings:
-    """The settings of one run, paths already resolved against the workbook's folder."""
-
-    folder: Path
-    config: Path
-    inbox: Path
-    master: Path
-    template_dir: Path
-    fiscal_year: int | None = None
-    report: Path | None = None
-    return_copies: Path | None = None
-
-
-@dataclass
-class Outcome:
-    """What a button reports: the message box text, a summary and one table for 実行結果."""
-
-    message: str
-    summary: list[tuple[str, Any]] = field(default_factory=list)
-    table_title: str = ""
-    table: list[list[Any]] = field(default_factory=list)  # header row first
-    warning: bool = False  # the run worked but found problems: the box gets a warning icon
 
 
 # --- the buttons -------------------------------------------------------------------------
@@ -197,7 +132,7 @@ class _Panel:
         sheet = self.sheet(RESULTS_SHEET)
         sheet.clear_contents()
         width = max(len(r) for r in rows)
-        sheet.range("A1").value = [[_cell(v) for v in r] + [None] * (width - len(r)) for r in rows]
+        sheet.range("A1").value = [[excel_cell(v) for v in r] + [None] * (width - len(r)) for r in rows]
         with contextlib.suppress(Exception):  # showing the sheet is a convenience
             sheet.activate()
 
@@ -206,7 +141,7 @@ def _validate(panel: _Panel, settings: PanelSettings) -> Outcome:
     from kpitool.findings import FINDING_COLUMNS
     from kpitool.pipeline import run_validation
 
-    config = _load_config(settings)
+    config = load_panel_config(settings)
     if not settings.inbox.is_dir():
         raise InputError(f"受付フォルダが見つかりません: {settings.inbox}")
     run = run_validation([settings.inbox], config, panel.progress("検証"),
@@ -259,7 +194,7 @@ def _consolidate(panel: _Panel, settings: PanelSettings) -> Outcome:
     from kpitool.model import LABELS
     from kpitool.pipeline import run_consolidation
 
-    config = _load_config(settings)
+    config = load_panel_config(settings)
     if not settings.inbox.is_dir():
         raise InputError(f"受付フォルダが見つかりません: {settings.inbox}")
     run = run_consolidation(settings.inbox, config, settings.master, panel.progress("集約"),
@@ -267,8 +202,8 @@ def _consolidate(panel: _Panel, settings: PanelSettings) -> Outcome:
     consolidation, outputs = run.consolidation, run.outputs
     written = outputs.master
     counts = [(status, n) for status, n in consolidation.counts().items() if n]
-    submissions = _frame_rows(consolidation.submissions, labels=LABELS, columns=SUBMISSION_SUMMARY_COLUMNS)
-    findings = _frame_rows(consolidation.findings, labels=dict(FINDING_COLUMNS))
+    submissions = frame_rows(consolidation.submissions, labels=LABELS, columns=SUBMISSION_SUMMARY_COLUMNS)
+    findings = frame_rows(consolidation.findings, labels=dict(FINDING_COLUMNS))
     tally = "、".join(f"{status} {n}" for status, n in counts)
     message = (
         f"集約ファイルを作成しました。\n{written}\n"
@@ -288,7 +223,7 @@ def _consolidate(panel: _Panel, settings: PanelSettings) -> Outcome:
 def _template(panel: _Panel, settings: PanelSettings) -> Outcome:
     from kpitool.template import template_filename, write_template
 
-    config = _load_config(settings)
+    config = load_panel_config(settings)
     settings.template_dir.mkdir(parents=True, exist_ok=True)
     path = write_template(
         settings.template_dir / template_filename(config.fiscal_years),
@@ -333,7 +268,7 @@ def _audit(panel: _Panel, settings: PanelSettings) -> Outcome:
         raise InputError(f"集約ファイルが見つかりません: {settings.master}\n先に［集約・実績調査］を実行してください。")
     inbox = settings.inbox if settings.inbox.is_dir() else None
     report = audit_master(settings.master, inbox=inbox, progress=panel.progress("監査"))
-    discrepancies = _frame_rows(report.discrepancies, labels=DISCREPANCY_LABELS, columns=tuple(DISCREPANCY_LABELS))
+    discrepancies = frame_rows(report.discrepancies, labels=DISCREPANCY_LABELS, columns=tuple(DISCREPANCY_LABELS))
     count = max(len(discrepancies) - 1, 0)
     if report.ok:
         message = "監査が終わりました。集約ファイルは集約したときのままです（相違はありません）。"
@@ -363,8 +298,8 @@ def _run(action: str, body: Body, book: xw.Book | None, *, needs_settings: bool 
         if book is None:
             book = _caller_book()
     except Exception:  # without a workbook there is no other way to tell the user
-        log = _write_log(None, action, started, None)
-        _fallback_message(f"[{XL_UNEXPECTED}] Excel のブックに接続できなかったため、{action}を実行できませんでした。\n"
+        log = write_log(None, action, started, None)
+        fallback_message(f"[{XL_UNEXPECTED}] Excel のブックに接続できなかったため、{action}を実行できませんでした。\n"
                           f"詳細はログファイルをご覧ください:\n{log}")
         return
     panel = _Panel(book)
@@ -372,27 +307,27 @@ def _run(action: str, body: Body, book: xw.Book | None, *, needs_settings: bool 
     try:
         panel.status(f"kpitool: {action}を実行中…")
         folder = workbook_folder(book)
-        settings = read_settings(panel, folder) if needs_settings else _folder_only(folder)
+        settings = read_settings(panel, folder) if needs_settings else folder_only(folder)
         outcome = body(panel, settings)
         if mismatch := xlwings_mismatch(panel):
             outcome = replace(outcome, message=f"{outcome.message}\n\n{mismatch}", warning=True,
                               summary=[*outcome.summary, ("xlwings の版", mismatch)])
-        panel.write_results(_result_rows(action, started, "正常終了", outcome))
+        panel.write_results(result_rows(action, started, "正常終了", outcome))
         panel.status(None)
         panel.alert(outcome.message, critical=outcome.warning)
     except Exception as exc:  # every failure becomes a message, never a VBA dialog
-        log = _write_log(folder, action, started, book)
+        log = write_log(folder, action, started, book)
         text = failure_message(action, exc, log)
         try:
-            panel.write_results(_result_rows(action, started, "エラー", Outcome(message=text)))
+            panel.write_results(result_rows(action, started, "エラー", Outcome(message=text)))
         except Exception:  # the message box below still tells the user
-            _append_log(log, "実行結果シートに書けませんでした:\n" + traceback.format_exc())
+            append_log(log, "実行結果シートに書けませんでした:\n" + traceback.format_exc())
         panel.status(None)
         try:
             panel.alert(text, critical=True)
         except Exception:
-            _append_log(log, "メッセージを表示できませんでした:\n" + traceback.format_exc())
-            _fallback_message(text)
+            append_log(log, "メッセージを表示できませんでした:\n" + traceback.format_exc())
+            fallback_message(text)
 
 
 def xlwings_mismatch(panel: _Panel) -> str | None:
@@ -415,312 +350,10 @@ def xlwings_mismatch(panel: _Panel) -> str | None:
             f"版が違います。{RUN_CODES[XL_XLWINGS_MISMATCH].hint}")
 
 
-# What to do, by code (or by group); the exception's own message says what happened.
-_HINTS = {
-    **{code: RUN_CODES[code].hint for code in (MASTER_LOCKED, RUN_IN_PROGRESS, WRITE_FAILED)},
-    "E-CFG": "「設定」シートの「設定ファイル」と、その中身を確認してください。",
-    "E-RUN": "「設定」シートのフォルダやファイルの指定を確認してください。",
-}
-
-
-def failure_message(action: str, exc: BaseException, log: Path | None) -> str:
-    """The Japanese message box text for a failure: code, what happened, what to do; no traceback."""
-    where = f"\n\n詳細はログファイルに記録しました:\n{log}" if log else ""
-    if isinstance(exc, KpitoolError):
-        hint = _HINTS.get(exc.code) or _HINTS.get(exc.code.rsplit("-", 1)[0], "")
-        return f"[{exc.code}] {action}を実行できませんでした。\n{exc.message_ja}" + (f"\n\n{hint}" if hint else "") + where
-    if isinstance(exc, OSError):
-        target = exc.filename or ""
-        reason = {
-            PermissionError: "アクセスが拒否されました（ファイルを他の人が開いているか、権限がありません）",
-            FileNotFoundError: "見つかりません",
-        }.get(type(exc), "読み書きできません")
-        return (
-            f"[{XL_ACCESS_FAILED}] {action}を実行できませんでした。\n"
-            f"ファイルまたはフォルダ {target} に{reason}。\n\n"
-            + RUN_CODES[XL_ACCESS_FAILED].hint + where
-        )
-    return (
-        f"[{XL_UNEXPECTED}] 予期しないエラーのため、{action}を中止しました。\n"
-        "お手数ですが、下のログファイルを kpitool の担当者に送ってください。" + where
-    )
-
-
-def read_settings(panel: _Panel, folder: Path) -> PanelSettings:
-    """Read the ``設定`` sheet by its labels (rows may be moved or inserted) and resolve paths."""
-    values = panel.sheet(SETTINGS_SHEET).range(SETTINGS_RANGE).value
-    by_label: dict[str, Any] = {}
-    for row in values:
-        if row and isinstance(row[0], str) and row[0].strip():
-            by_label.setdefault(row[0].strip(), row[1] if len(row) > 1 else None)
-    raw: dict[str, Any] = {}
-    for setting in SETTINGS:
-        if setting.label not in by_label and setting.row_optional:
-            raw[setting.key] = setting.default
-            continue
-        if setting.label not in by_label:
-            raise PanelError(
-                f"「設定」シートに「{setting.label}」の行がありません（A列の項目名を元に戻してください）。",
-                code=XL_SHEET_MISSING,
-            )
-        value = by_label[setting.label]
-        if setting.required and (value is None or str(value).strip() == ""):
-            raise PanelError(f"「設定」シートの「{setting.label}」が空欄です。", code=XL_SETTING_INVALID)
-        raw[setting.key] = value
-
-    def path(key: str) -> Path:
-        return Path(resolve_path(_text(raw[key]), folder))
-
-    return PanelSettings(
-        folder=folder,
-        config=path("config"),
-        inbox=path("inbox"),
-        master=path("master"),
-        template_dir=path("template_dir"),
-        fiscal_year=parse_fiscal_year(raw["fiscal_year"]),
-        report=path("report"),
-        return_copies=path("return_copies"),
-    )
-
-
-def _folder_only(folder: Path) -> PanelSettings:
-    """Settings for a button that reads none (診断 must work when 設定 is broken)."""
-    return PanelSettings(folder=folder, config=folder, inbox=folder, master=folder, template_dir=folder)
-
-
-def resolve_path(value: str, folder: PurePath) -> PurePath:
-    """A path typed in 設定, relative to the workbook's folder unless absolute (drive or UNC).
-
-    Quotes from Explorer's「パスのコピー」are removed. The result has the flavour of
-    ``folder``, so Windows paths (``C:\\…``, ``\\\\server\\share\\…``) are handled the Windows
-    way even when tested elsewhere.
-    """
-    text = value.strip().strip('"').strip()
-    if not text:
-        raise PanelError("パスが空欄です。", code=XL_SETTING_INVALID)
-    candidate = type(folder)(text)
-    return candidate if candidate.is_absolute() else folder / candidate
-
-
-_REIWA = re.compile(r"^(?:令和|R)\s*(\d{1,2})(?:年度?)?$", re.IGNORECASE)
-_SEIREKI = re.compile(r"^(\d{4})(?:年度?)?$")
-
-
-def parse_fiscal_year(value: Any) -> int | None:
-    """当年度 as typed: 2023, 2023.0 (Excel numbers), '2023年度', '令和5', 'R5'; blank is None."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        year = None
-    elif isinstance(value, int | float) and float(value).is_integer():
-        year = int(value)
-    else:
-        text = str(value).strip().translate(str.maketrans("０１２３４５６７８９Ｒｒ", "0123456789Rr"))
-        if match := _SEIREKI.match(text):
-            year = int(match.group(1))
-        elif match := _REIWA.match(text):
-            year = western_year("令和", int(match.group(1)))
-        else:
-            year = None
-    if year is None or not 2020 <= year <= 2100:
-        raise PanelError(
-            f"「設定」シートの当年度「{value}」を年度として読めません。2023 や 令和5 のように書くか、"
-            "空欄にしてください。",
-            code=XL_SETTING_INVALID,
-        )
-    return year
-
-
-_ONEDRIVE_UNKNOWN = (
-    "このブックは OneDrive/SharePoint 上で開かれているため、保存場所のフォルダが分かりません。"
-    "PC またはファイルサーバーのフォルダに保存してから実行してください。"
-)
-
-
-def _is_xlwings_error(exc: BaseException) -> bool:
-    try:
-        from xlwings import XlwingsError
-    except ImportError:  # pragma: no cover - xlwings is a dependency
-        return False
-    return isinstance(exc, XlwingsError)
-
-
-def workbook_folder(book: xw.Book) -> Path:
-    """The folder of the calling workbook: relative settings and the log file live there.
-
-    A workbook synced with OneDrive/SharePoint reports a URL; xlwings knows how to map it to
-    the local sync folder, and when it cannot, the user is told to save the file locally.
-    """
-    try:
-        fullname = str(book.fullname)
-    except Exception as exc:
-        # On Windows, xlwings maps a OneDrive/SharePoint URL inside Book.fullname and raises
-        # XlwingsError when the file is not synced locally: the same situation as below.
-        if not _is_xlwings_error(exc):
-            raise
-        raise PanelError(_ONEDRIVE_UNKNOWN, code=XL_LOCATION_UNKNOWN) from None
-    if "://" in fullname:
-        try:
-            from xlwings.utils import fullname_url_to_local_path
-
-            return Path(fullname_url_to_local_path(fullname)).parent
-        except Exception:  # any failure means: we cannot know the folder
-            raise PanelError(_ONEDRIVE_UNKNOWN, code=XL_LOCATION_UNKNOWN) from None
-    path = Path(fullname)
-    if not path.is_absolute():
-        raise PanelError(
-            "このブックはまだ保存されていません。受付フォルダなどの相対パスはブックのフォルダを基準にするため、"
-            "先にブックを保存してください。",
-            code=XL_LOCATION_UNKNOWN,
-        )
-    return path.parent
-
-
-def _load_config(settings: PanelSettings) -> Config:
-    from kpitool.config import load_config
-
-    config = load_config(settings.config)
-    if settings.fiscal_year is not None:
-        config = replace(config, fiscal_years=(settings.fiscal_year - 1, settings.fiscal_year))
-    return config
-
-
-def _result_rows(action: str, started: dt.datetime, result: str, outcome: Outcome) -> list[list[Any]]:
-    """The 実行結果 sheet: what ran, when, the outcome, the summary, then the table."""
-    rows: list[list[Any]] = [
-        ["実行結果"],
-        ["操作", action],
-        ["実行日時", started.strftime("%Y-%m-%d %H:%M:%S JST")],
-        ["結果", result],
-        ["メッセージ", outcome.message],
-        ["kpitool", __version__],
-    ]
-    if outcome.summary:
-        rows += [[], ["概要"], *([label, value] for label, value in outcome.summary)]
-    if outcome.table:
-        table = outcome.table
-        if len(table) > MAX_TABLE_ROWS + 1:
-            omitted = len(table) - MAX_TABLE_ROWS - 1
-            table = [*table[: MAX_TABLE_ROWS + 1], [f"ほか {omitted}行は省略しました。"]]
-        rows += [[], [outcome.table_title], *table]
-    return rows
-
-
-def _cell(value: Any) -> Any:
-    """Text that Excel would read as a formula (= + - @) is kept as text with a leading '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
-        return "'" + value
-    return value
-
-
-def _frame_rows(
-    data: Any,
-    *,
-    labels: dict[str, str] | None = None,
-    columns: Sequence[str] | None = None,
-    default_header: str = "内容",
-) -> list[list[Any]]:
-    """A header row (Japanese labels where known) plus data rows.
-
-    ``data`` is a DataFrame, a list of dataclass records or dicts, or a list of plain values;
-    ``columns`` picks and orders the columns that exist.
-    """
-    labels = labels or {}
-    if data is None:
-        return []
-    if hasattr(data, "columns") and hasattr(data, "itertuples"):
-        keys = [c for c in (columns or data.columns) if c in data.columns]
-        frame = data[keys]
-        rows = [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]
-        return [[labels.get(str(k), str(k)) for k in keys], *rows]
-    items = list(data)
-    if not items:
-        return []
-    first = items[0]
-    if hasattr(first, "__dataclass_fields__") or isinstance(first, dict):
-        fields = list(first) if isinstance(first, dict) else list(first.__dataclass_fields__)
-        keys = [k for k in (columns or fields) if k in fields]
-
-        def get(item: Any, key: str) -> Any:
-            return item.get(key) if isinstance(item, dict) else getattr(item, key)
-
-        return [[labels.get(k, k) for k in keys], *([_plain(get(item, k)) for k in keys] for item in items)]
-    if isinstance(first, list | tuple):
-        return [[default_header], *([_plain(v) for v in item] for item in items)]
-    return [[default_header], *([_plain(item)] for item in items)]
-
-
-def _plain(value: Any) -> Any:
-    """A value xlwings can write on any engine: numbers and text stay, the rest becomes text."""
-    if isinstance(value, bool):
-        return "はい" if value else "いいえ"  # TRUE/FALSE means little to the reader of 実行結果
-    if value is None or isinstance(value, int | float | str):
-        if isinstance(value, float) and value != value:  # NaN
-            return None
-        return value
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalar
-        try:
-            return _plain(value.item())
-        except (TypeError, ValueError):
-            pass
-    return str(value)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value)
-
-
 def _caller_book() -> xw.Book:
     import xlwings as xw
 
     return xw.Book.caller()
-
-
-def _write_log(folder: Path | None, action: str, started: dt.datetime, book: Any) -> Path | None:
-    """Append the current traceback to the log beside the workbook (or in %TEMP%); return it."""
-    lines = [
-        f"===== {started.strftime('%Y-%m-%d %H:%M:%S JST')}  {action}  kpitool {__version__}  "
-        f"Python {sys.version.split()[0]} =====",
-    ]
-    if book is not None:
-        with contextlib.suppress(Exception):
-            lines.append(f"ブック: {book.fullname}")
-    lines.append(traceback.format_exc())
-    text = "\n".join(lines) + "\n"
-    for directory in ([folder] if folder else []) + [Path(tempfile.gettempdir())]:
-        log = directory / LOG_FILENAME
-        if _append_log(log, text):
-            return log
-    return None
-
-
-def _append_log(log: Path | None, text: str) -> bool:
-    if log is None:
-        return False
-    try:
-        # utf-8-sig writes the BOM only at the start of a new file, so Notepad shows Japanese.
-        with log.open("a", encoding="utf-8-sig", newline="\r\n") as handle:
-            handle.write(text)
-        return True
-    except OSError:
-        return False
-
-
-def _fallback_message(text: str) -> None:
-    """Show a message without Excel's help (Windows), or print it where a console can see it."""
-    if sys.platform.startswith("win"):
-        try:
-            import ctypes
-
-            ctypes.windll.user32.MessageBoxW(None, text, "kpitool", 0x10)  # MB_ICONERROR
-            return
-        except Exception:
-            pass
-    print(text, file=sys.stderr)
 
 
 def button_functions() -> dict[str, Callable[..., None]]:

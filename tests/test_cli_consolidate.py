@@ -122,7 +122,8 @@ def test_demo_prints_the_consolidation(tmp_path: Path) -> None:
 
 def test_a_second_run_on_the_same_master_is_refused(demo_root: Path, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    from kpitool.safe_write import lock_path, run_lock
+    from kpitool.run_lock import run_lock
+    from kpitool.safe_write import lock_path
 
     master = tmp_path / "master.xlsx"
     with run_lock(master):

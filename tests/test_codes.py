@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import kpitool
-from kpitool import audit, codes, errors, xl
+from kpitool import audit, codes, errors, xl, xl_results, xl_settings
 from kpitool.audit import AUDIT_CODES
 from kpitool.build.findings_doc import DOC_PATH, main, render
 from kpitool.codes import CATALOGUE, GROUP_TITLES
@@ -143,7 +143,8 @@ def test_every_exception_code_is_declared() -> None:
 
 def test_code_constants_of_errors_xl_and_audit_are_declared() -> None:
     assert set(_code_constants(errors).values()) == {info.code for info in RUN_CODES}
-    assert set(_code_constants(xl).values()) <= {info.code for info in RUN_CODES}
+    for shell in (xl, xl_settings, xl_results):
+        assert set(_code_constants(shell).values()) <= {info.code for info in RUN_CODES}
     assert set(_code_constants(audit).values()) == {info.code for info in AUDIT_CODES}
 
 
@@ -163,7 +164,7 @@ def test_docs_page_has_the_run_and_audit_sections() -> None:
     aud = page.index("## 監査（kpitool audit）の不一致")
     assert page.index("## 集約（CONS）") < run < aud < page.index("## 列ごとの規則")
     assert page.count("| コード | 内容 | 直し方 |") == 2
-    assert f"| `E-RUN-002` | {RUN_CODES['E-RUN-002'].title} | {xl._HINTS['E-RUN-002']} |" in page
+    assert f"| `E-RUN-002` | {RUN_CODES['E-RUN-002'].title} | {xl_results.HINTS['E-RUN-002']} |" in page
     assert f"| `E-AUD-002` | {AUDIT_CODES['E-AUD-002'].title} |" in page
 
 

@@ -17,7 +17,7 @@ import pytest
 from defusedxml import ElementTree
 from libreoffice import convert
 
-from kpitool import xl
+from kpitool import errors, xl, xl_settings
 from kpitool.build import panel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -202,7 +202,7 @@ def test_every_text_the_vba_shows_is_a_defined_name_of_the_panel() -> None:
 def test_panel_shows_the_order_of_the_years_work() -> None:
     import openpyxl
 
-    ws = openpyxl.load_workbook(COMMITTED)[xl.PANEL_SHEET]
+    ws = openpyxl.load_workbook(COMMITTED)[xl_settings.PANEL_SHEET]
     texts = [cell for row in ws.iter_rows(values_only=True) for cell in row if cell]
     order = next(t for t in texts if t.startswith("1年の流れ"))
     steps = ["提出様式", "検証", "集約", "監査", "公表"]
@@ -248,9 +248,9 @@ def test_binding_check_catches_a_missing_sub(tmp_path: Path, monkeypatch: pytest
 def test_settings_sheet_has_every_label_with_its_default() -> None:
     import openpyxl
 
-    ws = openpyxl.load_workbook(COMMITTED)[xl.SETTINGS_SHEET]
+    ws = openpyxl.load_workbook(COMMITTED)[xl_settings.SETTINGS_SHEET]
     rows = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row[0]}
-    for setting in xl.SETTINGS:
+    for setting in xl_settings.SETTINGS:
         assert rows[setting.label] == (setting.default or None)
 
 
@@ -269,7 +269,7 @@ def test_xlwings_conf_is_read_from_a1_down_to_the_first_blank() -> None:
 def test_panel_sheet_describes_each_button() -> None:
     import openpyxl
 
-    ws = openpyxl.load_workbook(COMMITTED)[xl.PANEL_SHEET]
+    ws = openpyxl.load_workbook(COMMITTED)[xl_settings.PANEL_SHEET]
     texts = {cell for row in ws.iter_rows(values_only=True) for cell in row if cell}
     assert {b.description for b in panel.BUTTONS} <= texts
 
@@ -350,6 +350,6 @@ def test_readme_windows_guide_covers_every_step_to_a_clicked_consolidation() -> 
 
 def test_readme_documents_every_code_the_panel_shows() -> None:
     guide = _windows_guide()
-    for code in (xl.XL_SHEET_MISSING, xl.XL_SETTING_INVALID, xl.XL_LOCATION_UNKNOWN, xl.XL_ACCESS_FAILED,
-                 xl.XL_UNEXPECTED):
+    for code in (errors.XL_SHEET_MISSING, errors.XL_SETTING_INVALID, errors.XL_LOCATION_UNKNOWN, errors.XL_ACCESS_FAILED,
+                 errors.XL_UNEXPECTED):
         assert f"| {code} |" in guide, code

@@ -18,7 +18,7 @@ KPITOOL = Path(__file__).resolve().parents[1] / "kpitool"
 OWNERS = {
     "consolidate": {"consolidate.py", "pipeline.py"},
     "write_master": {"master/writer.py", "pipeline.py"},
-    "run_lock": {"safe_write.py", "pipeline.py", "lock_trials.py"},  # the benchmark trials the lock itself
+    "run_lock": {"run_lock.py", "pipeline.py", "lock_trials.py"},  # the benchmark trials the lock itself
 }
 
 
@@ -103,7 +103,7 @@ def test_consolidation_run_writes_master_and_csvs_and_releases_the_lock(tmp_path
 
 def test_a_held_lock_refuses_the_run_before_reading(tmp_path: Path, config: Config) -> None:
     from kpitool.errors import RunInProgress
-    from kpitool.safe_write import run_lock
+    from kpitool.run_lock import run_lock
 
     master = tmp_path / "集約.xlsx"
     with run_lock(master), pytest.raises(RunInProgress):

@@ -156,13 +156,13 @@ def test_meta_sheet_read_the_same_by_the_fast_path_and_by_calamine(
     from kpitool.spec import META_SHEET
 
     answers: list[object] = []
-    fast_path = reader._meta_rows_from_xml
+    fast_path = reader.meta_rows_from_xml
 
     def spy(*args: object) -> object:
         answers.append(fast_path(*args))
         return answers[-1]
 
-    monkeypatch.setattr(reader, "_meta_rows_from_xml", spy)
+    monkeypatch.setattr(reader, "meta_rows_from_xml", spy)
     fast = read_submission(filled_path).meta
     assert answers[-1] is not None  # the plain template: read from its XML
     wb = openpyxl.load_workbook(filled_path)

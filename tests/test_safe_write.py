@@ -33,12 +33,12 @@ import xlsxwriter
 from kpitool import safe_write
 from kpitool.errors import MasterLocked, RunInProgress, WriteFailed
 from kpitool.model import JST
+from kpitool.run_lock import run_lock
 from kpitool.safe_write import (
     atomic_output,
     atomic_write_bytes,
     atomic_write_text,
     lock_path,
-    run_lock,
     temp_pattern,
 )
 
@@ -342,6 +342,7 @@ import datetime, os, random, signal, sys, zipfile
 from pathlib import Path
 import xlsxwriter
 from kpitool import safe_write
+from kpitool.run_lock import run_lock
 
 target, point, rows, scratch = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 
@@ -360,7 +361,7 @@ if point == "mid-write":  # after a few parts of the zip are on disk, before the
     zipfile.ZipFile.write = write
 
 print("ready", flush=True)
-with safe_write.run_lock(target), safe_write.atomic_output(target) as temp:
+with run_lock(target), safe_write.atomic_output(target) as temp:
     if point == "before-write":
         die()
     workbook = xlsxwriter.Workbook(str(temp), {"tmpdir": scratch})
@@ -561,7 +562,7 @@ def test_lock_records_holder_and_is_removed(master: Path) -> None:
 HOLDER = r"""
 import sys
 from pathlib import Path
-from kpitool.safe_write import run_lock
+from kpitool.run_lock import run_lock
 with run_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     sys.stdin.read()
@@ -615,7 +616,7 @@ def dead_pid() -> int:
 def test_stale_lock_of_dead_pid_is_taken_over(master: Path, caplog: pytest.LogCaptureFixture) -> None:
     pid = dead_pid()
     lock = write_lock(master, pid=pid)
-    with caplog.at_level(logging.WARNING, logger="kpitool.safe_write"), run_lock(master):
+    with caplog.at_level(logging.WARNING, logger="kpitool.run_lock"), run_lock(master):
         assert json.loads(lock.read_text(encoding="utf-8"))["pid"] == os.getpid()
     assert f"プロセス {pid} は終了済み" in caplog.text and "引き継ぎました" in caplog.text
     assert not lock.exists()
@@ -627,7 +628,7 @@ def test_lock_of_other_host_is_respected_until_stale(master: Path, caplog: pytes
         pass
     seven_hours_ago = dt.datetime.now(JST) - dt.timedelta(hours=7)
     write_lock(master, host="kikaku-pc-07", pid=4242, started=seven_hours_ago.isoformat())
-    with caplog.at_level(logging.WARNING, logger="kpitool.safe_write"), run_lock(master):
+    with caplog.at_level(logging.WARNING, logger="kpitool.run_lock"), run_lock(master):
         pass
     assert "7.0時間前に開始" in caplog.text
     write_lock(master, host="kikaku-pc-07", started=(dt.datetime.now(JST) - dt.timedelta(minutes=5)).isoformat())

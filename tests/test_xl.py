@@ -9,6 +9,7 @@ tests are opt-in: they run only with KPITOOL_REMOTE_ENGINE_TESTS=1, which `.ci/r
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from kpitool import xl
+from kpitool import xl, xl_results, xl_settings
 from kpitool.errors import ConfigError, KpitoolError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,31 +77,31 @@ def test_each_button_function_is_public() -> None:
     ],
 )
 def test_relative_paths_resolve_against_the_workbook_folder(folder: Any, value: str, expected: Any) -> None:
-    resolved = xl.resolve_path(value, folder)
+    resolved = xl_settings.resolve_path(value, folder)
     assert resolved == expected
     assert type(resolved) is type(folder)
 
 
 def test_dotdot_is_kept_for_windows_to_resolve() -> None:
     # Windows resolves ..; pathlib keeps it, which is what Excel users expect to see in messages.
-    assert xl.resolve_path(r"..\集約", PureWindowsPath(r"C:\KPI\panel")) == PureWindowsPath(r"C:\KPI\panel\..\集約")
+    assert xl_settings.resolve_path(r"..\集約", PureWindowsPath(r"C:\KPI\panel")) == PureWindowsPath(r"C:\KPI\panel\..\集約")
 
 
 def test_empty_path_is_a_setting_error() -> None:
     with pytest.raises(KpitoolError) as err:
-        xl.resolve_path('  ""  ', PureWindowsPath(r"C:\KPI"))
+        xl_settings.resolve_path('  ""  ', PureWindowsPath(r"C:\KPI"))
     assert err.value.code == "E-XL-002"
 
 
 def test_workbook_folder_is_the_folder_of_the_saved_book(tmp_path: Path) -> None:
     book = SimpleNamespace(fullname=str(tmp_path / "企画課" / "kpitool_panel.xlsm"))
-    assert xl.workbook_folder(book) == tmp_path / "企画課"
+    assert xl_settings.workbook_folder(book) == tmp_path / "企画課"
 
 
 @pytest.mark.parametrize("fullname", ["Book1", "kpitool_panel.xlsm"])
 def test_unsaved_book_has_no_folder(fullname: str) -> None:
     with pytest.raises(KpitoolError) as err:
-        xl.workbook_folder(SimpleNamespace(fullname=fullname))
+        xl_settings.workbook_folder(SimpleNamespace(fullname=fullname))
     assert err.value.code == "E-XL-003"
     assert "保存" in err.value.message_ja
 
@@ -110,7 +111,7 @@ def test_onedrive_url_without_a_local_sync_folder_is_explained(monkeypatch: pyte
         monkeypatch.delenv(name, raising=False)
     book = SimpleNamespace(fullname="https://d.docs.live.net/abc123/企画課/kpitool_panel.xlsm")
     with pytest.raises(KpitoolError) as err:
-        xl.workbook_folder(book)
+        xl_settings.workbook_folder(book)
     assert err.value.code == "E-XL-003"
     assert "OneDrive" in err.value.message_ja
 
@@ -124,13 +125,13 @@ def test_onedrive_url_without_a_local_sync_folder_is_explained(monkeypatch: pyte
      ("令和５年度", 2023), ("R6", 2024), ("r6年度", 2024), (None, None), ("", None), ("  ", None)],
 )
 def test_fiscal_year_as_users_type_it(value: Any, year: int | None) -> None:
-    assert xl.parse_fiscal_year(value) == year
+    assert xl_settings.parse_fiscal_year(value) == year
 
 
 @pytest.mark.parametrize("value", ["来年度", 1999, 2023.5, True, "平成30", "23"])
 def test_fiscal_year_that_is_not_a_year_is_refused(value: Any) -> None:
     with pytest.raises(KpitoolError) as err:
-        xl.parse_fiscal_year(value)
+        xl_settings.parse_fiscal_year(value)
     assert err.value.code == "E-XL-002"
 
 
@@ -138,7 +139,7 @@ def test_fiscal_year_that_is_not_a_year_is_refused(value: Any) -> None:
 
 
 def test_message_for_kpitool_error_has_code_text_and_what_to_do() -> None:
-    text = xl.failure_message("集約", ConfigError("設定ファイルが見つかりません: kpitool.toml"), Path("C:/KPI/kpitool_error.log"))
+    text = xl_results.failure_message("集約", ConfigError("設定ファイルが見つかりません: kpitool.toml"), Path("C:/KPI/kpitool_error.log"))
     assert text.startswith("[E-CFG-001] 集約を実行できませんでした。")
     assert "設定ファイルが見つかりません" in text
     assert "「設定」シート" in text
@@ -148,20 +149,20 @@ def test_message_for_kpitool_error_has_code_text_and_what_to_do() -> None:
 def test_message_for_a_locked_master_says_to_close_it() -> None:
     from kpitool.errors import MasterLocked
 
-    text = xl.failure_message("集約", MasterLocked("集約ファイル kpi_集約.xlsx を置き換えられません。"), None)
+    text = xl_results.failure_message("集約", MasterLocked("集約ファイル kpi_集約.xlsx を置き換えられません。"), None)
     assert text.startswith("[E-RUN-002] 集約を実行できませんでした。")
     assert "閉じてから" in text and "「設定」シート" not in text
 
 
 def test_message_for_unexpected_error_hides_the_exception() -> None:
-    text = xl.failure_message("検証", KeyError("internal_key"), Path("/x/kpitool_error.log"))
+    text = xl_results.failure_message("検証", KeyError("internal_key"), Path("/x/kpitool_error.log"))
     assert text.startswith("[E-XL-900]")
     assert "internal_key" not in text and "Traceback" not in text and "KeyError" not in text
 
 
 def test_message_for_locked_file_names_the_file() -> None:
     exc = PermissionError(13, "Permission denied", r"\\fileserver\企画課\kpi_集約.xlsx")
-    text = xl.failure_message("集約", exc, None)
+    text = xl_results.failure_message("集約", exc, None)
     assert text.startswith("[E-XL-004]")
     assert r"\\fileserver\企画課\kpi_集約.xlsx" in text
     assert "Permission denied" not in text
@@ -173,16 +174,16 @@ def test_message_for_locked_file_names_the_file() -> None:
      ("-", "-"), ("△1,972", "△1,972"), (-5, -5), (None, None)],
 )
 def test_text_that_excel_would_read_as_a_formula_stays_text(value: Any, written: Any) -> None:
-    assert xl._cell(value) == written
+    assert xl_results.excel_cell(value) == written
 
 
 def test_long_tables_are_cut_with_a_note() -> None:
-    table = [["番号"], *([i] for i in range(xl.MAX_TABLE_ROWS + 5))]
-    rows = xl._result_rows("検証", xl.dt.datetime(2024, 4, 1, 9, 0, tzinfo=xl.JST), "正常終了",
-                           xl.Outcome(message="m", table_title="表", table=table))
+    table = [["番号"], *([i] for i in range(xl_results.MAX_TABLE_ROWS + 5))]
+    rows = xl_results.result_rows("検証", dt.datetime(2024, 4, 1, 9, 0, tzinfo=xl_results.JST), "正常終了",
+                           xl_results.Outcome(message="m", table_title="表", table=table))
     assert rows[2] == ["実行日時", "2024-04-01 09:00:00 JST"]
     assert rows[-1] == ["ほか 5行は省略しました。"]
-    assert rows[-2] == [xl.MAX_TABLE_ROWS - 1]
+    assert rows[-2] == [xl_results.MAX_TABLE_ROWS - 1]
 
 
 def test_tables_from_frames_and_records_get_japanese_headers() -> None:
@@ -191,18 +192,18 @@ def test_tables_from_frames_and_records_get_japanese_headers() -> None:
     import pandas as pd
 
     frame = pd.DataFrame({"department": ["総務部"], "status": ["提出済"], "size": [1], "errors": [float("nan")]})
-    assert xl._frame_rows(frame, labels={"department": "部局名", "status": "状況"}, columns=("department", "status", "errors")) == [
+    assert xl_results.frame_rows(frame, labels={"department": "部局名", "status": "状況"}, columns=("department", "status", "errors")) == [
         ["部局名", "状況", "errors"], ["総務部", "提出済", None]]
-    assert xl._frame_rows([{"included": True}, {"included": False}]) == [["included"], ["はい"], ["いいえ"]]
+    assert xl_results.frame_rows([{"included": True}, {"included": False}]) == [["included"], ["はい"], ["いいえ"]]
 
     @dataclasses.dataclass
     class Discrepancy:
         sheet: str
         cell: str
 
-    assert xl._frame_rows([Discrepancy("実績数値", "E7")]) == [["sheet", "cell"], ["実績数値", "E7"]]
-    assert xl._frame_rows(["ハッシュが違います"], default_header="相違点") == [["相違点"], ["ハッシュが違います"]]
-    assert xl._frame_rows([]) == [] and xl._frame_rows(None) == []
+    assert xl_results.frame_rows([Discrepancy("実績数値", "E7")]) == [["sheet", "cell"], ["実績数値", "E7"]]
+    assert xl_results.frame_rows(["ハッシュが違います"], default_header="相違点") == [["相違点"], ["ハッシュが違います"]]
+    assert xl_results.frame_rows([]) == [] and xl_results.frame_rows(None) == []
 
 
 def test_progress_goes_to_the_status_bar_and_a_missing_status_bar_is_harmless() -> None:
@@ -253,7 +254,7 @@ def _payload(panel: Path, fullname: str, settings: dict[str, Any] | None = None)
             for row in ws.iter_rows(min_row=1, min_col=1, max_row=max(ws.max_row, 1),
                                     max_col=max(ws.max_column, 1), values_only=True)
         ]
-        if ws.title == xl.SETTINGS_SHEET and settings:
+        if ws.title == xl_settings.SETTINGS_SHEET and settings:
             for row in values:
                 if row[0] in settings:
                     row[1] = settings[row[0]]
@@ -703,7 +704,7 @@ def test_unsynced_onedrive_book_is_e_xl_003_not_unexpected(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     book, com = _onedrive_book(url)
     with pytest.raises(KpitoolError) as err:
-        xl.workbook_folder(book)
+        xl_settings.workbook_folder(book)
     assert err.value.code == "E-XL-003"
     assert "OneDrive/SharePoint" in err.value.message_ja
 
@@ -720,4 +721,4 @@ def test_synced_onedrive_book_gives_its_local_folder(monkeypatch: pytest.MonkeyP
     (local / "kpitool_panel.xlsm").write_bytes(b"")
     monkeypatch.setenv("OneDrive", str(tmp_path / "OneDrive"))
     book, _com = _onedrive_book("https://d.docs.live.net/def456/企画課/kpitool_panel.xlsm")
-    assert xl.workbook_folder(book) == local
+    assert xl_settings.workbook_folder(book) == local

@@ -1,7 +1,7 @@
 """Generate ``docs/findings.md``: every code a user can see, and which rule checks which column.
 
 The page is generated from :mod:`kpitool.codes` (findings), :data:`kpitool.errors.RUN_CODES`
-(run errors, Excel buttons), :data:`kpitool.audit.AUDIT_CODES` (audit discrepancies) and
+(run errors, Excel buttons), :data:`kpitool.audit_codes.AUDIT_CODES` (audit discrepancies) and
 :mod:`kpitool.validation.rules` so that it cannot drift from the code; a test fails when the committed file is not current. Regenerate with
 ``python -m kpitool.build.findings_doc`` (``--check`` only compares).
 """
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kpitool.audit import AUDIT_CODES
+from kpitool.audit_codes import AUDIT_CODES
 from kpitool.codes import CATALOGUE, GROUP_TITLES
 from kpitool.errors import RUN_CODES, CodeTable
 from kpitool.findings import Severity
@@ -63,7 +63,7 @@ def render() -> str:
     lines = [
         "# 検証の指摘コード一覧",
         "",
-        "<!-- 自動生成: `python -m kpitool.build.findings_doc`（kpitool/codes.py・errors.py・audit.py・rules.py から）。"
+        "<!-- 自動生成: `python -m kpitool.build.findings_doc`（kpitool/codes.py・codes_file.py・errors.py・audit_codes.py・rules.py から）。"
         "手で編集しないでください。 -->",
         "",
         "kpitool の検証（`kpitool validate`）が出す指摘の一覧です。コードは変わりません。",

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kpitool.doctor import PANEL_VERSION_KEY
-from kpitool.xl import PANEL_SHEET, RESULTS_SHEET, SETTINGS, SETTINGS_SHEET, XLWINGS_CONF_SHEET
+from kpitool.xl_settings import PANEL_SHEET, RESULTS_SHEET, SETTINGS, SETTINGS_SHEET, XLWINGS_CONF_SHEET
 
 PANEL_FILENAME = "kpitool_panel.xlsm"
 ROOT = Path(__file__).resolve().parents[2]

@@ -28,8 +28,8 @@ from kpitool.master.layout import (
     Number,
     SheetLayout,
     SourceLinks,
-    _records,
-    _refs,
+    cell_refs,
+    frame_records,
     layouts,
     text,
 )
@@ -211,15 +211,15 @@ def add_trend_charts(workbook: Any, sheet: Any, layout: Any, rows: Sequence[Sequ
 
 def trend_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
     """経年推移: one row per indicator and year, 達成率 as a formula over the row's cells."""
-    records = trend_records(c.previous, _records(c.kpis), c.config.fiscal_years, "", links.master_dir)
-    for excel_row, row in enumerate(records, start=FIRST_DATA_ROW):
+    built = trend_records(c.previous, frame_records(c.kpis), c.config.fiscal_years, "", links.master_dir)
+    for excel_row, row in enumerate(built, start=FIRST_DATA_ROW):
         places = decimals_shown(*(v for v in (row["target"], row["actual"]) if isinstance(v, float)))
         fmt = change_format(places)
         cells: dict[str, Cell] = {
             key: Number(row[key], fmt) if isinstance(row[key], float) else text(row[key])
             for key in ("target", "actual")
         }
-        refs = _refs(layout, excel_row, "target", "actual", "direction")
+        refs = cell_refs(layout, excel_row, "target", "actual", "direction")
         python = cached_achievement(row["achievement"])
         if row["achievement_formula"]:  # decided with the record (trend_records), laid out here
             formula = achievement_formula(refs["target"], refs["actual"], refs["direction"])

@@ -8,8 +8,8 @@ seven sheets of DESIGN.md ("The master workbook") with XlsxWriter:
   value per cell, no merged cells, a header row, frozen panes and a filter on every table,
   BIZ UDPゴシック, A4 landscape with repeated headers, fitted to the page width;
 - 増減 / 増減率 / 評価 / 達成率 / 進捗率 as live formulas caching the values Python computed, or
-  as static values where the survey step decided that no formula fits (:mod:`kpitool.master.layout`
-  lays the rows out as the survey decided);
+  as static values where the survey step decided that no formula fits (:mod:`kpitool.master.rows`
+  lays the rows out as the survey decided, :mod:`kpitool.master.tables` hashes them);
 - on every data row its 出典 (``file!sheet!cell``) linked to that cell of the inbox file;
 - sheets protected against accidental edits (filtering stays possible);
 - 監査ログ with the digest of the data (:mod:`kpitool.master.digest`), so ``kpitool audit`` can prove
@@ -30,9 +30,9 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,16 +42,10 @@ from kpitool.errors import InputError, KpitoolError
 from kpitool.master.digest import (
     DIGEST_FORMAT,
     ROW_CHECK_VALUE,
-    Canonical,
-    Table,
     canonical_format,
     canonical_link,
-    canonical_row,
     canonical_value,
     cell_print,
-    column_hash,
-    data_digest,
-    row_hash,
 )
 from kpitool.master.layout import (
     AUDIT_LOG,
@@ -67,18 +61,12 @@ from kpitool.master.layout import (
     Formula,
     Link,
     Number,
-    SheetLayout,
     SourceLinks,
-    column_letter,
     layouts,
     row_height,
-    shown_value,
     written_value,
 )
-from kpitool.master.layout import (
-    ROW_BUILDERS as TABLE_BUILDERS,
-)
-from kpitool.master.log import INPUTS_LAYOUT, INPUTS_TABLE, input_rows, log_grid, sheets_record
+from kpitool.master.log import INPUTS_TABLE, log_grid, sheets_record
 from kpitool.master.summary import (
     facts_from_columns,
     run_at_text,
@@ -86,7 +74,8 @@ from kpitool.master.summary import (
     summary_grid,
     write_summary,
 )
-from kpitool.master.trend import add_trend_charts, previous_records, trend_rows
+from kpitool.master.tables import ROW_BUILDERS, BuiltTable, build_tables, digest_of, shown_column
+from kpitool.master.trend import add_trend_charts, previous_records
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -140,71 +129,6 @@ class MasterOutputs:
     master: Path
     csvs: tuple[Path, ...]
     digest: str
-
-
-@dataclass
-class BuiltTable:
-    """One table covered by the digest: its layout, rows (row hash last) and canonical rows."""
-
-    name: str  # the digest's table name
-    layout: SheetLayout
-    rows: list[list[Cell]] = field(default_factory=list)
-    canonical: list[list[Canonical]] = field(default_factory=list)  # covered columns only
-
-    def add(self, row: list[Cell]) -> None:
-        values = canonical_row(written_value(row[i]) for i in self.layout.covered())
-        self.canonical.append(values)
-        self.rows.append([*row, row_hash(values)])
-
-    def digest_table(self) -> Table:
-        labels = [self.layout.columns[i].label for i in self.layout.covered()]
-        return Table(self.name, canonical_row(labels), self.canonical)
-
-    def column_hashes(self) -> list[tuple[str, str, str, str]]:
-        """(table, column letter, label, hash) for each covered column."""
-        out = []
-        for position, i in enumerate(self.layout.covered()):
-            label = self.layout.columns[i].label
-            values = (row[position] for row in self.canonical)
-            out.append((self.name, column_letter(i), label, column_hash(canonical_value(label), values)))
-        return out
-
-
-def _with_row_hashes(name: str, layout: SheetLayout, rows: Iterable[list[Cell]]) -> BuiltTable:
-    table = BuiltTable(name, layout)
-    for row in rows:
-        table.add(row)
-    return table
-
-
-# Every data sheet's row builder (経年推移's lives in kpitool.master.trend).
-ROW_BUILDERS = {**TABLE_BUILDERS, TREND: trend_rows}
-
-
-def build_tables(consolidation: Consolidation, links: SourceLinks) -> dict[str, BuiltTable]:
-    """Every covered table in digest order: the data sheets, then 監査ログ's input files."""
-    sheets = layouts(consolidation.config.fiscal_years)
-    tables = {
-        name: _with_row_hashes(name, sheets[name], ROW_BUILDERS[name](consolidation, sheets[name], links))
-        for name in DATA_SHEETS
-    }
-    tables[INPUTS_TABLE] = _with_row_hashes(INPUTS_TABLE, INPUTS_LAYOUT, input_rows(consolidation, links))
-    return tables
-
-
-def _shown_column(tables: dict[str, BuiltTable]) -> Any:
-    """``column(sheet, key)``: the values a data sheet shows, as 概要 and the audit count them."""
-
-    def column(sheet: str, key: str) -> list[Any]:
-        table = tables[sheet]
-        index = table.layout.index(key)
-        return [shown_value(row[index]) for row in table.rows]
-
-    return column
-
-
-def digest_of(config_dict: dict[str, Any], tables: dict[str, BuiltTable]) -> str:
-    return data_digest(config_dict, (t.digest_table() for t in tables.values()))
 
 
 def csv_paths(master: Path) -> tuple[Path, ...]:
@@ -377,7 +301,7 @@ def write_workbook(
     hashes = [h for t in tables.values() for h in t.column_hashes()]
     summary = summary_grid(
         c.config, run_at_text(c.run_at), status_counts(c.submissions["status"]),
-        facts_from_columns(c.config.grades, _shown_column(tables)),
+        facts_from_columns(c.config.grades, shown_column(tables)),
     )
     workbook = xlsxwriter.Workbook(str(path), {
         "constant_memory": True,
