@@ -22,8 +22,9 @@ wrote before) mean ``scheme = "rate"`` with those bands; their labels then descr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
-from kpitool.variance import DIGITS, UNGRADED, GradeThresholds, suggest_grade
+from kpitool.variance import DIGITS, UNGRADED
 
 JUDGEMENT, RATE = "judgement", "rate"
 SCHEMES = (JUDGEMENT, RATE)
@@ -43,6 +44,18 @@ def percent(rate: float) -> str:
     """1.2 -> 120%, 0.875 -> 87.5% (no float noise, no trailing .0)."""
     value = round(rate * 100, 6)
     return f"{value:g}%" if value != int(value) else f"{int(value)}%"
+
+
+def _check_bands(letters: tuple[str, ...], rates: tuple[float, ...]) -> None:
+    """Raise ValueError unless ``rates`` are lower bounds of ``letters`` (best first) but the last."""
+    if len(letters) < 2 or len(set(letters)) != len(letters):
+        raise ValueError(f"grades must be at least two distinct letters: {letters}")
+    if UNGRADED in letters or any(not g.strip() for g in letters):
+        raise ValueError(f"grades must not be blank or {UNGRADED}: {letters}")
+    if len(rates) != len(letters) - 1:
+        raise ValueError("minimum_rates needs one rate per grade except the last")
+    if any(a <= b for a, b in pairwise(rates)):
+        raise ValueError(f"minimum_rates must fall strictly: {rates}")
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,7 @@ class Grades:
             rates = DEFAULT_RATES
         object.__setattr__(self, "minimum_rates", rates)
         if scheme == RATE:
-            GradeThresholds(tuple(self.letters), rates)  # raises on a bad set of bands
+            _check_bands(tuple(self.letters), rates)
         if not self.labels:
             labels = self._band_labels() if scheme == RATE else tuple(
                 JUDGEMENT_LABELS.get(letter, "") for letter in self.letters)
@@ -86,12 +99,6 @@ class Grades:
     @property
     def is_rate(self) -> bool:
         return self.scheme == RATE
-
-    def thresholds(self) -> GradeThresholds:
-        """The bands of the rate scheme in the arithmetic module's type."""
-        if not self.is_rate:
-            raise ValueError("only the rate scheme has bands")
-        return GradeThresholds(tuple(self.letters), tuple(self.minimum_rates))
 
     def label(self, letter: str) -> str:
         return dict(zip(self.letters, self.labels, strict=True)).get(letter, "")
@@ -148,7 +155,7 @@ class Grades:
     def violation(self, letter: str, rate: float | None) -> str | None:
         """The requirement a letter breaks at this 達成率, or None when it is consistent.
 
-        Rounded to 8 places like :func:`kpitool.variance.suggest_grade`, so 4.8 / 6 is 80 %.
+        Rounded to 8 places like :meth:`band`, so 4.8 / 6 is 80 %.
         """
         if rate is None or letter not in self.letters:
             return None
@@ -159,10 +166,18 @@ class Grades:
         return None
 
     def band(self, rate: float | None) -> str | None:
-        """The letter a 達成率 falls in under the rate scheme; None for judgement or no rate."""
+        """The letter a 達成率 falls in under the rate scheme; None for judgement or no rate.
+
+        The rate is rounded to 8 decimals first: 4.8 / 6 is 0.7999999999999999 in binary but
+        80 % to the department, and must not drop a band.
+        """
         if not self.is_rate or rate is None:
             return None
-        return suggest_grade(rate, self.thresholds())
+        rounded = round(rate, DIGITS)
+        for letter, minimum in zip(self.letters, self.minimum_rates, strict=False):
+            if rounded >= minimum:
+                return letter
+        return self.letters[-1]
 
     def tally_keys(self) -> tuple[str, ...]:
         """Columns of a tally: every letter, best first, then 未評価."""

@@ -193,7 +193,7 @@ def achievement_rate(
     """達成率: 実績 / 目標 when higher is better (↑), 目標 / 実績 when lower is better (↓).
 
     None when either is missing or the divisor is 0; a target of 0 has no rate to grade.
-    Not rounded, so it equals the spreadsheet's single division (:func:`suggest_grade`
+    Not rounded, so it equals the spreadsheet's single division (:meth:`kpitool.grades.Grades.band`
     absorbs the float noise at the boundaries).
     """
     _check_direction(direction)
@@ -208,58 +208,14 @@ def achievement_rate(
     return rate if math.isfinite(rate) else None
 
 
-@dataclass(frozen=True)
-class GradeThresholds:
-    """Grades (best first) and the minimum 達成率 of each but the last.
-
-    The default is A >= 100%, B >= 80%, else C. Municipalities differ (S/A/B/C:
-    ``GradeThresholds(("S", "A", "B", "C"), (1.2, 1.0, 0.8))``), so this is configuration.
-    """
-
-    grades: tuple[str, ...] = ("A", "B", "C")
-    minimum_rates: tuple[float, ...] = (1.0, 0.8)
-
-    def __post_init__(self) -> None:
-        if len(self.grades) < 2 or len(set(self.grades)) != len(self.grades):
-            raise ValueError(f"grades must be at least two distinct names: {self.grades}")
-        if UNGRADED in self.grades or any(not g.strip() for g in self.grades):
-            raise ValueError(f"grades must not be blank or {UNGRADED}: {self.grades}")
-        if len(self.minimum_rates) != len(self.grades) - 1:
-            raise ValueError("minimum_rates needs one rate per grade except the last")
-        if any(a <= b for a, b in zip(self.minimum_rates, self.minimum_rates[1:], strict=False)):
-            raise ValueError(f"minimum_rates must fall strictly: {self.minimum_rates}")
-
-
-DEFAULT_THRESHOLDS = GradeThresholds()
-SABC_THRESHOLDS = GradeThresholds(("S", "A", "B", "C"), (1.2, 1.0, 0.8))
-
-
-def suggest_grade(
-    rate: float | None, thresholds: GradeThresholds = DEFAULT_THRESHOLDS
-) -> str | None:
-    """The grade a 達成率 earns, or None without a rate.
-
-    The rate is rounded to 8 decimals first: 4.8 / 6 is 0.7999999999999999 in binary but
-    80% to the department, and must not drop to C.
-    """
-    if rate is None:
-        return None
-    rounded = round(rate, DIGITS)
-    for grade, minimum in zip(thresholds.grades, thresholds.minimum_rates, strict=False):
-        if rounded >= minimum:
-            return grade
-    return thresholds.grades[-1]
-
-
-def tally(
-    grades: Iterable[str | None], thresholds: GradeThresholds | Sequence[str] = DEFAULT_THRESHOLDS
-) -> dict[str, int]:
-    """Count grades in the configured order (thresholds or plain letters), plus 未評価 for blank.
+def tally(grades: Iterable[str | None], letters: Sequence[str] = ("A", "B", "C")) -> dict[str, int]:
+    """Count grades in the configured order (:attr:`kpitool.grades.Grades.letters`), plus 未評価.
 
     A grade outside the letters raises: the validator should have reported it, and
-    counting it as 未評価 would publish a wrong tally without a word.
+    counting it as 未評価 would publish a wrong tally without a word. The grade rule itself
+    (letters, labels, bands of 達成率) is :class:`kpitool.grades.Grades`.
     """
-    letters = thresholds.grades if isinstance(thresholds, GradeThresholds) else tuple(thresholds)
+    letters = tuple(letters)
     counts = dict.fromkeys((*letters, UNGRADED), 0)
     for grade in grades:
         key = grade.strip() if grade is not None else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpitool.grades import Grades
+from kpitool.grades import RATE, Grades
 
 JUDGEMENT = Grades()
 SABC = Grades(("S", "A", "B", "C"), (1.2, 1.0, 0.8), labels=("大きく上回った", "達成", "おおむね達成", "未達成"))
@@ -47,3 +47,56 @@ def test_bad_bands_are_refused() -> None:
         Grades(("A", "B", "C"), (0.8, 1.0))
     with pytest.raises(ValueError):
         Grades(("A", "B"), (1.0,), labels=("x",))
+
+
+# --- bands of the rate scheme (formerly variance.GradeThresholds) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "grade"),
+    [
+        (1.5, "A"),
+        (1.0, "A"),
+        (0.9999999, "B"),
+        (0.8, "B"),
+        (4.8 / 6, "B"),  # 0.7999999999999999 in binary, 80% to the department
+        (0.7999999, "C"),
+        (0.0, "C"),
+        (-0.5, "C"),
+        (None, None),
+    ],
+)
+def test_default_rate_bands_at_the_boundaries(rate, grade):
+    assert Grades(scheme=RATE).band(rate) == grade
+
+
+@pytest.mark.parametrize(
+    ("rate", "grade"),
+    [
+        (1.2, "S"),
+        (1.1999999, "A"),
+        (1.0, "A"),
+        (0.9999999, "B"),
+        (0.8, "B"),
+        (0.7999999, "C"),
+    ],
+)
+def test_sabc_bands_at_the_boundaries(rate, grade):
+    assert Grades(("S", "A", "B", "C"), (1.2, 1.0, 0.8)).band(rate) == grade
+
+
+@pytest.mark.parametrize(
+    ("grades", "rates"),
+    [
+        (("A",), ()),
+        (("A", "A"), (1.0,)),
+        (("A", "B", "C"), (1.0,)),
+        (("A", "B", "C"), (0.8, 1.0)),
+        (("A", "B", "C"), (1.0, 1.0)),
+        (("A", "未評価"), (1.0,)),
+        (("A", " "), (1.0,)),
+    ],
+)
+def test_bad_bands(grades, rates):
+    with pytest.raises(ValueError):
+        Grades(grades, rates, scheme=RATE)

@@ -20,8 +20,6 @@ from kpitool.variance import (
     CHANGE_FORMAT,
     POINT_FORMAT,
     RATE_FORMAT,
-    SABC_THRESHOLDS,
-    GradeThresholds,
     Variance,
     achievement_formula,
     achievement_rate,
@@ -35,7 +33,6 @@ from kpitool.variance import (
     evaluation_formula,
     is_percent_unit,
     rate_formula,
-    suggest_grade,
     tally,
     tally_sentence,
     variance,
@@ -239,58 +236,6 @@ def test_achievement_rate(target, actual, direction, expected):
     assert cached_achievement(rate) == ("" if expected is None else rate)
 
 
-@pytest.mark.parametrize(
-    ("rate", "grade"),
-    [
-        (1.5, "A"),
-        (1.0, "A"),
-        (0.9999999, "B"),
-        (0.8, "B"),
-        (4.8 / 6, "B"),  # 0.7999999999999999 in binary, 80% to the department
-        (0.7999999, "C"),
-        (0.0, "C"),
-        (-0.5, "C"),
-        (None, None),
-    ],
-)
-def test_default_grades_at_the_boundaries(rate, grade):
-    assert suggest_grade(rate) == grade
-
-
-@pytest.mark.parametrize(
-    ("rate", "grade"),
-    [
-        (1.2, "S"),
-        (1.1999999, "A"),
-        (1.0, "A"),
-        (0.9999999, "B"),
-        (0.8, "B"),
-        (0.7999999, "C"),
-    ],
-)
-def test_sabc_grades_at_the_boundaries(rate, grade):
-    assert suggest_grade(rate, SABC_THRESHOLDS) == grade
-    same = GradeThresholds(("S", "A", "B", "C"), (1.2, 1.0, 0.8))
-    assert suggest_grade(rate, same) == grade
-
-
-@pytest.mark.parametrize(
-    ("grades", "rates"),
-    [
-        (("A",), ()),
-        (("A", "A"), (1.0,)),
-        (("A", "B", "C"), (1.0,)),
-        (("A", "B", "C"), (0.8, 1.0)),
-        (("A", "B", "C"), (1.0, 1.0)),
-        (("A", "未評価"), (1.0,)),
-        (("A", " "), (1.0,)),
-    ],
-)
-def test_bad_thresholds(grades, rates):
-    with pytest.raises(ValueError):
-        GradeThresholds(grades, rates)
-
-
 # tallies -------------------------------------------------------------------------
 
 
@@ -321,7 +266,7 @@ def test_tally_rejects_unknown_grades():
 
 
 def test_tally_sabc_keeps_zero_grades_and_order():
-    counts = tally(["C", "S", "A", "A"], SABC_THRESHOLDS)
+    counts = tally(["C", "S", "A", "A"], ("S", "A", "B", "C"))
     assert list(counts.items()) == [("S", 1), ("A", 2), ("B", 0), ("C", 1), ("未評価", 0)]
     assert tally_sentence(counts, meanings={"A": "目標取り達成した"}) == (
         "重点施策4件のうち、S1件、A（目標取り達成した）2件、B0件、C1件"
