@@ -32,6 +32,8 @@ from kpitool.doctor import PANEL_VERSION_KEY
 from kpitool.xl_settings import PANEL_SHEET, RESULTS_SHEET, SETTINGS, SETTINGS_SHEET, XLWINGS_CONF_SHEET
 
 PANEL_FILENAME = "kpitool_panel.xlsm"
+MANUAL_FILENAME = "kpitool_manual.pdf"  # docs/manual/kpitool_manual.pdf, copied beside the panel
+MANUAL_NOTE = "このブックと同じフォルダに置いてください。第2章が企画課の手順、第4章が導入の手順です"
 ROOT = Path(__file__).resolve().parents[2]
 MACROS_DIR = ROOT / "macros"
 PANEL_VERSION_ROW = 8  # 0-based: row 9 of xlwings.conf, below the notes
@@ -208,6 +210,7 @@ class _Formats:
         self.label = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "valign": "top", **border})
         self.input = wb.add_format({"bg_color": "#FFF2CC", "valign": "top", **border})
         self.plain = wb.add_format({})
+        self.link = wb.add_format({"font_color": "#0645AD", "underline": 1})
 
 
 def _write_panel_sheet(ws: Any, f: _Formats) -> None:
@@ -241,6 +244,10 @@ def _write_panel_sheet(ws: Any, f: _Formats) -> None:
     )
     for i, step in enumerate(steps, start=1):
         ws.write_string(row + i, 1, step, f.plain)
+    # The manual's PDF travels with the panel (README: 配布フォルダ); a relative link opens it beside the panel.
+    row += len(steps) + 2
+    ws.write_string(row, 1, "操作マニュアル", f.heading)
+    ws.write_url(row, 2, f"external:{MANUAL_FILENAME}", f.link, string=f"{MANUAL_FILENAME}（{MANUAL_NOTE}）")
 
 
 def _write_settings_sheet(ws: Any, f: _Formats) -> None:
