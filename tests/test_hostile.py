@@ -382,19 +382,25 @@ def test_typed_formulas_arrive_as_their_values(run: Run) -> None:
 # -- gaps: each in its own small inbox, so that it cannot break the shared run ---------------------
 
 
-@pytest.mark.parametrize("case", [_param(c) for c in CASES if c.gap])
-def test_gap_case_in_a_run(case: HostileCase, tmp_path: Path, config: Config) -> None:
-    from kpitool.consolidate import consolidate
-    from kpitool.master.writer import write_master
+GAP_CASES = [c for c in CASES if c.gap]
 
-    folder = tmp_path / "inbox"
-    path = case.make(folder)
-    for department in hostile.GOOD_DEPARTMENTS:
-        hostile.save(folder, f"{department}.xlsx", hostile.template_parts(department))
-    findings, ok, _seconds = timed_validate(path, config, case.seconds)
-    consolidation = consolidate(folder, config, workers=1)
-    write_master(consolidation, tmp_path / "集約.xlsx")
-    assert_outcome(case, findings, ok)
+# A known gap runs as a strict xfail in its own small inbox. Without one there is nothing to
+# collect: an empty parameter set would only show up as a skip that tests nothing (issue 10).
+if GAP_CASES:
+
+    @pytest.mark.parametrize("case", [_param(c) for c in GAP_CASES])
+    def test_gap_case_in_a_run(case: HostileCase, tmp_path: Path, config: Config) -> None:
+        from kpitool.consolidate import consolidate
+        from kpitool.master.writer import write_master
+
+        folder = tmp_path / "inbox"
+        path = case.make(folder)
+        for department in hostile.GOOD_DEPARTMENTS:
+            hostile.save(folder, f"{department}.xlsx", hostile.template_parts(department))
+        findings, ok, _seconds = timed_validate(path, config, case.seconds)
+        consolidation = consolidate(folder, config, workers=1)
+        write_master(consolidation, tmp_path / "集約.xlsx")
+        assert_outcome(case, findings, ok)
 
 
 def test_included_file_with_errors_does_not_break_the_master(tmp_path: Path) -> None:
