@@ -2,6 +2,7 @@
 
     python benchmarks/run.py [--files N ...] [--quick] [--out DIR] [--json-only]
                              [--repeat K] [--stages a,b] [--no-startup] [--markdown FILE]
+                             [--city | --city-only] [--city-runs K]
 
 For each N (default 50, 500 and 1,741; ``--quick``: 50) it generates or reuses an inbox of N
 realistic filled templates (``generate.py``), then runs each stage in a fresh subprocess
@@ -9,7 +10,10 @@ realistic filled templates (``generate.py``), then runs each stage in a fresh su
 finished validation of one file (``python -m kpitool validate``). It prints a table per N and,
 last, one JSON line with every figure; ``--markdown`` also writes them for RESULTS.md.
 ``--repeat K`` keeps the fastest of K runs of each stage but the naive loop (a shared machine
-is noisy; the load average before each run is recorded).
+is noisy; the load average before each run is recorded). ``--city`` first runs the city
+scenario (``city.py``, issue 17): one city's 集約 of 30 department files from process start,
+median of 7 fresh processes beside its floor measured in the same run; ``--city-only`` runs
+nothing else.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from city import report as city_report  # noqa: E402
+from city import run_city  # noqa: E402
 from generate import FISCAL_YEARS, MUNICIPALITY, make_inbox  # noqa: E402
 from stages import STAGES  # noqa: E402
 
@@ -419,6 +425,14 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]], startup: dict[
     return "\n".join(lines) + "\n"
 
 
+def city_markdown(city: dict[str, Any]) -> str:
+    """The city scenario as a Markdown section."""
+    return "\n".join([
+        "### City 集約 from process start (issue 17)", "",
+        "```", city_report(city), "```", "",
+    ])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="kpitool benchmark (issue 6)")
     parser.add_argument("--files", type=int, action="append", metavar="N",
@@ -432,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="run each stage but the naive loop K times and keep the fastest (default 1)")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the results as Markdown")
     parser.add_argument("--no-startup", action="store_true", help="skip the one-file start-up measurement")
+    parser.add_argument("--city", action="store_true", help="also run the city scenario (30 files, from process start)")
+    parser.add_argument("--city-only", action="store_true", help="run only the city scenario")
+    parser.add_argument("--city-runs", type=int, default=7, metavar="K", help="fresh processes per city measurement")
     args = parser.parse_args(argv)
     quiet = args.json_only
     only = tuple(s.strip() for s in args.stages.split(",") if s.strip())
@@ -443,6 +460,13 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     info = machine()
     _say(f"{info['cpu']}, {info['cores']} cores, {info['ram_gb']} GiB, Python {info['python']}", quiet=quiet)
+    city = run_city(out, runs=args.city_runs, quiet=quiet) if args.city or args.city_only else None
+    if args.city_only:
+        assert city is not None
+        if args.markdown:
+            args.markdown.write_text(city_markdown(city), encoding="utf-8")
+        print(json.dumps({"machine": info, "city": city}, ensure_ascii=False), flush=True)
+        return 0
     results = []
     for n in sizes:
         result = bench_n(n, out, quiet=quiet, only=only, repeat=args.repeat)
@@ -467,8 +491,9 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"goal {name}: {goal['value']} ({'met' if goal['met'] else 'MISSED'})", quiet=quiet)
     if args.markdown:
         command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        args.markdown.write_text(markdown(info, results, startup, verdict, command), encoding="utf-8")
-    print(json.dumps({"machine": info, "results": results, "startup": startup, "goals": verdict},
+        text = markdown(info, results, startup, verdict, command)
+        args.markdown.write_text(text + ("\n" + city_markdown(city) if city else ""), encoding="utf-8")
+    print(json.dumps({"machine": info, "results": results, "startup": startup, "goals": verdict, "city": city},
                      ensure_ascii=False), flush=True)
     return 0
 

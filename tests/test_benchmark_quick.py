@@ -44,3 +44,20 @@ def test_quick_benchmark_reports_every_stage(tmp_path: Path) -> None:
     assert set(result["ratios"]) >= {"kpitool_over_floor", "naive_over_kpitool", "read_validate_over_floor"}
     assert set(report["goals"]) >= GOALS
     assert report["startup"]["median_s"] > 0, report["startup"]
+
+
+@pytest.mark.slow
+def test_city_scenario_writes_master_and_csvs_and_a_floor(tmp_path: Path) -> None:
+    """The city scenario (issue 17) runs the real CLI and the floor on planted city files."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--city-only", "--city-runs", "1",
+         "--json-only", "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    city = json.loads(done.stdout.strip().splitlines()[-1])["city"]
+    assert city["files"] == 30 and len(city["kpitool_runs_s"]) == len(city["floor_runs_s"]) == 1
+    assert {"master.xlsx", "master_実績数値.csv", "master_実績調査.csv", "floor.xlsx"} <= set(city["outputs"])
+    assert city["over_floor"] > 0 and set(city["goals"]) == {"median_s", "over_floor"}
+    names = sorted(p.name for p in (tmp_path / "out" / "city" / "inbox").glob("*.xlsx"))
+    assert len(names) == 30 and names[0] == "01_総合政策部.xlsx" and names[-1] == "30_デジタル推進部.xlsx"
