@@ -65,9 +65,8 @@ from kpitool.validation.duplicates import Candidate, choose, created_date, tie_f
 from kpitool.validation.roster import department_from_filename
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from kpitool.config import Config
+    from kpitool.table import Table
 
 Progress = Callable[[int, int, str], None]
 
@@ -296,23 +295,12 @@ def _department_order(outcomes: Sequence[FileOutcome], config: Config) -> list[s
 
 def _frame(
     rows: Sequence[Sequence[Any]], columns: Sequence[str], floats: frozenset[str] = frozenset()
-) -> pd.DataFrame:
-    """One DataFrame from row tuples, with the documented dtypes (None stays None in text)."""
-    import pandas as pd
+) -> Table:
+    """One table from row tuples, with the documented column types (None stays None in text);
+    :meth:`kpitool.table.Table.to_frame` makes it the DataFrame when a caller asks."""
+    from kpitool.table import Table
 
-    data: dict[str, pd.Series] = {}
-    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-    for column, values in zip(columns, by_column, strict=True):
-        if column in floats:
-            series = pd.Series([float("nan") if v is None else v for v in values], dtype="float64")
-        elif column in INT_COLUMNS:
-            series = pd.Series(values, dtype="int64")
-        elif column in BOOL_COLUMNS:
-            series = pd.Series(values, dtype="bool")
-        else:
-            series = pd.Series(values, dtype="object")
-        data[column] = series
-    return pd.DataFrame(data, columns=list(columns))
+    return Table(rows, columns, floats, INT_COLUMNS, BOOL_COLUMNS)
 
 
 def _across_departments(kpi_rows: Sequence[Sequence[Any]], config: Config) -> list[Finding]:
@@ -423,13 +411,13 @@ def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str
     """The Japanese summary the CLI and the demo print: counts, who is missing, what to fix,
     and where the outputs are (``outputs``: a :class:`kpitool.master.MasterOutputs`)."""
     counts = consolidation.counts()
-    subs = consolidation.submissions
+    subs = list(consolidation.table("submissions").records())
     lines = [" / ".join(f"{status} {counts[str(status)]}" for status in Status)]
 
     def names(status: Status) -> list[str]:
-        frame = subs[subs["status"] == str(status)]
-        return [f"{d}（{display_name(f)}）" if f and d else (d or display_name(f))
-                for d, f in zip(frame["department"], frame["file"], strict=True)]
+        return [f"{r['department']}（{display_name(r['file'])}）" if r["file"] and r["department"]
+                else (r["department"] or display_name(r["file"]))
+                for r in subs if r["status"] == str(status)]
 
     for status, label in ((Status.MISSING, "未提出の部局"), (Status.NEEDS_FIX, "要修正"),
                           (Status.UNREADABLE, "取込不可"), (Status.REVIEW, "要確認（どのファイルが最新か決められない）"),
@@ -441,20 +429,22 @@ def summary_lines(consolidation: Consolidation, outputs: Any = None) -> list[str
         lines.append(f"対象外のファイル: {len(consolidation.ignored)}件（{'、'.join(display_name(n) for n, _ in consolidation.ignored)}）")
     # A superseded file's findings stay in the master's 検証結果 but are not open: the file that
     # speaks for its department is the one to fix (validate counts the same way).
-    findings = consolidation.findings
-    superseded = set(subs.loc[subs["status"] == str(Status.SUPERSEDED), "file"])
-    open_findings = findings[~findings["file"].isin(superseded)] if len(findings) else findings
-    errors = int((open_findings["severity"] == str(Severity.ERROR)).sum()) if len(open_findings) else 0
-    warnings = int((open_findings["severity"] == str(Severity.WARNING)).sum()) if len(open_findings) else 0
-    left_out = "（重複のファイルの指摘は除く）" if len(open_findings) < len(findings) else ""
+    findings = consolidation.table("findings")
+    superseded = {r["file"] for r in subs if r["status"] == str(Status.SUPERSEDED)}
+    open_severities = [severity for severity, file in zip(findings["severity"], findings["file"], strict=True)
+                       if file not in superseded]
+    errors = sum(1 for s in open_severities if s == str(Severity.ERROR))
+    warnings = sum(1 for s in open_severities if s == str(Severity.WARNING))
+    left_out = "（重複のファイルの指摘は除く）" if len(open_severities) < len(findings) else ""
     lines.append(f"指摘: エラー {errors}件・警告 {warnings}件{left_out}")
+    n_kpis = len(consolidation.table("kpis"))
     lines.append(
-        f"集約した行: 事業成果目標 {len(consolidation.kpis)}行・実績調査 {len(consolidation.survey)}行・"
-        f"実績数値 {len(consolidation.figures)}行"
+        f"集約した行: 事業成果目標 {n_kpis}行・実績調査 {len(consolidation.table('survey'))}行・"
+        f"実績数値 {len(consolidation.table('figures'))}行"
     )
     from kpitool.master.summary import facts_from_consolidation, headline
 
-    if len(consolidation.kpis):
+    if n_kpis:
         lines.append(f"達成状況: {headline(facts_from_consolidation(consolidation), consolidation.config.grades)}")
     if outputs is not None:
         lines.append(f"集約ファイル: {outputs.master}")

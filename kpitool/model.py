@@ -8,7 +8,6 @@ one has in the master workbook. Every data row carries its source (``file!sheet!
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from kpitool.config import Config
+    from kpitool.table import Table
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 
@@ -103,27 +103,88 @@ LABELS: dict[str, str] = {
 }
 
 
-@dataclass
-class Consolidation:
-    """Result of :func:`kpitool.consolidate.consolidate`: DataFrames plus run facts."""
+TABLES = ("submissions", "kpis", "survey", "figures", "findings")
 
-    config: Config
-    inbox: Path
-    run_at: dt.datetime  # timezone-aware, JST
-    submissions: pd.DataFrame  # SUBMISSION_COLUMNS
-    kpis: pd.DataFrame  # KPI_COLUMNS
-    survey: pd.DataFrame  # SURVEY_COLUMNS
-    figures: pd.DataFrame  # FIGURE_COLUMNS
-    findings: pd.DataFrame  # kpitool.findings.FINDING_COLUMNS keys (English ids)
-    ignored: list[tuple[str, str]] = field(default_factory=list)  # (file name, Japanese reason)
-    # 達成状況 counts of the consolidated KPIs: department -> {grade: n, …, "未評価": n}, in
-    # roster order, plus "合計" for all departments (kpitool.survey.grade_tallies).
-    tallies: dict[str, dict[str, int]] = field(default_factory=dict)
-    # Earlier masters of ``[history] masters`` (kpitool.history.MasterData), oldest first: the
-    # 経年推移 sheet is built from them and this run; 監査ログ records their hashes.
-    previous: tuple[Any, ...] = ()
+
+class Consolidation:
+    """Result of :func:`kpitool.consolidate.consolidate`: five tables plus run facts.
+
+    ``submissions``, ``kpis``, ``survey``, ``figures`` and ``findings`` are DataFrames (the
+    public API), built on first access. The 集約 path itself reads :meth:`table`, the same rows
+    as a :class:`kpitool.table.Table`, so that a run from the CLI or a button never imports
+    pandas (issue 17: pandas took longer to import than a city's whole 集約). Either a Table or
+    a DataFrame may be given for each.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        inbox: Path,
+        run_at: dt.datetime,  # timezone-aware, JST
+        submissions: Table | pd.DataFrame,  # SUBMISSION_COLUMNS
+        kpis: Table | pd.DataFrame,  # KPI_COLUMNS
+        survey: Table | pd.DataFrame,  # SURVEY_COLUMNS
+        figures: Table | pd.DataFrame,  # FIGURE_COLUMNS
+        findings: Table | pd.DataFrame,  # kpitool.findings.FINDING_COLUMNS keys (English ids)
+        ignored: list[tuple[str, str]] | None = None,  # (file name, Japanese reason)
+        tallies: dict[str, dict[str, int]] | None = None,
+        previous: tuple[Any, ...] = (),
+    ) -> None:
+        self.config = config
+        self.inbox = inbox
+        self.run_at = run_at
+        self._given: dict[str, Any] = {
+            "submissions": submissions, "kpis": kpis, "survey": survey, "figures": figures, "findings": findings,
+        }
+        self.ignored = list(ignored or [])
+        # 達成状況 counts of the consolidated KPIs: department -> {grade: n, …, "未評価": n}, in
+        # roster order, plus "合計" for all departments (kpitool.survey.grade_tallies).
+        self.tallies = dict(tallies or {})
+        # Earlier masters of ``[history] masters`` (kpitool.history.MasterData), oldest first: the
+        # 経年推移 sheet is built from them and this run; 監査ログ records their hashes.
+        self.previous = previous
+
+    def table(self, name: str) -> Table:
+        """One of :data:`TABLES` as a :class:`~kpitool.table.Table` (no pandas needed).
+
+        Once the DataFrame has been handed out, the Table is made from it on every call: the
+        caller may have changed it, and the master must show what the DataFrame holds.
+        """
+        from kpitool.table import Table
+
+        given = self._given[name]
+        return given if isinstance(given, Table) else Table.from_frame(given)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """One of :data:`TABLES` as a DataFrame (imports pandas; built once)."""
+        from kpitool.table import Table
+
+        given = self._given[name]
+        if isinstance(given, Table):
+            given = self._given[name] = given.to_frame()
+        return given
+
+    @property
+    def submissions(self) -> pd.DataFrame:
+        return self.frame("submissions")
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        return self.frame("kpis")
+
+    @property
+    def survey(self) -> pd.DataFrame:
+        return self.frame("survey")
+
+    @property
+    def figures(self) -> pd.DataFrame:
+        return self.frame("figures")
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.frame("findings")
 
     def counts(self) -> dict[str, int]:
         """Number of departments/files per status, for summaries."""
-        counts = self.submissions["status"].value_counts()
-        return {str(s): int(counts.get(str(s), 0)) for s in Status}
+        statuses = self.table("submissions")["status"]
+        return {str(s): sum(1 for x in statuses if x == str(s)) for s in Status}

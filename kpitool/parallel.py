@@ -12,6 +12,7 @@ and reported through ``on_crash``.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, as_completed
@@ -22,7 +23,12 @@ T = TypeVar("T")
 Progress = Callable[[int, int, str], None]
 Work = Callable[[Path, Any], T]
 
-PARALLEL_THRESHOLD = 20  # more files than this are run in worker processes by default
+# More files than this are run in worker processes by default. Measured (benchmarks/pool.py,
+# 2 cores, issue 17): with ``fork`` (Linux) the pool breaks even near 20 files and wins from 30;
+# with ``spawn`` (Windows, where the Excel buttons run; every worker imports kpitool afresh) it
+# costs 1.3-2.4x at 10-50 files and only breaks even near 100.
+PARALLEL_THRESHOLD = 20
+SPAWN_PARALLEL_THRESHOLD = 100
 WORKER_DIED = "処理用のプロセスが異常終了しました。メモリ不足の可能性があります"
 
 
@@ -30,11 +36,14 @@ def worker_count(n_files: int, workers: int | None) -> int:
     """``workers`` when given (at least 1); otherwise all cores above the threshold, else 1.
 
     Small inboxes stay in this process: starting processes costs more than it saves there,
-    and an Excel button then spawns nothing on Windows.
+    and an Excel button then spawns nothing on Windows. The threshold depends on how processes
+    start (:data:`PARALLEL_THRESHOLD` for ``fork``, :data:`SPAWN_PARALLEL_THRESHOLD` else).
     """
     if workers is not None:
         return max(1, workers)
-    return (os.cpu_count() or 1) if n_files > PARALLEL_THRESHOLD else 1
+    forks = multiprocessing.get_context().get_start_method() == "fork"
+    threshold = PARALLEL_THRESHOLD if forks else SPAWN_PARALLEL_THRESHOLD
+    return (os.cpu_count() or 1) if n_files > threshold else 1
 
 
 def map_files(

@@ -227,7 +227,7 @@ class ConsolidationRun:
         """No department needs action: nothing 要修正, 取込不可 or 要確認."""
         from kpitool.model import ACTION_STATUSES
 
-        return not set(self.consolidation.submissions["status"]) & {str(s) for s in ACTION_STATUSES}
+        return not set(self.consolidation.table("submissions")["status"]) & {str(s) for s in ACTION_STATUSES}
 
     def lines(self) -> list[str]:
         """The Japanese summary: counts, who is missing, what to fix, where the outputs are."""

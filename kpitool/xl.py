@@ -202,8 +202,8 @@ def _consolidate(panel: _Panel, settings: PanelSettings) -> Outcome:
     consolidation, outputs = run.consolidation, run.outputs
     written = outputs.master
     counts = [(status, n) for status, n in consolidation.counts().items() if n]
-    submissions = frame_rows(consolidation.submissions, labels=LABELS, columns=SUBMISSION_SUMMARY_COLUMNS)
-    findings = frame_rows(consolidation.findings, labels=dict(FINDING_COLUMNS))
+    submissions = frame_rows(consolidation.table("submissions"), labels=LABELS, columns=SUBMISSION_SUMMARY_COLUMNS)
+    findings = frame_rows(consolidation.table("findings"), labels=dict(FINDING_COLUMNS))
     tally = "、".join(f"{status} {n}" for status, n in counts)
     message = (
         f"集約ファイルを作成しました。\n{written}\n"
@@ -212,8 +212,8 @@ def _consolidate(panel: _Panel, settings: PanelSettings) -> Outcome:
     )
     return Outcome(
         message=message,
-        summary=[*counts, ("実績調査の行数", len(consolidation.survey)),
-                 ("指摘の件数", len(consolidation.findings)), ("集約ファイル", str(written)),
+        summary=[*counts, ("実績調査の行数", len(consolidation.table("survey"))),
+                 ("指摘の件数", len(consolidation.table("findings"))), ("集約ファイル", str(written)),
                  *(("CSV（オープンデータ）", str(csv)) for csv in outputs.csvs)],
         table_title="提出状況",
         table=[*submissions, *([[], ["指摘の一覧"], *findings] if len(findings) > 1 else [])],

@@ -126,8 +126,10 @@ def frame_rows(
     if data is None:
         return []
     if hasattr(data, "columns") and hasattr(data, "itertuples"):
+        from kpitool.table import Table
+
         keys = [c for c in (columns or data.columns) if c in data.columns]
-        frame = data[keys]
+        frame = data.select(keys) if isinstance(data, Table) else data[keys]
         rows = [[plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]
         return [[labels.get(str(k), str(k)) for k in keys], *rows]
     items = list(data)

@@ -49,3 +49,39 @@ def test_help_is_light() -> None:
     modules = imported_modules("-m", "kpitool", "--help")
     assert "kpitool.cli" in modules
     assert heavy_in(modules) == []
+
+
+# Modules a whole 集約 of the demo inbox imports (kpitool, the standard library, python-calamine,
+# XlsxWriter, filelock): 308 when this budget was set (issue 17), 65 for `python -c pass`.
+CONSOLIDATE_MODULE_BUDGET = 340
+
+
+def _run_modules(tmp_path_factory: pytest.TempPathFactory, *command: str) -> set[str]:
+    """The modules a fresh ``python -X importtime -m kpitool COMMAND`` imported on the demo."""
+    from kpitool.demo import prepare
+
+    root = tmp_path_factory.mktemp("startup")
+    prepare(root)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "kpitool", *command],
+        capture_output=True, text=True, timeout=300, cwd=root,
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]  # 1: the demo has a 要修正 department
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    return {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+            if line.startswith("import time:") and line.count("|") == 2} - {"package"}
+
+
+def test_consolidate_never_imports_pandas(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """集約 from the CLI writes the master and CSVs without pandas or numpy (the API's
+    DataFrames are built only when asked for): pandas took longer to import than the run."""
+    modules = _run_modules(tmp_path_factory, "consolidate", "inbox", "-o", "out/master.xlsx")
+    assert "kpitool.master.writer" in modules and "kpitool.consolidate" in modules
+    assert heavy_in(modules) == ["xlsxwriter"]
+    assert len(modules) <= CONSOLIDATE_MODULE_BUDGET, len(modules)
+
+
+def test_validate_imports_nothing_heavy(tmp_path_factory: pytest.TempPathFactory) -> None:
+    modules = _run_modules(tmp_path_factory, "validate", "inbox")
+    assert "kpitool.validate" in modules
+    assert heavy_in(modules) == []

@@ -21,6 +21,7 @@ import functools
 import math
 import os
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,8 @@ from kpitool.variance import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from kpitool.table import Table
 
 
 SUMMARY, SUBMISSIONS, SURVEY, FIGURES, KPIS, FINDINGS, AUDIT_LOG = (
@@ -272,13 +275,9 @@ def clean(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
-    try:
-        import pandas as pd
-
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
+    pd = sys.modules.get("pandas")  # only a DataFrame can hold NA/NaT: never import pandas here
+    if pd is not None and (value is pd.NA or value is pd.NaT):
+        return None
     return value
 
 
@@ -433,7 +432,7 @@ class SourceLinks:
 # --- rows: helpers shared by the row builders (kpitool.master.rows, kpitool.master.trend) ---
 
 
-def frame_records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+def frame_records(frame: Table | pd.DataFrame) -> Iterator[dict[str, Any]]:
     """The rows of a table as dicts of clean values (NaN and NaT as None)."""
     columns = list(frame.columns)
     for values in frame.itertuples(index=False, name=None):

@@ -101,7 +101,7 @@ HASH_LABELS = ("表", "列", "見出し", "検証値")
 def input_rows(c: Consolidation, links: SourceLinks) -> list[list[Cell]]:
     """One row per file of 提出状況 (without the row hash, which the writer adds)."""
     rows = []
-    for record in c.submissions.to_dict("records"):
+    for record in c.table("submissions").to_dict("records"):
         file = text(record["file"])
         if not file:
             continue

@@ -104,7 +104,7 @@ def submission_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -
     """提出状況: one row per file (linked) and per department without a file."""
     from kpitool.dates import wareki
 
-    for row in frame_records(c.submissions):
+    for row in frame_records(c.table("submissions")):
         file = text(row["file"])
         created: Any = text(row["created"])
         created_wareki = None
@@ -130,7 +130,7 @@ def submission_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -
 
 def survey_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
     """実績調査: the texts of each 取り組み, exactly as submitted."""
-    for row in frame_records(c.survey):
+    for row in frame_records(c.table("survey")):
         cells = {k: text(row[k]) for k in layout.keys[:-1] if k != "source"}
         cells["source"] = links.source(row["source"])
         yield [cells[k] for k in layout.keys[:-1]]
@@ -138,7 +138,7 @@ def survey_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> It
 
 def figure_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
     """実績数値: one row per figure with its 増減 / 増減率 / 評価."""
-    for excel_row, row in enumerate(frame_records(c.figures), start=FIRST_DATA_ROW):
+    for excel_row, row in enumerate(frame_records(c.table("figures")), start=FIRST_DATA_ROW):
         places = decimals_shown(row["prev"], row["curr"])
         fmt = change_format(places)
         cells: dict[str, Cell] = {
@@ -158,7 +158,7 @@ def figure_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> It
 
 def kpi_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
     """事業成果目標: one row per KPI with 達成率 and the prev→curr variance."""
-    for excel_row, row in enumerate(frame_records(c.kpis), start=FIRST_DATA_ROW):
+    for excel_row, row in enumerate(frame_records(c.table("kpis")), start=FIRST_DATA_ROW):
         places = decimals_shown(row["target"], row["prev"], row["curr"])
         fmt = change_format(places)
         cells: dict[str, Cell] = {
@@ -194,7 +194,7 @@ def kpi_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Itera
 
 def finding_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
     """検証結果: every finding, with a link to the cell it is about."""
-    for row in frame_records(c.findings):
+    for row in frame_records(c.table("findings")):
         cells = {k: text(row.get(k)) for k in layout.keys[:-2]}
         file, sheet, cell = cells["file"], cells["sheet"], cells["cell"]
         source = "!".join(p for p in (file, sheet, cell) if p) if file else None

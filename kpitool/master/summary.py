@@ -196,14 +196,13 @@ def facts_from_consolidation(c: Consolidation) -> SummaryFacts:
     from kpitool.master.layout import clean
     from kpitool.survey import comparison_reason
 
-    f = c.figures
+    f, s, k = c.table("figures"), c.table("submissions"), c.table("kpis")
     reasons = [comparison_reason(clean(r), clean(p), clean(m))
                for r, p, m in zip(f["reason"], f["prev_marker"], f["curr_marker"], strict=True)]
     return summary_facts(
         c.config.grades,
-        zip(c.submissions["department"], c.submissions["status"], c.submissions["included"], strict=True),
-        zip(c.kpis["department"], c.kpis["direction"], map(clean, c.kpis["grade"]), map(clean, c.kpis["grade_basis"]),
-            strict=True),
+        zip(s["department"], s["status"], s["included"], strict=True),
+        zip(k["department"], k["direction"], map(clean, k["grade"]), map(clean, k["grade_basis"]), strict=True),
         zip(f["department"], f["direction"], map(clean, f["evaluation"]), reasons, strict=True),
     )
 

@@ -211,7 +211,7 @@ def add_trend_charts(workbook: Any, sheet: Any, layout: Any, rows: Sequence[Sequ
 
 def trend_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
     """経年推移: one row per indicator and year, 達成率 as a formula over the row's cells."""
-    built = trend_records(c.previous, frame_records(c.kpis), c.config.fiscal_years, "", links.master_dir)
+    built = trend_records(c.previous, frame_records(c.table("kpis")), c.config.fiscal_years, "", links.master_dir)
     for excel_row, row in enumerate(built, start=FIRST_DATA_ROW):
         places = decimals_shown(*(v for v in (row["target"], row["actual"]) if isinstance(v, float)))
         fmt = change_format(places)

@@ -300,7 +300,7 @@ def write_workbook(
     digest = digest_of(config_dict, tables)
     hashes = [h for t in tables.values() for h in t.column_hashes()]
     summary = summary_grid(
-        c.config, run_at_text(c.run_at), status_counts(c.submissions["status"]),
+        c.config, run_at_text(c.run_at), status_counts(c.table("submissions")["status"]),
         facts_from_columns(c.config.grades, shown_column(tables)),
     )
     workbook = xlsxwriter.Workbook(str(path), {
