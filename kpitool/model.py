@@ -168,21 +168,41 @@ class Consolidation:
     def submissions(self) -> pd.DataFrame:
         return self.frame("submissions")
 
+    @submissions.setter
+    def submissions(self, value: Table | pd.DataFrame) -> None:
+        self._given["submissions"] = value
+
     @property
     def kpis(self) -> pd.DataFrame:
         return self.frame("kpis")
+
+    @kpis.setter
+    def kpis(self, value: Table | pd.DataFrame) -> None:
+        self._given["kpis"] = value
 
     @property
     def survey(self) -> pd.DataFrame:
         return self.frame("survey")
 
+    @survey.setter
+    def survey(self, value: Table | pd.DataFrame) -> None:
+        self._given["survey"] = value
+
     @property
     def figures(self) -> pd.DataFrame:
         return self.frame("figures")
 
+    @figures.setter
+    def figures(self, value: Table | pd.DataFrame) -> None:
+        self._given["figures"] = value
+
     @property
     def findings(self) -> pd.DataFrame:
         return self.frame("findings")
+
+    @findings.setter
+    def findings(self, value: Table | pd.DataFrame) -> None:
+        self._given["findings"] = value
 
     def counts(self) -> dict[str, int]:
         """Number of departments/files per status, for summaries."""
