@@ -215,6 +215,9 @@ def _consolidate_args(p: argparse.ArgumentParser) -> None:
                    help="作成する集約ファイル（既定: master.xlsx）。CSV は同じフォルダに作成します。")
     _config_option(p)
     _previous_option(p)
+    p.add_argument("--parquet", metavar="DIR",
+                   help="集約した表を Parquet 形式でもこのフォルダに書き出す（全国集計など大規模な集計向け。"
+                        "追加パッケージ pyarrow が必要: pip install \"kpitool[parquet]\"）")
 
 
 @command(
@@ -228,7 +231,8 @@ def _consolidate(args: argparse.Namespace) -> int:
 
     config = _load_config(args)
     with ProgressBar("読み込み") as progress:
-        run = run_consolidation(Path(args.inbox), config, Path(args.output), progress)
+        run = run_consolidation(Path(args.inbox), config, Path(args.output), progress,
+                                parquet=Path(args.parquet) if args.parquet else None)
     say(f"集約しました: {config.municipality}（受付フォルダ {run.consolidation.inbox}）")
     for line in run.lines():
         say(f"  {line}")

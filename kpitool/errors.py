@@ -88,6 +88,11 @@ ROLLOVER_UNMATCHED = RUN_CODES.add(
     "組織改編で名前が変わった部局は、kpitool.toml の [rollover] renamed に 旧部局名 = 新部局名 を書いて"
     "もう一度実行してください。廃止された部局なら対応は不要です。",
 )
+PARQUET_MISSING = RUN_CODES.add(
+    "E-RUN-020", "Parquet を書き出すための追加パッケージ（pyarrow）が入っていません（--parquet）",
+    "`python -m pip install \"kpitool[parquet]\"`（または `pyarrow`）を入れてから、もう一度実行してください。"
+    "このときは何も読み込まず、集約ファイルも作成していません。",
+)
 USAGE_INVALID = RUN_CODES.add(
     "E-RUN-010", "コマンド・オプションの指定が正しくありません（kpitool コマンドの使い方）",
     "表示された使い方と候補を確かめて、指定し直してください。"

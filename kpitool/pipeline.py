@@ -221,6 +221,7 @@ class ConsolidationRun:
 
     consolidation: Consolidation
     outputs: MasterOutputs
+    parquet: tuple[Path, ...] = ()  # --parquet: the tables as Parquet files (kpitool.parquet)
 
     @property
     def ok(self) -> bool:
@@ -233,7 +234,7 @@ class ConsolidationRun:
         """The Japanese summary: counts, who is missing, what to fix, where the outputs are."""
         from kpitool.consolidate import summary_lines
 
-        return summary_lines(self.consolidation, self.outputs)
+        return [*summary_lines(self.consolidation, self.outputs), *(f"Parquet: {p}" for p in self.parquet)]
 
 
 def run_consolidation(
@@ -244,12 +245,15 @@ def run_consolidation(
     *,
     on_stage: Callable[[str], None] | None = None,
     workers: int | None = None,
+    parquet: Path | str | None = None,
 ) -> ConsolidationRun:
     """集約: consolidate ``inbox`` and write the master and its CSVs, holding the run lock.
 
     One run per master: a second run (another PC on the shared folder, a second click) is
     refused with :class:`~kpitool.errors.RunInProgress` naming who holds the lock, before it
     reads anything. ``on_stage(text)`` is told when writing starts (the buttons show it).
+    ``parquet``: a folder that also receives the tables as Parquet (needs the ``parquet`` extra,
+    checked before anything is read).
     """
     from kpitool.consolidate import consolidate
     from kpitool.master.writer import refuse_master_in_inbox, write_master
@@ -257,10 +261,20 @@ def run_consolidation(
 
     master = Path(master_path)
     refuse_master_in_inbox(master, inbox)  # before any file is read
+    if parquet is not None:
+        from kpitool.parquet import require_pyarrow
+
+        require_pyarrow()
+        _refuse_inside([Path(inbox)], Path(parquet) / "kpis.parquet", "Parquet の出力先")
     master.parent.mkdir(parents=True, exist_ok=True)
     with run_lock(master):
         consolidation = consolidate(Path(inbox), config, progress=progress, workers=workers)
         if on_stage is not None:
             on_stage("集約ファイルを書き出し中…")
         outputs = write_master(consolidation, master)
-    return ConsolidationRun(consolidation, outputs)
+        written: tuple[Path, ...] = ()
+        if parquet is not None:
+            from kpitool.parquet import write_parquet
+
+            written = write_parquet(consolidation, parquet)
+    return ConsolidationRun(consolidation, outputs, written)
