@@ -103,11 +103,27 @@ def canonical_value(value: Any) -> Canonical:
     return clean_text(str(value)) or None
 
 
+# Memo tables of pure functions called once per cell (issue 17): a master repeats few distinct
+# numbers and prints. Bounded: cleared when full, so memory stays flat at any N.
+_MEMO_LIMIT = 1 << 16
+_FIFTEEN: dict[float, float] = {}
+_PRINTS: dict[tuple[type, Canonical, str, str], str] = {}
+
+
 def _fifteen_digits(number: float) -> float:
     """``number`` as XlsxWriter writes it (16 significant digits), then rounded half up to 15
     from its shortest decimal form, as LibreOffice rounds when it saves: so the value written,
     the value read back and the value LibreOffice saves again all give the same float.
     (Python's own rounding of the exact binary value differs on a 16th digit of 5.)"""
+    found = _FIFTEEN.get(number)
+    if found is None:
+        if len(_FIFTEEN) >= _MEMO_LIMIT:
+            _FIFTEEN.clear()
+        found = _FIFTEEN[number] = _fifteen_digits_of(number)
+    return found
+
+
+def _fifteen_digits_of(number: float) -> float:
     written = float(f"{number:.16G}")
     if not math.isfinite(written):
         return written
@@ -214,8 +230,14 @@ def canonical_link(target: str | None, location: str | None = None) -> str:
 
 def cell_print(value: Canonical, num_format: str, link: str) -> str:
     """:data:`PRINT_DIGITS` hex digits of one cell's canonical value, format and link."""
-    data = _dumps([value, num_format if value is not None else "", link])
-    return hashlib.sha256(data).hexdigest()[:PRINT_DIGITS]
+    key = (type(value), value, num_format, link)  # the type: True == 1.0, but they print apart
+    found = _PRINTS.get(key)
+    if found is None:
+        if len(_PRINTS) >= _MEMO_LIMIT:
+            _PRINTS.clear()
+        data = _dumps([value, num_format if value is not None else "", link])
+        found = _PRINTS[key] = hashlib.sha256(data).hexdigest()[:PRINT_DIGITS]
+    return found
 
 
 ROW_CHECK_VALUE = "#"
