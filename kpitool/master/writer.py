@@ -251,14 +251,17 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
     wraps = [column.wrap for column in layout.columns]
     widths = [column.width for column in layout.columns]
     last = len(layout.columns) - 1  # 行の検証値: the row hash, then each cell's print
-    for r, row in enumerate(table.rows, start=1):
+    # Every column but the last is covered, so a row's canonical values (computed once, for
+    # the digest and the row hash) are its cells' values for their prints too.
+    assert list(layout.covered()) == list(range(last)), "a data sheet covers every column but the last"
+    for r, (row, canonical) in enumerate(zip(table.rows, table.canonical, strict=True), start=1):
         height = row_height(row, widths, wraps)
         if height is not None:
             sheet.set_row(r, height)
         prints = []
         for c, cell in enumerate(row[:last]):
             num_format, link = writer.cell(sheet, r, c, cell, wrap=wraps[c])
-            prints.append(cell_print(canonical_value(written_value(cell)), num_format, link))
+            prints.append(cell_print(canonical[c], num_format, link))
         prints.append(cell_print(ROW_CHECK_VALUE, "", ""))  # written as plain text, no link
         writer.cell(sheet, r, last, f"{row[last]}-{''.join(prints)}")
     last_row = max(len(table.rows), 1)
