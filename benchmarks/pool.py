@@ -3,8 +3,9 @@
     python benchmarks/pool.py [--sizes 5,10,20,30,50,100] [--repeat 3] [--start fork,spawn]
 
 For each inbox size k (the first k files of a generated inbox of realistic department files,
-``generate.py``) it times :func:`kpitool.consolidate.consolidate` with ``workers=1`` and with
-all cores, under each process start method (``fork`` is Linux's default; ``spawn`` is what
+``generate.py``) it times consolidation's per-file step (:func:`kpitool.consolidate.process_file`
+through :func:`kpitool.parallel.map_files`, the runner 検証 and 集約 share) with ``workers=1`` and
+with all cores, under each process start method (``fork`` is Linux's default; ``spawn`` is what
 Windows, where the Excel buttons run, always uses). The fastest of ``--repeat`` runs of each,
 after the imports, in this process. ``kpitool.parallel.PARALLEL_THRESHOLD`` should sit where
 the pool wins under ``spawn``. Prints a table, the load average, and one JSON line.
@@ -30,13 +31,19 @@ from generate import make_inbox  # noqa: E402
 from run import write_config  # noqa: E402
 
 
-def _time(inbox: Path, config: Any, workers: int, repeat: int) -> float:
-    from kpitool.consolidate import consolidate
+def _crashed(path: Path, reason: str) -> None:
+    raise RuntimeError(f"{path.name}: {reason}")
 
+
+def _time(inbox: Path, config: Any, workers: int, repeat: int) -> float:
+    from kpitool.consolidate import process_file
+    from kpitool.parallel import map_files
+
+    files = sorted(inbox.glob("*.xlsx"))
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
-        consolidate(inbox, config, workers=workers)
+        map_files(process_file, files, config, workers=workers, on_crash=_crashed)
         best = min(best, time.perf_counter() - started)
     return best
 

@@ -246,6 +246,12 @@ def bench_n(
             "naive_over_kpitool": _ratio(naive, kpitool),
             "read_validate_over_floor": _ratio(stages["read_validate"], floor),
             "read_validate_over_floor_parallel": _ratio(stages["read_validate"], stages["floor_parallel"]),
+            "kpitool_over_floor_parallel": _ratio(kpitool, stages["floor_parallel"]),  # issue 17: ≤ 4
+        },
+        # issue 17: the cost per file stays flat as N grows (wall and CPU of the whole run / N)
+        "per_file_ms": {
+            "kpitool_wall": round(1000 * kpitool["seconds"] / n_files, 2) if kpitool.get("seconds") else None,
+            "kpitool_cpu": round(1000 * kpitool["cpu_seconds"] / n_files, 2) if kpitool.get("cpu_seconds") else None,
         },
         "cpu_ratios": {  # the same ratios in CPU time, which other load on the machine disturbs less
             "kpitool_over_floor": _ratio(kpitool, floor, "cpu_seconds"),
@@ -309,6 +315,10 @@ def table(result: dict[str, Any]) -> str:
                      f"{_fmt(r['files_per_s'], '9.1f')} {r['peak_rss_mb']:>13.1f}")
     ratios = result["ratios"]
     lines.append(
+        f"kpitool / all-core floor = {_fmt(ratios.get('kpitool_over_floor_parallel'), '.2f')}   per file: "
+        f"{_fmt(result['per_file_ms']['kpitool_wall'], '.2f')} ms wall, {_fmt(result['per_file_ms']['kpitool_cpu'], '.2f')} ms CPU"
+    )
+    lines.append(
         f"c/a = {_fmt(ratios['kpitool_over_floor'], '.2f')}   b/c = {_fmt(ratios['naive_over_kpitool'], '.2f')}   "
         f"read+validate/floor = {_fmt(ratios['read_validate_over_floor'], '.2f')} "
         f"(vs all-core floor {_fmt(ratios['read_validate_over_floor_parallel'], '.2f')})"
@@ -367,9 +377,9 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]], startup: dict[
         "",
         "Libraries: " + ", ".join(f"{name} {version}" for name, version in v.items() if version),
         "",
-        "| N | (a) floor s | all-core floor s | (b) naive s | read+validate s | (c) kpitool s | "
-        "c/a | b/c | read+validate / floor | kpitool peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| N | (a) floor s | all-core floor s | (b) naive s | read+validate s | (c) kpitool s | kpitool CPU s | "
+        "c/a | c / all-core floor | b/c | read+validate / floor | kpitool ms per file | kpitool peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         st, ra = r["stages"], r["ratios"]
@@ -379,8 +389,10 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]], startup: dict[
 
         lines.append(
             f"| {r['files']} | {sec('floor')} | {sec('floor_parallel')} | {sec('naive')} | {sec('read_validate')} | "
-            f"{sec('kpitool')} | {_fmt(ra['kpitool_over_floor'], '.1f')} | {_fmt(ra['naive_over_kpitool'], '.2f')} | "
-            f"{_fmt(ra['read_validate_over_floor'], '.2f')} | {_fmt(st['kpitool'].get('peak_rss_mb'), '.0f')} |"
+            f"{sec('kpitool')} | {_fmt(st['kpitool'].get('cpu_seconds'), '.3f')} | {_fmt(ra['kpitool_over_floor'], '.1f')} | "
+            f"{_fmt(ra.get('kpitool_over_floor_parallel'), '.2f')} | {_fmt(ra['naive_over_kpitool'], '.2f')} | "
+            f"{_fmt(ra['read_validate_over_floor'], '.2f')} | {_fmt(r['per_file_ms']['kpitool_wall'], '.2f')} | "
+            f"{_fmt(st['kpitool'].get('peak_rss_mb'), '.0f')} |"
         )
     for r in results:
         lines += [

@@ -110,36 +110,21 @@ def _naive(files: list[Path], work: Path, _config: Path) -> dict[str, Any]:
     return {"rows": rows, "output_bytes": out.stat().st_size}
 
 
-def _validate_counts(path: Path, config: Any) -> tuple[int, int]:
-    from kpitool.validate import validate_file
-
-    result = validate_file(path, config)
-    findings = getattr(result, "findings", None)
-    if findings is None and hasattr(result, "report"):
-        findings = result.report.findings
-    findings = list(findings or [])
-    errors = sum(1 for f in findings if getattr(f, "is_error", False))
-    return errors, len(findings) - errors
-
-
 def _read_validate(files: list[Path], _work: Path, config_path: Path) -> dict[str, Any]:
-    from functools import partial
-
+    """kpitool's own read + validate of every file (:func:`kpitool.validate.validate_paths` with
+    its default runner: in this process below the pool threshold, on all cores above it)."""
     from kpitool.config import load_config
+    from kpitool.parallel import worker_count
+    from kpitool.validate import validate_paths
 
     config = load_config(config_path)
-    workers = os.cpu_count() or 1
-    work = partial(_validate_counts, config=config)
-    if workers > 1 and len(files) > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            counts = list(pool.map(work, files, chunksize=max(1, len(files) // (workers * 8))))
-    else:
-        counts = [work(p) for p in files]
+    results = validate_paths(files, config, workers=None)
+    counts = [(r.report.errors, r.report.warnings) for r in results]
     return {
         "errors": sum(e for e, _ in counts),
         "warnings": sum(w for _, w in counts),
         "files_with_errors": sum(1 for e, _ in counts if e),
-        "workers": workers,
+        "workers": worker_count(len(files), None),
     }
 
 
@@ -172,9 +157,9 @@ def _kpitool(files: list[Path], work: Path, config_path: Path) -> dict[str, Any]
         "consolidate_seconds": round(consolidated - started, 3),
         "write_seconds": round(written - consolidated, 3),
         "counts": consolidation.counts(),
-        "kpi_rows": len(consolidation.kpis),
-        "figure_rows": len(consolidation.figures),
-        "findings": len(consolidation.findings),
+        "kpi_rows": len(consolidation.table("kpis")),
+        "figure_rows": len(consolidation.table("figures")),
+        "findings": len(consolidation.table("findings")),
         "outputs": {p.name: p.stat().st_size for p in paths if p.exists()},
     }
 
