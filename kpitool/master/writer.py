@@ -44,7 +44,6 @@ from kpitool.master.digest import (
     ROW_CHECK_VALUE,
     canonical_format,
     canonical_link,
-    canonical_value,
     cell_print,
 )
 from kpitool.master.layout import (
@@ -64,7 +63,6 @@ from kpitool.master.layout import (
     SourceLinks,
     layouts,
     row_height,
-    written_value,
 )
 from kpitool.master.log import INPUTS_TABLE, log_grid, sheets_record
 from kpitool.master.summary import (
