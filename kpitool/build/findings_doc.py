@@ -18,8 +18,8 @@ from kpitool.audit_codes import AUDIT_CODES
 from kpitool.codes import CATALOGUE, GROUP_TITLES
 from kpitool.errors import RUN_CODES, CodeTable
 from kpitool.findings import Severity
-from kpitool.validation.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
 from kpitool.spec import template_spec
+from kpitool.validation.rules import CHECKS, FREE_KINDS, KIND_RULES, REQUIRED_CODES
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 

@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from kpitool.doctor import PANEL_VERSION_KEY
-from kpitool.xl_settings import PANEL_SHEET, RESULTS_SHEET, SETTINGS, SETTINGS_SHEET, XLWINGS_CONF_SHEET
+from kpitool.xl_settings import (
+    PANEL_SHEET,
+    RESULTS_SHEET,
+    SETTINGS,
+    SETTINGS_SHEET,
+    XLWINGS_CONF_SHEET,
+)
 
 PANEL_FILENAME = "kpitool_panel.xlsm"
 MANUAL_FILENAME = "kpitool_manual.pdf"  # docs/manual/kpitool_manual.pdf, copied beside the panel

@@ -9,8 +9,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from kpitool.config import EXAMPLE_CONFIG, config_from_dict
 from kpitool.build.panel import main as build_panel
+from kpitool.config import EXAMPLE_CONFIG, config_from_dict
 from kpitool.template import template_filename, write_template
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "workbook_templates"
