@@ -24,6 +24,7 @@ forger who recomputes it: keep the digest printed in the approval papers as well
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -203,6 +204,7 @@ PRINT_DIGITS = 4  # hex digits per cell: a changed cell goes unnamed once in 65,
 _QUOTED = re.compile(r'"([^"]*)"')
 
 
+@functools.lru_cache(maxsize=1024)  # called per written cell; a master has a few dozen formats
 def canonical_format(code: str | None) -> str:
     """A number format code in the form both writers produce: "" for General, and literal
     text as backslash escapes (XlsxWriter writes ``"△"``, LibreOffice ``\\△``)."""

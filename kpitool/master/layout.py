@@ -271,7 +271,9 @@ def clean(value: Any) -> Any:
     """A DataFrame value as plain Python: NaN, NA and None are None; numpy scalars unwrapped."""
     if value is None:
         return None
-    if hasattr(value, "item") and not isinstance(value, str):
+    if isinstance(value, str):  # the common case first: hasattr on a str raises inside
+        return value
+    if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None

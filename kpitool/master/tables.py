@@ -47,9 +47,12 @@ class BuiltTable:
     layout: SheetLayout
     rows: list[list[Cell]] = field(default_factory=list)
     canonical: list[list[Canonical]] = field(default_factory=list)  # covered columns only
+    _covered: list[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, row: list[Cell]) -> None:
-        values = canonical_row(written_value(row[i]) for i in self.layout.covered())
+        if self._covered is None:  # once per table, not per row
+            self._covered = self.layout.covered()
+        values = canonical_row(written_value(row[i]) for i in self._covered)
         self.canonical.append(values)
         self.rows.append([*row, row_hash(values)])
 

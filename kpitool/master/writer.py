@@ -188,6 +188,9 @@ class _Writer:
         f = self.formats
         if cell is None:
             return "", ""
+        if type(cell) is str:  # most cells: skip the checks below (none of them is a str)
+            sheet.write_string(r, c, cell, f.get(wrap=wrap))
+            return "", ""
         if isinstance(cell, Formula):
             sheet.write_formula(r, c, cell.text, f.get(num_format=cell.num_format), cell.cached)
             return canonical_format(cell.num_format), ""
