@@ -11,6 +11,7 @@ rather than being paired with the wrong one.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ class Pair:
     curr: Mention | None
 
 
+@functools.lru_cache(maxsize=512)  # the same labels and texts, compared per mention and per row
 def label_key(text: str, year: int) -> str:
     """A label as compared: years relative to ``year``, NFKC, no spaces or brackets' spacing."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", relative_years(text, year)))
