@@ -390,6 +390,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def _publish_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("master", metavar="MASTER", help="公表する集約ファイル（.xlsx）")
     p.add_argument("-o", "--output", metavar="DIR", default="公表用", help="出力先フォルダ（既定: 公表用）")
+    p.add_argument("--paper", choices=("A4", "A3"), default="A4", help="PDF の用紙（既定: A4 横）")
 
 
 @command(
@@ -401,7 +402,7 @@ def _publish_args(p: argparse.ArgumentParser) -> None:
 def _publish(args: argparse.Namespace) -> int:
     from kpitool.publish import publish_master
 
-    outputs = publish_master(Path(args.master), Path(args.output))
+    outputs = publish_master(Path(args.master), Path(args.output), paper=args.paper)
     say(f"公表用のファイルを作成しました: {Path(args.output)}")
     for path in outputs.files():
         say(f"  {path.name}")

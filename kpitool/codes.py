@@ -358,6 +358,14 @@ CELL_INVISIBLE_CHARS = CATALOGUE.add(
     "その文字を削除してください（ほかの文書やWebページからのコピー＆ペーストで紛れ込むことがあります）。",
     "CELL",
 )
+CELL_TEXT_CUT_IN_PRINT = CATALOGUE.add(
+    "W-CELL-005", W, "1行に印刷しきれない長さの文章",
+    "{count}文字あり、集約ファイルの実績調査シートの1行（Excelの行の高さは409ポイントまで）には"
+    "印刷しきれません（約{lines}行分、1行に入るのは約{limit}行分）。",
+    "集約ファイルの「実績調査（公表用）」シートでは、段落や①②③の区切りで次の行に続けて印刷します。"
+    "段落ごとに改行（Alt+Enter）し、項目は①②③で始めると、区切りのよい所で分かれます。",
+    "CELL",
+)
 
 # --- NARR: the 実績 texts against 実績数値 (kpitool.narrative.consistency) ---------------
 

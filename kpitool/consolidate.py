@@ -95,6 +95,7 @@ class FileOutcome:
     guessed: bool  # department taken from the file name (unreadable file or blank 部局名)
     created: str  # 作成日 as an ISO date, "" when missing or invalid
     created_cell: str = ""  # where 作成日 was read ("B8"), for the tie finding
+    contacts: tuple[str, str, str] = ("", "", "")  # 部局長名, 担当者, 連絡先 as written in 基本情報
     problem: str = ""  # Japanese reason a file is 取込不可
     findings: list[tuple[str, ...]] = field(default_factory=list)  # FINDING_KEYS order
     kpis: list[tuple[Any, ...]] = field(default_factory=list)
@@ -118,6 +119,13 @@ def _finding_row(finding: Finding, file_name: str) -> tuple[str, ...]:
     if not row[_FILE]:
         row[_FILE] = file_name
     return tuple(row)
+
+
+def _contacts(sub: Any) -> tuple[str, str, str]:
+    """部局長名, 担当者 and 連絡先 of 基本情報 as text ("" when blank): who to ask about the file."""
+    cells = (sub.basic.get(key) for key in ("head", "contact_person", "contact"))
+    texts = tuple("" if c is None else c.text.strip() for c in cells)
+    return texts[0], texts[1], texts[2]
 
 
 def process_file(path: Path, config: Config) -> FileOutcome:
@@ -167,7 +175,7 @@ def process_file(path: Path, config: Config) -> FileOutcome:
         return FileOutcome(
             name, size, sha256, modified, True, match.department, speaks, match.guessed, created_date(sub),
             created_cell=sub.basic["created"].cell if "created" in sub.basic else "",
-            findings=findings, kpis=rows.kpis, survey=rows.survey, figures=rows.figures,
+            contacts=_contacts(sub), findings=findings, kpis=rows.kpis, survey=rows.survey, figures=rows.figures,
             written="" if speaks else match.written, suggestion=match.suggestion, mtime=mtime,
         )
     except Exception as exc:  # one bad file never stops the run
@@ -363,6 +371,7 @@ def consolidate(
                 "department": department, "status": str(d.status), "included": d.included,
                 "file": o.name, "size": o.size, "sha256": o.sha256, "modified": o.modified,
                 "created": o.created, "errors": errors, "warnings": warnings, "note": d.note,
+                "head": o.contacts[0], "contact_person": o.contacts[1], "contact": o.contacts[2],
             }
             submissions.append(tuple(row[c] for c in SUBMISSION_COLUMNS))
             if d.included:

@@ -98,6 +98,15 @@ USAGE_INVALID = RUN_CODES.add(
     "表示された使い方と候補を確かめて、指定し直してください。"
     "`kpitool コマンド --help` で各コマンドの説明が出ます。",
 )
+PUBLISH_NO_LIBREOFFICE = RUN_CODES.add(
+    "W-PUB-001", "LibreOffice がないため、公表用の PDF を作成しませんでした（HTML・CSV は作成）",
+    "PDF も必要なら LibreOffice をインストールしてから、もう一度 kpitool publish を実行してください。",
+)
+PUBLISH_PDF_FAILED = RUN_CODES.add(
+    "W-PUB-002", "LibreOffice で公表用の PDF を作成できませんでした（HTML・CSV は作成）",
+    "LibreOffice を閉じてから、もう一度実行してください。解決しない場合は、集約ファイルの「実績調査（公表用）」"
+    "シートを Excel で開いて PDF に保存してください。",
+)
 XL_SHEET_MISSING = RUN_CODES.add(
     "E-XL-001", "パネルのシート、または「設定」シートの項目名が見つかりません",
     "配布された kpitool_panel.xlsm を使うか、シート名と「設定」シートA列の項目名を元に戻してください。",

@@ -41,6 +41,7 @@ SUBMISSION_COLUMNS = (
     "department",  # 部局名 (as configured; the suggested roster name or as written when off roster)
     "status",  # Status value
     "included",  # bool: its data is in the master
+    "head", "contact_person", "contact",  # 部局長名, 担当者, 連絡先 from 基本情報: whom to ask
     "file",  # file name in the inbox ("" for 未提出)
     "size",  # bytes
     "sha256",
@@ -98,7 +99,8 @@ LABELS: dict[str, str] = {
     "viewpoint": "視点", "heading": "中見出し", "initiative": "取り組み名", "content": "内容", "plan": "関連する計画・制度",
     "direction_words": "方向の意味", "base": "基準値", "base_year": "基準年度", "target_year": "目標年度",
     "target_kind": "目標の種類", "grade_basis": "区分の根拠", "progress": "進捗率", "source_base": "出典（基準値）",
-    "initiative_no": "取り組み番号", "item": "項目", "source": "出典",
+    "initiative_no": "取り組み番号", "initiative_name": "取り組み名", "item": "項目", "source": "出典",
+    "head": "部局長名", "contact_person": "担当者", "contact": "連絡先",
     "source_target": "出典（目標値）", "source_prev": "出典（前年度）", "source_curr": "出典（当年度）",
 }
 

@@ -31,6 +31,33 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+_BREAK_AFTER = "、。・）」』 ,."
+
+
+def split_line(text: str, width: float, indent: str = "    ") -> list[str]:
+    """``text`` in pieces of at most ``width`` units, broken after 、。・ or a space where one is
+    near the end, continued with ``indent``: a long line written to one cell would run off the
+    printed page (a cell's text overflows to the right, it does not wrap)."""
+    pieces: list[str] = []
+    rest = text
+    limit = int(width)
+    while display_width(rest) > limit:
+        used, cut = 0, 0
+        for i, ch in enumerate(rest):
+            used += display_width(ch)
+            if used > limit:
+                break
+            cut = i + 1
+        soft = max((i + 1 for i in range(cut) if rest[i] in _BREAK_AFTER), default=0)
+        if soft * 2 > cut:  # a break point in the second half of the piece
+            cut = soft
+        pieces.append(rest[:cut].rstrip())
+        rest = indent + rest[cut:].lstrip()
+        limit = int(width)
+    pieces.append(rest)
+    return pieces
+
+
 def wrapped_row_height(cells: Iterable[tuple[str, float]]) -> float | None:
     """The height a row of wrapped ``(text, column width)`` cells needs, None for one line.
 

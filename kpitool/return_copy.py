@@ -204,6 +204,8 @@ def _write_results_sheet(wb: Workbook, findings: Sequence[Finding], destination:
 
     ws = wb.create_sheet(RESULT_SHEET, 0)
     errors = sum(f.is_error for f in findings)
+    warnings_ = sum(f.is_warning for f in findings)
+    infos = len(findings) - errors - warnings_  # 情報: notes (I-NARR …), not counted as 警告
     file = findings[0].file if findings else ""
     bold = Font(name=FONT, bold=True)
     plain = Font(name=FONT)
@@ -211,7 +213,9 @@ def _write_results_sheet(wb: Workbook, findings: Sequence[Finding], destination:
     ws["A1"].font = Font(name=FONT, bold=True, size=14)
     to = f"{destination}へ" if destination else ""
     verdict = f"要修正です。エラーを直して{to}再提出してください。" if errors else "エラーはありません。警告の内容を確認してください。"
-    ws["A2"] = f"エラー {errors}件・警告 {len(findings) - errors}件。{verdict}"
+    if not errors and not warnings_:
+        verdict = "エラー・警告はありません。情報の内容を必要に応じて確認してください。"
+    ws["A2"] = f"エラー {errors}件・警告 {warnings_}件{f'・情報 {infos}件' if infos else ''}。{verdict}"
     # Two short lines rather than one long one: each must fit the printed page width.
     ws["A3"] = "赤色（エラー）・黄色（警告）のセルに問題があります。セルのコメントに内容と直し方があります。"
     ws["A4"] = "セル欄のリンクから該当のセルへ移動できます。修正は提出した元のファイルで行ってください。"

@@ -23,7 +23,7 @@ from typing import Any
 
 from kpitool.grades import Grades
 from kpitool.numbers import NUMBER_LIMIT
-from kpitool.page_setup import fit_widths, landscape_xlsxwriter, wrapped_row_height
+from kpitool.page_setup import fit_widths, landscape_xlsxwriter, split_line, wrapped_row_height
 from kpitool.spec import (
     DEFAULT_FISCAL_YEARS,
     DEPARTMENT_LIST_NAME,
@@ -52,6 +52,8 @@ FORM_FIRST_ROW = 2  # 0-based row of the first 基本情報 field (labels in A, 
 DEFAULT_GRADES = Grades()  # the judgement rule of 菊川市
 PINNED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)  # workbook "created": keeps output deterministic
 DEFAULT_FILENAME = "kpi_template_{y0}_{y1}.xlsx"
+INSTRUCTION_WIDTH = 136.0  # column units of 記入方法 that print at ≥ 8 pt (kpitool.page_setup)
+INSTRUCTION_LABEL_WIDTH = 16.0
 
 
 @dataclass(frozen=True)
@@ -347,8 +349,12 @@ def _write_table(
 def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Grades,
                        settings: TemplateSettings, survey: SurveyStructure) -> None:
     ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 12, 18)
+    # One A4 page wide at ≥ 8 pt (issue 12): the example tables share the columns after A, and
+    # each line of text is cut into rows that end within the page.
+    spread = max(len(sheet.columns) for sheet in spec.sheets) - 1
+    widths = [INSTRUCTION_LABEL_WIDTH] + [(INSTRUCTION_WIDTH - INSTRUCTION_LABEL_WIDTH) / spread] * spread
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
     y0, y1 = spec.year_labels
     viewpoint_note = ("視点は一覧から選びます（中見出しのある視点は「視点 ／ 中見出し」）。" if survey.configured
                       else "視点は方針に掲載のとおりに入力します。")
@@ -378,9 +384,12 @@ def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Grad
         f"入力後、ファイルを保存して{settings.destination}へ提出してください。",
     ]
     ws.write_string(0, 0, lines[0], fmt.title)
-    for i, line in enumerate(lines[1:], start=1):
-        ws.write_string(i, 0, line)
-    row = len(lines) + 1
+    row = 1
+    for line in lines[1:]:
+        for piece in split_line(line, INSTRUCTION_WIDTH - 2):
+            ws.write_string(row, 0, piece)
+            row += 1
+    row += 1
     for sheet in spec.sheets:
         ws.write_string(row, 0, f"記入例：{sheet.name}", fmt.title)
         row += 1
@@ -388,14 +397,18 @@ def _write_instructions(wb: Any, fmt: _Formats, spec: TemplateSpec, grades: Grad
             for column in sheet.columns:
                 ws.write_string(row, 0, column.label, fmt.label)
                 ws.write_string(row, 1, column.example, fmt.example)
+                height = wrapped_row_height([(column.example, widths[1])])
+                if height:
+                    ws.set_row(row, height)
                 row += 1
         else:
             for c, column in enumerate(sheet.columns):
                 ws.write_string(row, c, column.label, fmt.header)
                 ws.write_string(row + 1, c, column.example, fmt.example)
-            height = wrapped_row_height((column.example, 16 if c == 0 else 18) for c, column in enumerate(sheet.columns))
-            if height:
-                ws.set_row(row + 1, height)
+            for r, key in ((row, "label"), (row + 1, "example")):
+                height = wrapped_row_height((getattr(column, key), widths[c]) for c, column in enumerate(sheet.columns))
+                if height:
+                    ws.set_row(r, height)
             row += 2
         row += 1
     _print_setup(ws, None)

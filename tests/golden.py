@@ -47,12 +47,15 @@ def build(folder: Path) -> Path:
 def _masked(xml: str) -> str:
     """The part with the value cells of :data:`VOLATILE_LABELS` masked, style included.
 
-    The style goes too: a long inbox path wraps (and so has another style) where a short one
-    does not.
+    The style and the row's height go too: a long inbox path wraps (and so has another style
+    and a taller row) where a short one does not.
     """
     for label in VOLATILE_LABELS:
         pattern = rf'(<t>{re.escape(label)}</t></is></c><c r="[A-Z]+[0-9]+")(?: s="[0-9]+")?( t="inlineStr"><is><t>)[^<]*(</t>)'
         xml = re.sub(pattern, rf"\1\2{MASK}\3", xml)
+        # and its row's height: a long path wraps onto more lines (issue 12: rows fit their text)
+        row = rf'(<row r="[0-9]+")[^>]*(><c r="A[0-9]+"[^>]*><is><t>{re.escape(label)}</t>)'
+        xml = re.sub(row, r"\1\2", xml)
     return xml
 
 

@@ -149,11 +149,14 @@ def submissions() -> list[dict[str, Any]]:
     common = {"modified": "2024-04-20T09:00:00+09:00", "errors": 0, "warnings": 0, "note": ""}
     return [
         {"department": "総務部", "status": "提出済", "included": True, "file": FILES["総務部"], "size": 12345,
-         "sha256": _sha("総務部"), "created": "2024-04-01", **common},
+         "sha256": _sha("総務部"), "created": "2024-04-01", "head": "菊川 一郎", "contact_person": "総務課 佐藤",
+         "contact": "内線 2301", **common},
         {"department": "財政部", "status": "提出済", "included": True, "file": FILES["財政部"], "size": 23456,
-         "sha256": _sha("財政部"), "created": "2024-04-02", **common, "warnings": 1},
+         "sha256": _sha("財政部"), "created": "2024-04-02", "head": "横地 二郎", "contact_person": "財政課 高橋",
+         "contact": "内線 2401", **common, "warnings": 1},
         {"department": "企画政策部", "status": "未提出", "included": False, "file": "", "size": 0,
-         "sha256": "", "modified": "", "created": "", "errors": 0, "warnings": 0, "note": ""},
+         "sha256": "", "modified": "", "created": "", "errors": 0, "warnings": 0, "note": "",
+         "head": "", "contact_person": "", "contact": ""},
     ]
 
 

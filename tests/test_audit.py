@@ -56,14 +56,14 @@ def test_a_fresh_master_passes(master):
 
 
 def test_an_edited_value_is_named_by_its_cell(master):
-    report = audit_master(edit(master, FIGURES, "H3", 4619))  # 事務時間削減 令和5年度 4,618 -> 4,619
+    report = audit_master(edit(master, FIGURES, "I3", 4619))  # 事務時間削減 令和5年度 4,618 -> 4,619
 
     assert not report.ok
-    assert (FIGURES, "H3", CELL_CHANGED) in report.flatten()
+    assert (FIGURES, "I3", CELL_CHANGED) in report.flatten()
     assert [d for d in report.discrepancies if d.code == CELL_CHANGED] == [
-        next(d for d in report.discrepancies if d.cell == "H3")]
+        next(d for d in report.discrepancies if d.cell == "I3")]
     assert DIGEST_MISMATCH in codes(report)
-    assert "4,619" in str(next(d for d in report.discrepancies if d.cell == "H3"))
+    assert "4,619" in str(next(d for d in report.discrepancies if d.cell == "I3"))
 
 
 def test_an_edited_text_is_named_by_its_cell(master):
@@ -79,14 +79,14 @@ def test_openpyxl_dropping_the_cached_values_is_reported_once_per_sheet(master):
 
 
 def test_a_wrong_cached_value_is_caught_without_touching_the_data(master):
-    rewrite_cached_value(master, SHEET_ORDER.index(FIGURES) + 1, "I2", "18")  # 515 - 498 = 17
+    rewrite_cached_value(master, SHEET_ORDER.index(FIGURES) + 1, "J2", "18")  # 515 - 498 = 17
     report = audit_master(master)
-    assert report.flatten() == [(FIGURES, "I2", FORMULA_VALUE)]
+    assert report.flatten() == [(FIGURES, "J2", FORMULA_VALUE)]
 
 
 def test_a_replaced_formula_is_named(master):
-    report = audit_master(edit(master, FIGURES, "I2", 18))
-    assert (FIGURES, "I2", CELL_CHANGED) in report.flatten()
+    report = audit_master(edit(master, FIGURES, "J2", 18))
+    assert (FIGURES, "J2", CELL_CHANGED) in report.flatten()
 
 
 def test_an_edited_summary_count_is_named(master):
@@ -99,7 +99,7 @@ def test_an_edited_summary_count_is_named(master):
 
 
 def test_a_renamed_header_and_a_deleted_row_are_reported(master):
-    assert HEADER_CHANGED in codes(audit_master(edit(master, FIGURES, "C1", "項目名")))
+    assert HEADER_CHANGED in codes(audit_master(edit(master, FIGURES, "D1", "項目名")))
     book = openpyxl.load_workbook(master)
     book[FIGURES].delete_rows(3)
     deleted = master.with_name("deleted.xlsx")
@@ -177,10 +177,10 @@ def test_cli_exit_codes_and_messages(master, capsys):
     out = capsys.readouterr().out
     assert "（一致）" in out and "問題はありません。" in out
 
-    edited = edit(master, FIGURES, "H3", 4619)
+    edited = edit(master, FIGURES, "I3", 4619)
     assert main(["audit", str(edited)]) == 1
     out = capsys.readouterr().out
-    assert f"[{CELL_CHANGED}] {FIGURES}!H3: 集約後に値・表示形式・リンク先のいずれかが変更されています（現在の値: 4,619）。" in out
+    assert f"[{CELL_CHANGED}] {FIGURES}!I3: 集約後に値・表示形式・リンク先のいずれかが変更されています（現在の値: 4,619）。" in out
     assert "件の不一致があります。" in out
 
     assert main(["audit", str(master.with_name("none.xlsx"))]) == 2
@@ -220,8 +220,8 @@ def test_hostile_text_and_odd_rows_round_trip_through_the_digest(tmp_path):
     assert report.ok, [str(d) for d in report.discrepancies]
     book = openpyxl.load_workbook(master)
     row = 2 + len(CASES) + len(hostile)
-    assert book[FIGURES][f"I{row}"].value is None  # no formula that would subtract with an invalid 方向
-    assert book["事業成果目標"]["O2"].value is None  # no 達成率 formula that Python did not compute
+    assert book[FIGURES][f"J{row}"].value is None  # no formula that would subtract with an invalid 方向
+    assert book["事業成果目標"]["K2"].value is None  # no 達成率 formula that Python did not compute
 
 
 def test_an_inbox_without_submissions_gives_a_master_that_passes(tmp_path):

@@ -176,10 +176,10 @@ def test_fresh_master_and_its_csvs_pass(built) -> None:
 
 def test_an_edited_row_check_is_named(built, tmp_path: Path) -> None:
     def edit(parts: Parts) -> None:
-        replace_cell(parts, FIGURES, "S3", b'<c r="S3" t="inlineStr"><is><t>0000000000000000</t></is></c>')
+        replace_cell(parts, FIGURES, "U3", b'<c r="U3" t="inlineStr"><is><t>0000000000000000</t></is></c>')
 
     report = audit_master(edited_copy(built, tmp_path, edit))
-    assert changed_cells(report) == {(FIGURES, "S3")}
+    assert changed_cells(report) == {(FIGURES, "U3")}
 
 
 def test_an_edited_file_time_of_submissions_is_named(built, tmp_path: Path) -> None:
@@ -193,14 +193,14 @@ def test_an_edited_file_time_of_submissions_is_named(built, tmp_path: Path) -> N
 
 
 def test_a_retargeted_source_link_is_named(built, tmp_path: Path) -> None:
-    report = audit_master(edited_copy(built, tmp_path, lambda p: edit_link(p, FIGURES, "P3")))
-    assert not report.ok and changed_cells(report) == {(FIGURES, "P3")}
+    report = audit_master(edited_copy(built, tmp_path, lambda p: edit_link(p, FIGURES, "R3")))
+    assert not report.ok and changed_cells(report) == {(FIGURES, "R3")}
 
 
 def test_a_number_format_changed_in_styles_is_named_on_every_cell(built, tmp_path: Path) -> None:
     """The issue-16 attack: one format code in styles.xml changed so every figure shows 8."""
     def edit(parts: Parts) -> None:
-        attrs, _body = cells(parts, FIGURES)["G3"]
+        attrs, _body = cells(parts, FIGURES)["H3"]
         style = int(re.search(rb's="(\d+)"', attrs)[1])
         styles = parts["xl/styles.xml"]
         xfs = re.search(rb"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S)[1]
@@ -212,17 +212,17 @@ def test_a_number_format_changed_in_styles_is_named_on_every_cell(built, tmp_pat
     report = audit_master(edited_copy(built, tmp_path, edit))
     assert not report.ok
     cells_named = changed_cells(report)
-    assert (FIGURES, "G3") in cells_named and (FIGURES, "C3") not in cells_named
+    assert (FIGURES, "H3") in cells_named and (FIGURES, "D3") not in cells_named
 
 
 def test_two_edits_name_exactly_two_cells(built, tmp_path: Path) -> None:
-    """Rows × columns are not crossed: G3 and C5 edited, G5 and C3 not named."""
+    """Rows × columns are not crossed: H3 and D5 edited, H5 and D3 not named."""
     def edit(parts: Parts) -> None:
-        edit_value(parts, FIGURES, "G3")
-        edit_value(parts, FIGURES, "C5")
+        edit_value(parts, FIGURES, "H3")
+        edit_value(parts, FIGURES, "D5")
 
     report = audit_master(edited_copy(built, tmp_path, edit))
-    assert changed_cells(report) == {(FIGURES, "G3"), (FIGURES, "C5")}
+    assert changed_cells(report) == {(FIGURES, "H3"), (FIGURES, "D5")}
 
 
 def test_a_hidden_or_unprotected_sheet_is_named(built, tmp_path: Path) -> None:

@@ -111,8 +111,8 @@ def test_codes_are_unique_across_registries() -> None:
 
 
 def test_run_and_audit_codes_are_well_formed() -> None:
-    warnings = {"W-ROLL-001"}  # a run that succeeds but has something to say
-    for table, groups in ((RUN_CODES, {"CFG", "RUN", "XL", "ROLL", "ENV"}), (AUDIT_CODES, {"AUD"})):
+    warnings = {"W-ROLL-001", "W-PUB-001", "W-PUB-002"}  # a run that succeeds but has something to say
+    for table, groups in ((RUN_CODES, {"CFG", "RUN", "XL", "ROLL", "ENV", "PUB"}), (AUDIT_CODES, {"AUD"})):
         assert len(table) >= 10
         for info in table:
             m = CODE_RE.fullmatch(info.code)

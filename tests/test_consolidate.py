@@ -94,7 +94,7 @@ def test_demo_inbox_statuses(demo: tuple[Config, Path]) -> None:
     assert list(c.kpis.columns) == list(KPI_COLUMNS) and list(c.survey.columns) == list(SURVEY_COLUMNS)
     assert list(c.figures.columns) == list(FIGURE_COLUMNS)
     assert list(c.findings.columns) == [key for key, _label in FINDING_COLUMNS]
-    assert set(c.findings["file"]) == {"03_総務部.xlsx", "05_地域支援部.xlsx"}
+    assert set(c.findings["file"]) == {"03_総務部.xlsx", "04_財務部.xlsx", "04_財務部_第1版.xlsx", "05_地域支援部.xlsx"}
 
 
 def test_dtypes(demo: tuple[Config, Path]) -> None:
@@ -115,12 +115,17 @@ def test_tallies_and_summary(demo: tuple[Config, Path]) -> None:
     assert c.tallies["市長公室"] == {"A": 0, "B": 0, "C": 3, "未評価": 1}
     assert c.tallies["合計"] == {"A": 2, "B": 1, "C": 8, "未評価": 8}
     assert "地域支援部" not in c.tallies
+    current = c.findings[c.findings["file"] != "04_財務部_第1版.xlsx"]  # the superseded file's are left out
+
+    def count(severity: str) -> int:
+        return int((current["severity"] == severity).sum())
+
     assert summary_lines(c) == [
         "提出済 5 / 未提出 1 / 要修正 1 / 重複 1 / 要確認 0 / 取込不可 0",
         "未提出の部局: 教育文化部",
         "要修正: 地域支援部（05_地域支援部.xlsx）",
         "重複（集約しなかったファイル）: 財務部（04_財務部_第1版.xlsx）",
-        f"指摘: エラー {int((c.findings['severity'] == 'エラー').sum())}件・警告 {int((c.findings['severity'] == '警告').sum())}件",
+        f"指摘: エラー {count('エラー')}件・警告 {count('警告')}件（重複のファイルの指摘は除く）",  # 第1版: W-CELL-005
         "集約した行: 事業成果目標 19行・実績調査 18行・実績数値 33行",
         "達成状況: 集計対象5部局の成果指標19件（要修正1部局・未提出1部局を除く）のうち、A（目標どおり達成）2件、"
         "B（達成したが課題が残る）1件、C（達成できなかった）8件、未評価8件となっています。",

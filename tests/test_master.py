@@ -75,10 +75,11 @@ def test_every_data_sheet_has_its_japanese_header_row(book):
     for name in DATA_SHEETS:
         header = [c.value for c in book[name][1]]
         assert header == list(expected[name].labels), name
-    assert [c.value for c in book[FIGURES][1]][4:12] == ["方向", "方向の意味", "令和4年度", "令和5年度", "増減", "増減の単位",
+    assert [c.value for c in book[FIGURES][1]][1:3] == ["取り組み番号", "取り組み名"]  # the 取り組み by name too
+    assert [c.value for c in book[FIGURES][1]][5:13] == ["方向", "方向の意味", "令和4年度", "令和5年度", "増減", "増減の単位",
                                                         "増減率", "評価"]
-    assert [c.value for c in book[KPIS][1]][5:12] == ["方向", "方向の意味", "基準値", "基準年度", "目標値", "目標年度",
-                                                     "目標の種類"]
+    assert [c.value for c in book[KPIS][1]][5:8] == ["方向", "基準値", "目標値"]  # printed columns first
+    assert [c.value for c in book[KPIS][1]][17:21] == ["方向の意味", "基準年度", "目標年度", "目標の種類"]
     assert [c.value for c in book[SURVEY][1]][2:9] == ["視点", "中見出し", "取り組み名", "内容", "関連する計画・制度",
                                                    "令和4年度実績", "令和5年度実績"]
 
@@ -87,22 +88,22 @@ def test_year_labels_follow_the_configured_fiscal_years(tmp_path):
     (tmp_path / "inbox").mkdir()
     consolidation = make_consolidation(tmp_path / "inbox", fiscal_years=(2023, 2024))
     book = openpyxl.load_workbook(write_master(consolidation, tmp_path / "m.xlsx").master)
-    assert [c.value for c in book[FIGURES][1]][6:8] == ["令和5年度", "令和6年度"]
-    assert [c.value for c in book[KPIS][1]][12:14] == ["令和5年度実績", "令和6年度実績"]
+    assert [c.value for c in book[FIGURES][1]][7:9] == ["令和5年度", "令和6年度"]
+    assert [c.value for c in book[KPIS][1]][8:10] == ["令和5年度実績", "令和6年度実績"]
 
 
 def test_numbers_are_numbers_and_negatives_show_triangle_by_format_only(book):
     sheet = book[FIGURES]
     row = rows_of(sheet, "item").index("△から△へ") + 2
-    prev = sheet[f"G{row}"]
+    prev = sheet[f"H{row}"]
     assert prev.value == -1972 and prev.data_type == "n"
     assert prev.number_format == change_format(0) == '#,##0;"△"#,##0;0'
-    assert sheet[f"I{row}"].number_format == change_format(0)
-    assert sheet[f"K{row}"].number_format == RATE_FORMAT
+    assert sheet[f"J{row}"].number_format == change_format(0)
+    assert sheet[f"L{row}"].number_format == RATE_FORMAT
     decimals = rows_of(sheet, "item").index("事務時間削減") + 2
-    assert sheet[f"G{decimals}"].number_format == change_format(1)
+    assert sheet[f"H{decimals}"].number_format == change_format(1)
     percent = rows_of(sheet, "item").index("割合") + 2
-    assert POINTS in sheet[f"I{percent}"].number_format and '"△"' in sheet[f"I{percent}"].number_format
+    assert POINTS in sheet[f"J{percent}"].number_format and '"△"' in sheet[f"J{percent}"].number_format
     for name in (FIGURES, KPIS):  # value columns hold numbers or markers, never a typed △
         for key in ("prev", "curr", "change"):
             assert not any(isinstance(v, str) and v.startswith(("△", "▲")) for v in rows_of(book[name], key))
@@ -115,18 +116,18 @@ def test_markers_are_text_and_blanks_stay_blank(book):
     sheet = book[FIGURES]
     items = rows_of(sheet, "item")
     secret = items.index("秘匿") + 2
-    assert sheet[f"G{secret}"].value == "x" and sheet[f"G{secret}"].data_type == "s"
+    assert sheet[f"H{secret}"].value == "x" and sheet[f"H{secret}"].data_type == "s"
     missing = items.index(INJECTION) + 2
-    assert sheet[f"G{missing}"].value is None
+    assert sheet[f"H{missing}"].value is None
 
 
 def test_variances_are_formulas_with_python_cached_values(book, values):
     sheet, cached = book[FIGURES], values[FIGURES]
-    assert sheet["I2"].value == change_formula("G2", "H2")
-    assert sheet["K2"].value == rate_formula("G2", "H2", False)
-    assert sheet["L2"].value == evaluation_formula("I2", "E2")
-    assert sheet["F2"].value == "高いほど良い"
-    assert (cached["I2"].value, cached["K2"].value, cached["L2"].value) == (17, pytest.approx(17 / 498), "改善")
+    assert sheet["J2"].value == change_formula("H2", "I2")
+    assert sheet["L2"].value == rate_formula("H2", "I2", False)
+    assert sheet["M2"].value == evaluation_formula("J2", "F2")
+    assert sheet["G2"].value == "高いほど良い"
+    assert (cached["J2"].value, cached["L2"].value, cached["M2"].value) == (17, pytest.approx(17 / 498), "改善")
     items = rows_of(sheet, "item")
     cases = {  # item -> (増減, 増減率, 評価) as cached
         "事務時間削減": (2158.7, pytest.approx(2158.7 / 2459.3), "改善"),
@@ -138,33 +139,33 @@ def test_variances_are_formulas_with_python_cached_values(book, values):
     }
     for item, expected in cases.items():
         row = items.index(item) + 2
-        assert (cached[f"I{row}"].value, cached[f"K{row}"].value, cached[f"L{row}"].value) == expected, item
+        assert (cached[f"J{row}"].value, cached[f"L{row}"].value, cached[f"M{row}"].value) == expected, item
     percent = items.index("割合") + 2
-    assert sheet[f"K{percent}"].value == rate_formula(f"G{percent}", f"H{percent}", True)
+    assert sheet[f"L{percent}"].value == rate_formula(f"H{percent}", f"I{percent}", True)
     secret = items.index("秘匿") + 2
-    assert sheet[f"I{secret}"].value.startswith("=IF(")  # a marker: a formula that gives ""
-    assert cached[f"I{secret}"].value is None
-    assert sheet[f"M{secret}"].value == "秘匿"  # 比較不可の理由 names the marker
+    assert sheet[f"J{secret}"].value.startswith("=IF(")  # a marker: a formula that gives ""
+    assert cached[f"J{secret}"].value is None
+    assert sheet[f"N{secret}"].value == "秘匿"  # 比較不可の理由 names the marker
     neutral = items.index("職員数の増減") + 2  # 参考値: 増減 yes, 評価 no
-    assert (cached[f"I{neutral}"].value, cached[f"L{neutral}"].value) == (-8, None)
-    assert sheet[f"F{neutral}"].value == "参考値" and sheet[f"M{neutral}"].value is None
+    assert (cached[f"J{neutral}"].value, cached[f"M{neutral}"].value) == (-8, None)
+    assert sheet[f"G{neutral}"].value == "参考値" and sheet[f"N{neutral}"].value is None
 
 
 def test_a_unit_mismatch_gets_no_formula_that_would_subtract(book):
     sheet = book[FIGURES]
     row = rows_of(sheet, "item").index("単位違い") + 2
-    assert [sheet[f"{c}{row}"].value for c in "IKL"] == [None, None, None]  # Python's result: none
-    assert sheet[f"M{row}"].value == "単位不一致"
+    assert [sheet[f"{c}{row}"].value for c in "JLM"] == [None, None, None]  # Python's result: none
+    assert sheet[f"N{row}"].value == "単位不一致"
 
 
 def test_achievement_is_a_formula_with_its_cached_rate(book, values):
     sheet, cached = book[KPIS], values[KPIS]
-    assert sheet["O2"].value == achievement_formula("J2", "N2", "F2")
-    assert cached["O2"].value == pytest.approx(52 / 60)
-    assert sheet["O2"].number_format == RATE_FORMAT
-    assert cached["O4"].value == pytest.approx(350 / 370)  # ↓: 目標 / 実績
-    assert cached["O5"].value is None  # no target: ""
-    assert sheet["T2"].value == change_formula("M2", "N2") and cached["T2"].value == 7
+    assert sheet["K2"].value == achievement_formula("H2", "J2", "F2")
+    assert cached["K2"].value == pytest.approx(52 / 60)
+    assert sheet["K2"].number_format == RATE_FORMAT
+    assert cached["K4"].value == pytest.approx(350 / 370)  # ↓: 目標 / 実績
+    assert cached["K5"].value is None  # no target: ""
+    assert sheet["N2"].value == change_formula("I2", "J2") and cached["N2"].value == 7
 
 
 def test_every_data_row_names_and_links_its_source(book, tmp_path):
@@ -179,16 +180,16 @@ def test_every_data_row_names_and_links_its_source(book, tmp_path):
             assert cell.hyperlink is not None, (name, cell.coordinate)
             assert cell.hyperlink.target.replace("\\", "/") == f"inbox/{file}"
             assert cell.hyperlink.location == f"'{sheet_name}'!{ref}"
-    first = book[FIGURES]["Q2"]
+    first = book[FIGURES]["R2"]
     assert first.value == f"{FILES['総務部']}!実績数値!A5"
 
 
 def test_submission_files_link_to_the_file(book):
     sheet = book[SUBMISSIONS]
-    assert sheet["D2"].value == FILES["総務部"]
-    assert sheet["D2"].hyperlink.target.replace("\\", "/") == f"inbox/{FILES['総務部']}"
-    assert sheet["D4"].value is None  # 未提出: no file
-    assert sheet["H2"].value == dt.datetime(2024, 4, 1) and sheet["I2"].value == "令和6年4月1日"
+    assert sheet["L2"].value == FILES["総務部"]
+    assert sheet["L2"].hyperlink.target.replace("\\", "/") == f"inbox/{FILES['総務部']}"
+    assert sheet["L4"].value is None  # 未提出: no file
+    assert sheet["G2"].value == dt.datetime(2024, 4, 1) and sheet["H2"].value == "令和6年4月1日"
 
 
 def test_findings_link_to_the_cell_they_are_about(book):
@@ -200,9 +201,9 @@ def test_findings_link_to_the_cell_they_are_about(book):
 
 
 def test_text_that_looks_like_a_formula_stays_text(book):
-    item = book[FIGURES].cell(12, 3)
+    item = book[FIGURES].cell(12, 4)
     assert item.value == INJECTION and item.data_type == "s"
-    note = book[FIGURES].cell(12, 14)
+    note = book[FIGURES].cell(12, 15)
     assert note.value == "+SUM(1,2)" and note.data_type == "s"
     survey = book[SURVEY]
     assert [survey.cell(3, c).value for c in (5, 7, 8, 9)] == ["@SUM(A1)", "-1+1", "=1+1", "\t先頭がタブ"]
@@ -248,12 +249,21 @@ def test_print_setup_is_a4_landscape_fitted_to_width_with_repeated_headers(book)
     survey = book[SURVEY]
     assert survey.print_area == "'実績調査'!$A$1:$I$3"  # the text columns, not 出典 and hashes
     assert survey["H2"].alignment.wrap_text and survey["I2"].alignment.wrap_text
+    # issue 12: every data sheet prints without its audit columns (出典, SHA-256, 記入値, 行の検証値)
+    audit_labels = ("出典", "SHA-256", "行の検証値", "記入値", "サイズ", "更新日時")
+    for name in DATA_SHEETS:
+        sheet = book[name]
+        last = sheet.print_area.split(":")[-1].strip("$").split("$")[0]
+        printed = [c.value for c in sheet[1][: openpyxl.utils.column_index_from_string(last)]]
+        assert not [label for label in printed if any(a in label for a in audit_labels)], name
+        assert len(printed) < len(layouts((2022, 2023))[name].columns), name
+    assert book[SUBMISSIONS].print_area == "'提出状況'!$A$1:$L$4"  # through ファイル
 
 
 def test_rows_of_wrapped_text_are_tall_enough_to_print(book):
     survey = book[SURVEY]
     assert survey.row_dimensions[2].height >= 2 * 16  # two paragraphs in 令和4年度実績
-    assert survey.row_dimensions[1].height is None  # the header keeps Excel's default
+    assert survey.row_dimensions[1].height >= 2 * 16  # 「関連する計画・制度」 wraps in its column
 
 
 def test_default_font_is_biz_ud_gothic(book, written):
@@ -276,10 +286,10 @@ def test_summary_has_counts_tallies_sentence_and_two_charts(values, written):
         "B（達成したが課題が残る）1件、C（達成できなかった）2件、未評価2件となっています。"
     )
     assert cells[(6, 2)].startswith("A（目標どおり達成）・B（達成したが課題が残る）は達成率100%以上")
-    r, _c = next(k for k, v in cells.items() if v == "財政部" and cells.get((k[0], 2)) == "集計")
-    assert [cells[(r, c)] for c in range(3, 9)] == [2, 0, 1, 2, 5, 1]  # 全角 Ａ counts as A; → apart
-    r, _c = next(k for k, v in cells.items() if v == "企画政策部" and cells.get((k[0], 2)) == "未提出（集計外）")
-    assert cells[(r, 3)] is None
+    r, _c = next(k for k, v in cells.items() if v == "財政部" and cells.get((k[0], 3)) == "集計")
+    assert [cells[(r, c)] for c in range(4, 10)] == [2, 0, 1, 2, 5, 1]  # 全角 Ａ counts as A; → apart
+    r, _c = next(k for k, v in cells.items() if v == "企画政策部" and cells.get((k[0], 3)) == "未提出（集計外）")
+    assert cells[(r, 4)] is None
     assert "増減なし" not in "".join(str(v) for v in cells.values() if v)
     with zipfile.ZipFile(written[1].master) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
@@ -375,7 +385,7 @@ def test_a_thousand_figures_are_written_with_their_formulas(tmp_path):
     sheet = openpyxl.load_workbook(outputs.master, read_only=True)[FIGURES]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1000
-    assert rows[-1][8] == change_formula("G1001", "H1001") or rows[-1][8] is None
+    assert rows[-1][9] == change_formula("H1001", "I1001") or rows[-1][9] is None
 
 
 # --- issue 16: outputs named right, links that work ------------------------------------------
@@ -438,5 +448,5 @@ def test_a_percent_escape_in_a_file_name_still_links_to_that_file(tmp_path):
 def test_the_row_checks_are_not_printed(book):
     """行の検証値 holds the cell prints (issue 16): long text that would widen every page."""
     figures = book[FIGURES]
-    last = openpyxl.utils.get_column_letter(figures.max_column - 1)
+    last = layouts((2022, 2023))[FIGURES].letter("note")  # the last printed column (issue 12)
     assert figures.print_area == f"'{FIGURES}'!$A$1:${last}${figures.max_row}"

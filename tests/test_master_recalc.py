@@ -77,26 +77,26 @@ def test_the_demo_master_recalculates_to_its_cached_values(soffice, tmp_path):
 
 
 def test_a_wrong_cached_value_is_caught(soffice, master, tmp_path):
-    rewrite_cached_value(master, SHEET_ORDER.index(FIGURES) + 1, "I2", "18")  # 498 -> 515: 17
-    assert cached_formula_values(master)[(FIGURES, "I2")] == 18  # not recalculated: the lie
+    rewrite_cached_value(master, SHEET_ORDER.index(FIGURES) + 1, "J2", "18")  # 498 -> 515: 17
+    assert cached_formula_values(master)[(FIGURES, "J2")] == 18  # not recalculated: the lie
 
     recalculated = recalculate(master, tmp_path)
 
-    assert mismatches(master, recalculated) == {(FIGURES, "I2"): (18, 17)}
+    assert mismatches(master, recalculated) == {(FIGURES, "J2"): (18, 17)}
 
 
 def test_progress_rates_recalculate_and_a_wrong_one_is_caught(soffice, master, tmp_path):
     """進捗率 = (実績 − 基準値) / (目標値 − 基準値) as a live formula (issue 11)."""
     expected = cached_formula_values(master)
-    assert expected[(KPIS, "P6")] == pytest.approx(18 / 26)  # 58 団体 (2016) → 84 (2022), 実績 76
-    assert expected[(KPIS, "P7")] == pytest.approx(52 / 70)  # 370位 (2016) → 300位, 実績 318位
-    assert expected[(KPIS, "P2")] == ""  # no 基準値
-    assert expected[(KPIS, "P8")] == ""  # 参考値 (→)
-    assert openpyxl.load_workbook(master)[KPIS]["P6"].number_format == RATE_FORMAT  # △ for a step back
+    assert expected[(KPIS, "L6")] == pytest.approx(18 / 26)  # 58 団体 (2016) → 84 (2022), 実績 76
+    assert expected[(KPIS, "L7")] == pytest.approx(52 / 70)  # 370位 (2016) → 300位, 実績 318位
+    assert expected[(KPIS, "L2")] == ""  # no 基準値
+    assert expected[(KPIS, "L8")] == ""  # 参考値 (→)
+    assert openpyxl.load_workbook(master)[KPIS]["L6"].number_format == RATE_FORMAT  # △ for a step back
     assert mismatches(master, recalculate(master, tmp_path)) == {}
 
-    rewrite_cached_value(master, SHEET_ORDER.index(KPIS) + 1, "P6", "0.5")
-    assert mismatches(master, recalculate(master, tmp_path)) == {(KPIS, "P6"): (0.5, pytest.approx(18 / 26))}
+    rewrite_cached_value(master, SHEET_ORDER.index(KPIS) + 1, "L6", "0.5")
+    assert mismatches(master, recalculate(master, tmp_path)) == {(KPIS, "L6"): (0.5, pytest.approx(18 / 26))}
 
 
 def test_a_master_saved_again_by_another_program_still_passes_the_audit(soffice, tmp_path):

@@ -10,7 +10,13 @@ from libreoffice import pdf_pages, smallest_text_pt, to_pdf
 
 from kpitool.demo import prepare
 from kpitool.findings_report import write_findings_report
-from kpitool.page_setup import PRINTABLE_WIDTH, display_width, fit_widths, wrapped_row_height
+from kpitool.page_setup import (
+    PRINTABLE_WIDTH,
+    display_width,
+    fit_widths,
+    split_line,
+    wrapped_row_height,
+)
 from kpitool.return_copy import WIDTHS, write_return_copy
 from kpitool.validate import validate_paths
 
@@ -29,6 +35,33 @@ def test_wrapped_row_height_counts_lines() -> None:
     two = wrapped_row_height([("あ" * 15, 20)])  # 30 units in a 20-wide column: two lines
     three = wrapped_row_height([("あ" * 15, 20), ("一\n二\n三", 10)])
     assert two is not None and three is not None and three > two
+
+
+def test_split_line_breaks_after_punctuation_within_the_width() -> None:
+    text = "、".join(["取り組みの実績"] * 12)  # 14 units a clause, 178 units in all
+    pieces = split_line(text, 40)
+    assert len(pieces) > 1 and all(display_width(p) <= 40 for p in pieces)
+    assert "".join(p.strip() for p in pieces) == text
+    assert all(p.endswith("、") for p in pieces[:-1]) and all(p.startswith("    ") for p in pieces[1:])
+    assert split_line("短い行", 40) == ["短い行"]
+    unbroken = "あ" * 50  # no break point: cut at the width
+    assert [display_width(p) for p in split_line(unbroken, 40)] == [40, 40, 28]  # 4 units of indent
+
+
+def test_template_instructions_fit_the_page(tmp_path: Path) -> None:
+    """記入方法: its columns add up to one A4 page at ≥ 8 pt and no line runs off it (issue 12)."""
+    import openpyxl
+
+    from kpitool.build.templates import default_template
+
+    ws = openpyxl.load_workbook(default_template(tmp_path))["記入方法"]
+    widths = [d.width - 0.71 for d in ws.column_dimensions.values() for _ in range(d.min, d.max + 1)]  # spans
+    assert len(widths) == ws.max_column  # every used column has its width
+    assert sum(widths) <= PRINTABLE_WIDTH
+    for row in ws.iter_rows(min_row=2):
+        text = row[0].value
+        if isinstance(text, str) and all(c.value is None for c in row[1:]):  # a line, overflowing to the right
+            assert display_width(text) <= sum(widths), text
 
 
 def test_return_copy_widths_fit_the_page() -> None:
@@ -80,6 +113,7 @@ def test_return_copy_findings_print_on_the_first_page(printed: dict) -> None:
     for f in printed["worst"].report.findings:
         assert f.code in listing
     assert smallest_text_pt(pdf, (1, 1)) >= 8.0
+    assert smallest_text_pt(pdf) >= 8.0  # every sheet of the copy, 記入方法 included (issue 12: was 5.1 pt)
 
 
 def test_repeated_header_on_a_long_list(tmp_path: Path) -> None:

@@ -215,3 +215,18 @@ def test_the_copy_names_where_to_send_the_fix(original: Path, tmp_path: Path) ->
     out = write_return_copy(validate_file(original, make_config()), tmp_path / "to", destination="行政経営課（内線 1234）")
     verdict = openpyxl.load_workbook(out)[RESULT_SHEET]["A2"].value
     assert verdict.endswith("要修正です。エラーを直して行政経営課（内線 1234）へ再提出してください。")
+
+
+def test_notes_are_counted_as_information_not_warnings(tmp_path: Path) -> None:
+    """The demo's 財務部 file: one W-CELL-005 (its 1,090-character 実績) and I-NARR notes (issue 12)."""
+    from kpitool.demo import prepare
+
+    config, inbox = prepare(tmp_path / "demo")
+    result = validate_file(inbox / "04_財務部.xlsx", config)
+    codes = [f.code for f in result.report.findings]
+    notes = sum(code.startswith("I-") for code in codes)
+    assert codes.count("W-CELL-005") == 1 and notes and not any(c.startswith("E-") for c in codes)
+    warnings = sum(code.startswith("W-") for code in codes)
+    out = write_return_copy(result, tmp_path / "copies")
+    assert openpyxl.load_workbook(out)[RESULT_SHEET]["A2"].value == (
+        f"エラー 0件・警告 {warnings}件・情報 {notes}件。エラーはありません。警告の内容を確認してください。")

@@ -48,6 +48,7 @@ from kpitool.demo.example_rows import (
     V3,
     VIEWPOINTS,
     WARNING_DEPARTMENT,
+    ZAIMU_R4_FULL,
     ExampleSubmission,
     basic_info,
     figure_row,
@@ -57,7 +58,7 @@ from kpitool.demo.example_rows import (
 
 __all__ = [
     "ERROR_DEPARTMENT", "FISCAL_YEARS", "MUNICIPALITY", "NON_SUBMITTER", "ROSTER", "WARNING_DEPARTMENT",
-    "ExampleSubmission", "duplicate_submission", "example_config_toml", "example_submissions",
+    "ZAIMU_R4_FULL", "ExampleSubmission", "duplicate_submission", "example_config_toml", "example_submissions",
 ]
 
 
@@ -241,7 +242,7 @@ def _zaimu_rows() -> tuple[list[dict[str, object]], list[dict[str, object]], lis
         ),
         survey_row(
             "2-1", V2, tax, "市税の収納、徴収管理",
-            "納付書QRコードによる収納を開始した。磐田財務事務所から職員の派遣を受け、滞納額の圧縮及び収入率の向上を図った。",
+            ZAIMU_R4_FULL,  # the real text in full: 実績調査（公表用） must print all of it (issue 12)
             "徴収職員3名の内1名を現年度担当とし、早期に調査し滞納処分を実施した。",
         ),
         survey_row(

@@ -54,7 +54,8 @@ SUMMARY, SUBMISSIONS, SURVEY, FIGURES, KPIS, FINDINGS, AUDIT_LOG = (
     "概要", "提出状況", "実績調査", "実績数値", "事業成果目標", "検証結果", "監査ログ",
 )
 TREND = "経年推移"  # every indicator across the known years (kpitool.master.trend)
-SHEET_ORDER = (SUMMARY, SUBMISSIONS, SURVEY, TREND, FIGURES, KPIS, FINDINGS, AUDIT_LOG)
+PUBLICATION = "実績調査（公表用）"  # laid out for paper (kpitool.master.publication); not a data sheet
+SHEET_ORDER = (SUMMARY, SUBMISSIONS, SURVEY, PUBLICATION, TREND, FIGURES, KPIS, FINDINGS, AUDIT_LOG)
 DATA_SHEETS = (SUBMISSIONS, SURVEY, TREND, FIGURES, KPIS, FINDINGS)
 OPTIONAL_SHEETS = (TREND,)  # masters written before it existed still audit without it
 FIRST_DATA_ROW = 2  # Excel row of the first data row (row 1 is the header)
@@ -104,6 +105,7 @@ class MasterColumn:
     formula: bool = False  # 増減 etc.: a formula (or a static value where no formula fits)
     covered: bool = True  # part of the digest (False: informational, e.g. file times)
     wrap: bool = False
+    printed: bool = True  # False: an audit column (出典, hashes, as written) kept on screen, not on paper
 
 
 @dataclass(frozen=True)
@@ -168,57 +170,72 @@ def _col(key: str, width: float = 12, label: str | None = None, **kw: Any) -> Ma
     return MasterColumn(key, label or LABELS[key], width, **kw)
 
 
-_HASH = MasterColumn(ROW_HASH, "行の検証値", 18)
+_HASH = MasterColumn(ROW_HASH, "行の検証値", 18, printed=False)
+
+
+FINDING_WIDTHS = {"severity": 6, "code": 10, "file": 14, "sheet": 9, "cell": 5, "label": 10, "value": 12,
+                  "title": 16, "message": 28, "hint": 26}
 
 
 def layouts(fiscal_years: tuple[int, int]) -> dict[str, SheetLayout]:
     """The data sheets for a pair of fiscal years (their labels carry the year names)."""
     prev, curr = (fiscal_year_label(y) for y in fiscal_years)
+    # Printed columns first, audit columns (printed=False) last: a print area is one block. The
+    # printed columns add up to at most 136 units, so A4 landscape prints them at ≥ 8 pt
+    # (kpitool.master.printing); text columns wrap instead of widening.
     submissions = (
-        _col("department", 14), _col("status", 9), _col("included", 6), _col("file", 30),
-        _col("size", 12), _col("sha256", 20), _col("modified", 22),
-        _col("created", 12), _col("created_wareki", 16, "作成日（和暦）"),
-        _col("errors", 7), _col("warnings", 7), _col("note", 40, wrap=True),
+        _col("department", 10, wrap=True), _col("status", 7), _col("included", 5),
+        _col("head", 10, wrap=True), _col("contact_person", 12, wrap=True), _col("contact", 10, wrap=True),
+        _col("created", 11), _col("created_wareki", 14, "作成日（和暦）"),
+        _col("errors", 6), _col("warnings", 6), _col("note", 24, wrap=True), _col("file", 20, wrap=True),
+        _col("size", 12, printed=False), _col("sha256", 20, printed=False),
+        _col("modified", 22, printed=False),
     )
     survey = (
-        _col("department", 12), _col("no", 6), _col("viewpoint", 20, wrap=True), _col("heading", 16, wrap=True),
-        _col("initiative", 24, wrap=True), _col("content", 30, wrap=True), _col("plan", 18, wrap=True),
-        _col("prev", 50, f"{prev}実績", wrap=True), _col("curr", 50, f"{curr}実績", wrap=True),
-        _col("source", 30),
+        _col("department", 9, wrap=True), _col("no", 4), _col("viewpoint", 10, wrap=True), _col("heading", 10, wrap=True),
+        _col("initiative", 14, wrap=True), _col("content", 18, wrap=True), _col("plan", 11, wrap=True),
+        _col("prev", 30, f"{prev}実績", wrap=True), _col("curr", 30, f"{curr}実績", wrap=True),
+        _col("source", 30, printed=False),
     )
     figures = (
-        _col("department", 12), _col("initiative_no", 8), _col("item", 30, wrap=True),
-        _col("unit", 8), _col("direction", 6), _col("direction_words", 12),
-        _col("prev", 14, prev), _col("curr", 14, curr),
-        _col("change", 14, formula=True), _col("change_unit", 10), _col("rate", 10, formula=True),
-        _col("evaluation", 8, formula=True), _col("reason", 24, wrap=True), _col("note", 24, wrap=True),
-        _col("prev_text", 16, f"{prev}（記入値）"), _col("curr_text", 16, f"{curr}（記入値）"),
-        _col("source", 30), _col("source_prev", 30), _col("source_curr", 30),
+        _col("department", 9, wrap=True), _col("initiative_no", 5, wrap=True),
+        _col("initiative_name", 13, wrap=True), _col("item", 15, wrap=True), _col("unit", 6, wrap=True),
+        _col("direction", 4), _col("direction_words", 7, wrap=True), _col("prev", 10, prev),
+        _col("curr", 10, curr), _col("change", 10, formula=True), _col("change_unit", 6, wrap=True),
+        _col("rate", 8, formula=True), _col("evaluation", 5, formula=True), _col("reason", 10, wrap=True),
+        _col("note", 12, wrap=True),
+        _col("prev_text", 16, f"{prev}（記入値）", printed=False), _col("curr_text", 16, f"{curr}（記入値）", printed=False),
+        _col("source", 30, printed=False), _col("source_prev", 30, printed=False),
+        _col("source_curr", 30, printed=False),
     )
-    kpis = (
-        _col("department", 12), _col("no", 6), _col("policy", 24, wrap=True),
-        _col("indicator", 28, wrap=True), _col("unit", 8), _col("direction", 6), _col("direction_words", 12),
-        _col("base", 12), _col("base_year", 10), _col("target", 12, wrap=True), _col("target_year", 10),
-        _col("target_kind", 8), _col("prev", 14, f"{prev}実績"), _col("curr", 14, f"{curr}実績"),
-        _col("achievement", 10, formula=True), _col("progress", 10, formula=True),
-        _col("grade", 8), _col("grade_basis", 16, wrap=True), _col("suggested_grade", 10),
-        _col("change", 14, formula=True), _col("change_unit", 10), _col("rate", 10, formula=True),
-        _col("evaluation", 8, formula=True), _col("reason", 16, wrap=True),
-        _col("base_text", 14, "基準値（記入値）"), _col("target_text", 14, "目標値（記入値）"),
-        _col("prev_text", 16, f"{prev}実績（記入値）"), _col("curr_text", 16, f"{curr}実績（記入値）"),
-        _col("source", 30), _col("source_base", 30), _col("source_target", 30), _col("source_prev", 30),
-        _col("source_curr", 30),
+    kpis = (  # 方向の意味, years, 目標の種類 and 区分 stay on screen: 17 columns fit A4 at 8 pt
+        _col("department", 8, wrap=True), _col("no", 4), _col("policy", 11, wrap=True),
+        _col("indicator", 13, wrap=True), _col("unit", 5, wrap=True), _col("direction", 4),
+        _col("base", 9, wrap=True), _col("target", 9, wrap=True), _col("prev", 10, f"{prev}実績"),
+        _col("curr", 10, f"{curr}実績"), _col("achievement", 7, formula=True),
+        _col("progress", 7, formula=True), _col("grade", 5, wrap=True), _col("change", 10, formula=True),
+        _col("rate", 7, formula=True), _col("evaluation", 5, formula=True), _col("reason", 9, wrap=True),
+        _col("direction_words", 12, printed=False), _col("base_year", 10, printed=False),
+        _col("target_year", 10, printed=False), _col("target_kind", 8, printed=False),
+        _col("grade_basis", 16, wrap=True, printed=False), _col("suggested_grade", 10, printed=False),
+        _col("change_unit", 10, printed=False),
+        _col("base_text", 14, "基準値（記入値）", printed=False), _col("target_text", 14, "目標値（記入値）", printed=False),
+        _col("prev_text", 16, f"{prev}実績（記入値）", printed=False),
+        _col("curr_text", 16, f"{curr}実績（記入値）", printed=False),
+        _col("source", 30, printed=False), _col("source_base", 30, printed=False),
+        _col("source_target", 30, printed=False), _col("source_prev", 30, printed=False),
+        _col("source_curr", 30, printed=False),
     )
     trend = (
         _col("department", 12), _col("no", 6), _col("indicator", 28, wrap=True), _col("unit", 8),
         _col("direction", 6), _col("year_label", 12, "年度"), _col("year", 8, "年度（西暦）"),
         _col("target", 12), _col("actual", 14, "実績"), _col("achievement", 10, formula=True),
-        _col("source", 36),
+        _col("source", 36, printed=False),
     )
     findings = (
-        *(MasterColumn(key, label, 30 if key in ("message", "hint") else 12, wrap=key in ("message", "hint"))
+        *(MasterColumn(key, label, FINDING_WIDTHS.get(key, 12), wrap=key in ("message", "hint", "file", "value", "sheet", "label", "title"))
           for key, label in FINDING_COLUMNS),
-        _col("source", 30),
+        _col("source", 30, printed=False),
     )
     return {
         name: SheetLayout(name, (*columns, _HASH))

@@ -121,6 +121,7 @@ def submission_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -
             "size": Number(float(row["size"]), SIZE_FORMAT) if file and row["size"] is not None else None,
             "sha256": text(row["sha256"]), "modified": text(row["modified"]),
             "created": created, "created_wareki": created_wareki,
+            "head": text(row["head"]), "contact_person": text(row["contact_person"]), "contact": text(row["contact"]),
             "errors": Number(float(row["errors"] or 0), COUNT_FORMAT),
             "warnings": Number(float(row["warnings"] or 0), COUNT_FORMAT),
             "note": text(row["note"]),
@@ -137,7 +138,8 @@ def survey_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> It
 
 
 def figure_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
-    """実績数値: one row per figure with its 増減 / 増減率 / 評価."""
+    """実績数値: one row per figure with its 増減 / 増減率 / 評価, and its 取り組み's name."""
+    names = {(r["department"], r["no"]): r["initiative"] for r in frame_records(c.table("survey"))}
     for excel_row, row in enumerate(frame_records(c.table("figures")), start=FIRST_DATA_ROW):
         places = decimals_shown(row["prev"], row["curr"])
         fmt = change_format(places)
@@ -153,6 +155,7 @@ def figure_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> It
         cells["direction_words"] = direction_words(row["direction"])
         cells["reason"] = _reason(row)
         cells["source"] = links.source(row["source"])
+        cells["initiative_name"] = text(names.get((row["department"], row["initiative_no"])))
         yield [cells[k] for k in layout.keys[:-1]]
 
 

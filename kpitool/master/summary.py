@@ -41,6 +41,7 @@ REASON_ORDER = ("該当なし", "不詳", "秘匿", "単位不一致", "未入�
 STATUS_CAPTION = "【提出状況】"
 SUM_LABEL = "計"
 INCLUDED = "集計"
+COUNTS_COLUMN = 3  # the tables read 部局名, the sentence (wide, wrapped, as the sentences above), 集計, counts
 FILLED_NOTE = "達成率から補完"
 # Exclusion reasons of a department, most telling first (a 要修正 file beats a 重複 copy).
 _EXCLUSION_ORDER = (Status.NEEDS_FIX, Status.UNREADABLE, Status.MISSING, Status.SUPERSEDED)
@@ -303,35 +304,33 @@ def summary_grid(config: Config, run_at_text: str, statuses: Mapping[str, int], 
 
     keys = list(grades.tally_keys())
     grid.add((tally_caption(grades.subject),), caption=True)
-    grid.add(("部局名", "集計", *keys, SUM_LABEL, REFERENCE, "まとめ"), header=True)
+    grid.add(("部局名", "まとめ", "集計", *keys, SUM_LABEL, REFERENCE), header=True)
     first = len(grid.rows)
     for department, t in facts.included.items():
-        grid.add((department, INCLUDED, *(t.grades[g] for g in keys), t.kpis, t.reference_kpis,
-                  grade_sentence(t, grades)))
-    grid.tally_block = (first, len(grid.rows) - 1, 2)
+        grid.add((department, grade_sentence(t, grades), INCLUDED, *(t.grades[g] for g in keys), t.kpis,
+                  t.reference_kpis))
+    grid.tally_block = (first, len(grid.rows) - 1, COUNTS_COLUMN)
     grid.series["grades"] = keys
     for department, status in facts.excluded.items():
-        grid.add((department, f"{status}（集計外）", *([None] * (len(keys) + 2)),
-                  f"{status}のため集計に含まれていません"))
+        grid.add((department, f"{status}のため集計に含まれていません", f"{status}（集計外）"))
     t = facts.total
-    grid.add((TOTAL, f"{len(facts.included)}部局", *(t.grades[g] for g in keys), t.kpis, t.reference_kpis,
-              headline(facts, grades)))
+    grid.add((TOTAL, headline(facts, grades), f"{len(facts.included)}部局", *(t.grades[g] for g in keys), t.kpis,
+              t.reference_kpis))
     grid.add()
 
     grid.add((changes_caption(config.fiscal_years),), caption=True)
-    grid.add(("部局名", "集計", *EVALUATIONS, SUM_LABEL, REFERENCE, "比較不可の内訳"), header=True)
+    grid.add(("部局名", "比較不可の内訳", "集計", *EVALUATIONS, SUM_LABEL, REFERENCE), header=True)
     first = len(grid.rows)
     for department, t in facts.included.items():
-        grid.add((department, INCLUDED, *(t.evaluations[e] for e in EVALUATIONS), t.figures, t.reference_figures,
-                  reason_text(t.reasons) or None))
-    grid.change_block = (first, len(grid.rows) - 1, 2)
+        grid.add((department, reason_text(t.reasons) or None, INCLUDED, *(t.evaluations[e] for e in EVALUATIONS),
+                  t.figures, t.reference_figures))
+    grid.change_block = (first, len(grid.rows) - 1, COUNTS_COLUMN)
     grid.series["changes"] = list(EVALUATIONS)
     for department, status in facts.excluded.items():
-        grid.add((department, f"{status}（集計外）", *([None] * (len(EVALUATIONS) + 2)),
-                  f"{status}のため集計に含まれていません"))
+        grid.add((department, f"{status}のため集計に含まれていません", f"{status}（集計外）"))
     t = facts.total
-    grid.add((TOTAL, f"{len(facts.included)}部局", *(t.evaluations[e] for e in EVALUATIONS), t.figures,
-              t.reference_figures, reason_text(t.reasons) or None))
+    grid.add((TOTAL, reason_text(t.reasons) or None, f"{len(facts.included)}部局",
+              *(t.evaluations[e] for e in EVALUATIONS), t.figures, t.reference_figures))
     return grid
 
 
@@ -384,6 +383,28 @@ def integer_step(largest: int) -> int:
         magnitude *= 10
 
 
+CHART_WIDTH_PX, CHART_Y_SCALE, CHART_ROWS = 480, 1.2, 19  # XlsxWriter's default width; rows per chart
+PRINT_UNITS = 132  # column-width units that print at ≥ 8 pt on A4 landscape (kpitool.master.printing)
+LABEL_WIDTH, STATUS_WIDTH, COUNT_WIDTH = 16.0, 17.0, 7.0  # 「要修正（集計外）」 on one line
+
+
+def summary_widths(grid: SummaryGrid) -> list[float]:
+    """Column widths of 概要: the sentence column (B) takes what the others leave of one A4 page.
+
+    The sentences (達成状況のまとめ …, each department's まとめ) wrap in column B, so the sheet
+    prints one page wide at ≥ 8 pt however long they are, and each stays one cell.
+    """
+    width = max(len(r) for r in grid.rows)
+    counts = max(width - COUNTS_COLUMN, 0)
+    sentence = max(40.0, PRINT_UNITS - LABEL_WIDTH - STATUS_WIDTH - COUNT_WIDTH * counts)
+    return [LABEL_WIDTH, sentence, STATUS_WIDTH, *([COUNT_WIDTH] * counts)][:max(width, 2)]
+
+
+def _column_pixels(width: float) -> int:
+    """Pixels of a column ``width`` units wide, as XlsxWriter sizes it (7 px per unit + 5)."""
+    return int(width * 7 + 0.5) + 5
+
+
 def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, config: Config) -> None:
     """Write the grid and the two charts (column chart of tallies, stacked bars of 増減)."""
     from kpitool.master.layout import row_height
@@ -393,15 +414,13 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
     plain = formats.get()
     wrap = formats.get(wrap=True)
     count = formats.get(num_format="#,##0")
-    width = max(len(r) for r in grid.rows)
-    sentence_column = width - 1  # まとめ / 比較不可の内訳
-    widths = [22.0, 18.0] + [9.0] * (width - 3) + [60.0]
-    wraps = [c == 1 or c >= sentence_column for c in range(width)]
+    widths = summary_widths(grid)
+    wraps = [c in (1, 2) for c in range(len(widths))]
     for r, row in enumerate(grid.rows):
-        long_text = r < 8 and len(row) == 2 and isinstance(row[1], str)  # 達成状況のまとめ … span to the right
-        height = row_height(row, [22.0, 130.0] if long_text else widths, [False, True] if long_text else wraps)
-        if height is not None:
-            sheet.set_row(r, height)
+        if r not in grid.caption_rows:  # a caption overflows into the empty cells to its right
+            height = row_height(row, widths, wraps)
+            if height is not None:
+                sheet.set_row(r, height)
         for c, value in enumerate(row):
             if value is None:
                 continue
@@ -411,15 +430,16 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
                 sheet.write_string(r, c, str(value), header)
             elif r in grid.caption_rows:
                 sheet.write_string(r, c, str(value), caption)
-            elif long_text and c == 1:
-                sheet.write_string(r, c, str(value), plain)  # overflows into the empty cells to its right
             else:
-                sheet.write_string(r, c, str(value), wrap if wraps[c] and c else plain)
+                sheet.write_string(r, c, str(value), wrap if wraps[c] else plain)
     for c, w in enumerate(widths):
         sheet.set_column(c, c, w)
+    # The charts fill the page width (nothing of the empty grid beside them) on a page of their own.
+    x_scale = 0.98 * sum(_column_pixels(w) for w in widths) / CHART_WIDTH_PX
+    chart_options = {"x_scale": x_scale, "y_scale": CHART_Y_SCALE}
 
     name = sheet.get_name()
-    font = {"name": formats.font}
+    font = {"name": formats.font, "size": 11}  # charts default to 10 pt: under 8 pt once fitted to the page
     anchor_row = len(grid.rows) + 1
     sheet.set_h_pagebreaks([anchor_row])  # the charts print on a page of their own, never cut
     first, last, column = grid.tally_block
@@ -437,10 +457,10 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
                 "border": {"color": "#404040"},
                 **fills.get(key, {}),
             })
-        chart.set_title({"name": f"達成状況（部局別、{config.grades.subject}の件数）", "name_font": font})
+        chart.set_title({"name": f"達成状況（部局別、{config.grades.subject}の件数）", "name_font": {**font, "size": 13}})
         largest = max((max(row[column:column + len(keys)] or [0]) for row in grid.rows[first:last + 1]), default=0)
         _style(chart, font, integer_step(int(largest)))
-        sheet.insert_chart(anchor_row, 0, chart, {"x_scale": 1.45, "y_scale": 1.15})
+        sheet.insert_chart(anchor_row, 0, chart, chart_options)
     first, last, column = grid.change_block
     if last >= first:
         chart = workbook.add_chart({"type": "bar", "subtype": "stacked"})
@@ -455,10 +475,10 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
                 **CHANGE_FILLS[key],
             })
         prev, curr = (fiscal_year_label(y) for y in config.fiscal_years)
-        chart.set_title({"name": f"実績数値の増減（{prev}→{curr}、件数）", "name_font": font})
+        chart.set_title({"name": f"実績数値の増減（{prev}→{curr}、件数）", "name_font": {**font, "size": 13}})
         largest = max((sum(row[column:column + len(EVALUATIONS)]) for row in grid.rows[first:last + 1]), default=0)
         _style(chart, font, integer_step(int(largest)), reverse_categories=True)
-        sheet.insert_chart(anchor_row + 19, 0, chart, {"x_scale": 1.45, "y_scale": 1.15})
+        sheet.insert_chart(anchor_row + CHART_ROWS, 0, chart, chart_options)
 
 
 def _style(chart: Any, font: dict[str, str], step: int, *, reverse_categories: bool = False) -> None:

@@ -30,7 +30,7 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +52,9 @@ from kpitool.master.layout import (
     DATE_FORMAT,
     FIGURES,
     KPIS,
+    PUBLICATION,
     SHEET_ORDER,
+    SUBMISSIONS,
     SUMMARY,
     SURVEY,
     TREND,
@@ -61,15 +63,20 @@ from kpitool.master.layout import (
     Link,
     Number,
     SourceLinks,
+    _display_width,
+    frame_records,
     layouts,
     row_height,
+    text,
 )
 from kpitool.master.log import INPUTS_TABLE, log_grid, sheets_record
+from kpitool.master.printing import AUDIT_WIDTHS, mark_statuses, printed_columns, setup_print
 from kpitool.master.summary import (
     facts_from_columns,
     run_at_text,
     status_counts,
     summary_grid,
+    summary_widths,
     write_summary,
 )
 from kpitool.master.tables import ROW_BUILDERS, BuiltTable, build_tables, digest_of, shown_column
@@ -215,27 +222,35 @@ class _Writer:
         sheet.write_string(r, c, str(cell), f.get(wrap=wrap))
         return "", ""
 
-    def grid(self, sheet: Any, rows: list[list[Cell]], header_rows: list[int], caption_rows: list[int]) -> None:
+    def grid(self, sheet: Any, rows: list[list[Cell]], header_rows: list[int], caption_rows: list[int],
+             widths: Sequence[float] = ()) -> None:
+        """A free-form sheet; with ``widths``, rows of wrapped text get the height they need."""
         for r, row in enumerate(rows):
+            if widths:  # wrap what is wider than its column, and make the row tall enough
+                wraps = [isinstance(cell, str) and (r in header_rows or _display_width(cell) > w - 1)
+                         for cell, w in zip(row, widths, strict=False)]
+                height = row_height(row, list(widths), wraps)
+                if height is not None:
+                    sheet.set_row(r, height)
+            else:
+                wraps = [isinstance(cell, str) and len(cell) > 40 for cell in row]
             for c, cell in enumerate(row):
                 if cell is not None and r in header_rows:
                     sheet.write_string(r, c, str(cell), self.formats.header())
                 elif cell is not None and r in caption_rows:
                     sheet.write_string(r, c, str(cell), self.formats.get(bold=True))
                 else:
-                    self.cell(sheet, r, c, cell, wrap=isinstance(cell, str) and len(cell) > 40)
+                    self.cell(sheet, r, c, cell, wrap=c < len(wraps) and wraps[c])
 
 
-def _page_setup(sheet: Any, *, repeat_header: int | None = 0) -> None:
-    """A4 landscape, fitted to the page width, header row on every page, page numbers."""
-    sheet.set_paper(A4)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    if repeat_header is not None:
-        sheet.repeat_rows(repeat_header)
-    sheet.set_header("&L&A")
-    sheet.set_footer("&C&P / &N")
-    sheet.hide_gridlines(0)  # gridlines on screen and on paper: the tables have no borders
+def write_publication_sheet(workbook: Any, sheet: Any, c: Consolidation, password: str) -> None:
+    """実績調査（公表用）: the 実績調査 as the city publishes it (kpitool.master.publication)."""
+    from kpitool.master.publication import publication_rows, write_publication
+
+    records = [{k: text(v) for k, v in row.items()} for row in frame_records(c.table("survey"))]
+    rows = publication_rows(records, c.config.municipality, c.config.fiscal_years, c.config)
+    write_publication(workbook, sheet, rows, c.config.fiscal_years, font=FONT, font_size=FONT_SIZE)
+    _protect(sheet, password)
 
 
 def _protect(sheet: Any, password: str) -> None:
@@ -252,6 +267,9 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
     wraps = [column.wrap for column in layout.columns]
     widths = [column.width for column in layout.columns]
     last = len(layout.columns) - 1  # 行の検証値: the row hash, then each cell's print
+    header_height = row_height(list(layout.labels), widths, [True] * len(widths))
+    if header_height is not None:  # set before the row is written (constant_memory)
+        sheet.set_row(0, header_height)
     # Every column but the last is covered, so a row's canonical values (computed once, for
     # the digest and the row hash) are its cells' values for their prints too.
     assert list(layout.covered()) == list(range(last)), "a data sheet covers every column but the last"
@@ -268,11 +286,10 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
     last_row = max(len(table.rows), 1)
     sheet.freeze_panes(1, 1)
     sheet.autofilter(0, 0, last_row, len(layout.columns) - 1)
-    _page_setup(sheet)
-    if layout.name == SURVEY:  # the printed 実績調査: the text columns, without 出典 and hashes
-        sheet.print_area(0, 0, last_row, layout.index("curr"))
-    else:  # 行の検証値 (a row hash and the cell prints) is for the audit, not for paper
-        sheet.print_area(0, 0, last_row, last - 1)
+    printed = printed_columns(layout.columns)  # without 出典, hashes and values as written
+    setup_print(sheet, widths[:printed], FONT_SIZE, last_row=last_row)
+    if layout.name == SUBMISSIONS:
+        mark_statuses(sheet, writer.formats.workbook, layout, last_row)
     _protect(sheet, password)
 
 
@@ -329,12 +346,14 @@ def write_workbook(
     password = c.config.protect_password
 
     write_summary(workbook, sheets[SUMMARY], summary, formats, c.config)
-    _page_setup(sheets[SUMMARY], repeat_header=None)
+    setup_print(sheets[SUMMARY], summary_widths(summary), FONT_SIZE, repeat_rows=None)
     _protect(sheets[SUMMARY], password)
 
     for name in DATA_SHEETS:
         _write_table(sheets[name], writer, tables[name], password)
     add_trend_charts(workbook, sheets[TREND], tables[TREND].layout, tables[TREND].rows)
+
+    write_publication_sheet(workbook, sheets[PUBLICATION], c, password)
 
     audit = sheets[AUDIT_LOG]
     _protect(audit, password)
@@ -347,11 +366,11 @@ def write_workbook(
         ),
         csvs=csvs,
     )
-    writer.grid(audit, log.rows, log.header_rows, log.caption_rows)
-    for col, width in enumerate((30, 20, 8, 14, 66, 24, 18)):
+    writer.grid(audit, log.rows, log.header_rows, log.caption_rows, widths=AUDIT_WIDTHS)
+    for col, width in enumerate(AUDIT_WIDTHS):
         audit.set_column(col, col, width)
     audit.freeze_panes(1, 0)
-    _page_setup(audit)
+    setup_print(audit, AUDIT_WIDTHS, FONT_SIZE)
     sheets[SUMMARY].activate()
     workbook.close()
     return digest, tables

@@ -47,7 +47,7 @@ def csv_bytes(tables: MasterTables, sheet: str) -> bytes:
     return csv_text(layout, rows).encode(ENCODING)
 
 
-def publish_master(master: Path, out_dir: Path) -> PublishOutputs:
+def publish_master(master: Path, out_dir: Path, *, pdf: bool = True, paper: str = "A4") -> PublishOutputs:
     """Write the website's files for ``master`` into ``out_dir`` (created when missing)."""
     from kpitool.safe_write import atomic_write_bytes
 
@@ -65,4 +65,10 @@ def publish_master(master: Path, out_dir: Path) -> PublishOutputs:
         path = out_dir / f"{sheet}.csv"
         atomic_write_bytes(path, csv_bytes(tables, sheet))
         outputs.csvs.append(path)
+    if pdf:
+        from kpitool.publish.pdf import write_survey_pdf
+
+        outputs.pdf, note = write_survey_pdf(tables, out_dir / PDF_NAME, paper=paper)
+        if note:
+            outputs.notes.append(note)
     return outputs

@@ -22,12 +22,12 @@ submitted values carry, 増減率 and 達成率 as percentages with one decimal.
 from __future__ import annotations
 
 import html
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kpitool.master.opendata import percent_text
+from kpitool.master.publication import NO_VIEWPOINT, group_rows
 from kpitool.numbers import format_number
 from kpitool.publish.tables import MasterTables, Row
 from kpitool.spec import fiscal_year_label
@@ -36,7 +36,6 @@ from kpitool.variance import POINTS, decimals_shown
 MINUS_SIGN = "△"
 MARKER_WORDS = {"-": "該当なし", "－": "該当なし", "…": "不詳", "x": "秘匿", "X": "秘匿"}
 DIRECTION_WORDS = {"↑": "高いほど良い", "↓": "低いほど良い", "→": "参考値"}
-NO_VIEWPOINT = "（視点の記入なし）"
 
 STYLE = """
 body{font-family:"BIZ UDPGothic","BIZ UDPゴシック",sans-serif;color:#1a1a1a;background:#fff;line-height:1.7;
@@ -175,23 +174,6 @@ MARKER_LEGEND = (
 )
 
 
-def viewpoint_key(value: Any) -> str:
-    """The grouping key of a 視点: 「視点１」 and 「視点1 」 are one group (NFKC, spaces collapsed)."""
-    if value is None or not str(value).strip():
-        return NO_VIEWPOINT
-    return " ".join(unicodedata.normalize("NFKC", str(value)).split())
-
-
-def viewpoint_groups(tables: MasterTables, rows: Iterable[Row], key: Any) -> dict[str, list[Row]]:
-    """Rows grouped by 視点 key, in the config's 視点 order, then in order of first appearance."""
-    configured = tables.config.get("viewpoints") or []
-    order = [viewpoint_key(v.get("name") if isinstance(v, dict) else v) for v in configured]
-    groups: dict[str, list[Row]] = {k: [] for k in order}
-    for row in rows:
-        groups.setdefault(key(row), []).append(row)
-    return {k: v for k, v in groups.items() if v}
-
-
 def initiative_names(tables: MasterTables) -> dict[tuple[str, str], str]:
     """(部局名, 番号) -> 主な取り組み: 実績数値 names its 取り組み by number only."""
     return {
@@ -205,11 +187,13 @@ def survey_page(tables: MasterTables) -> str:
     prev, curr = _years(tables)
     title = f"{tables.municipality} 主な取り組み実績調査（{prev}・{curr}実績）"
     names = initiative_names(tables)
-    by_viewpoint = viewpoint_groups(tables, tables.survey, lambda r: viewpoint_key(r.get("viewpoint")))
-    viewpoint_of = {(str(r.get("department")), str(r.get("no"))): viewpoint_key(r.get("viewpoint"))
-                    for r in tables.survey}
-    figures_by = viewpoint_groups(tables, tables.figures, lambda f: viewpoint_of.get(
-        (str(f.get("department")), str(f.get("initiative_no"))), NO_VIEWPOINT))
+    groups = group_rows(tables.survey, tables.config)  # 視点 -> middle heading -> rows
+    viewpoint_of = {(str(r.get("department")), str(r.get("no"))): viewpoint
+                    for viewpoint, by_heading in groups.items() for rows in by_heading.values() for r in rows}
+    figures_by: dict[str, list[Row]] = {}
+    for f in tables.figures:
+        key = (str(f.get("department")), str(f.get("initiative_no")))
+        figures_by.setdefault(viewpoint_of.get(key, NO_VIEWPOINT), []).append(f)
     survey_columns = (
         Column("部局名", lambda r: esc(r.get("department")), short=True),
         Column("番号", lambda r: esc(r.get("no")), short=True),
@@ -235,14 +219,17 @@ def survey_page(tables: MasterTables) -> str:
             str(v) for v in (r.get("reason"), r.get("note")) if v))),
     )
     toc, sections = [], []
-    order = [*by_viewpoint, *(v for v in figures_by if v not in by_viewpoint)]
+    order = [*groups, *(v for v in figures_by if v not in groups)]
     for i, viewpoint in enumerate(order, start=1):
         anchor = f"viewpoint-{i}"
         toc.append((anchor, viewpoint))
         parts = [f'<section aria-labelledby="{anchor}"><h2 id="{anchor}">{esc(viewpoint)}</h2>']
-        if by_viewpoint.get(viewpoint):
-            parts.append(table(f"{viewpoint}：主な取り組みと実績", f"survey-{i}", survey_columns,
-                               by_viewpoint[viewpoint]))
+        for j, (heading, rows) in enumerate(groups.get(viewpoint, {}).items(), start=1):
+            shown = str(rows[0].get("heading") or "").strip() if heading else ""
+            if shown:
+                parts.append(f"<h3>{esc(shown)}</h3>")
+            caption = f"{viewpoint}{'：' + shown if shown else ''}：主な取り組みと実績"
+            parts.append(table(caption, f"survey-{i}-{j}", survey_columns, rows))
         if figures_by.get(viewpoint):
             parts.append(f"<h3>{esc(viewpoint)}の実績数値</h3>")
             parts.append(table(f"{viewpoint}：実績数値（{prev}・{curr}）", f"figures-{i}", figure_columns,

@@ -227,6 +227,19 @@ def _char_name(char: str) -> str:
     return f"U+{ord(char):04X}（{unicodedata.name(char, 'UNNAMED')}）"
 
 
+def _check_printable(ctx: Context, column: Column, cell: CellValue, text: str) -> None:
+    """A 実績調査 text too long for one printed row of the master (issue 12): it would be cut."""
+    from kpitool.master.publication import MAX_LINES, lines_of, tidy_width
+
+    width = tidy_width(column.key)
+    if width is None or len(text) < MAX_LINES * 4:  # surely fits: skip the estimate
+        return
+    lines = lines_of(text, width)
+    if lines > MAX_LINES:
+        ctx.add(codes.CELL_TEXT_CUT_IN_PRINT, cell, label=column.label, count=f"{_excel_length(text):,}",
+                lines=lines, limit=MAX_LINES)
+
+
 def check_cell(ctx: Context, column: Column, cell: CellValue) -> bool:
     """What any cell may hold. False when the cell has no usable value (error, uncalculated)."""
     if cell.error is not None:
@@ -250,6 +263,8 @@ def check_cell(ctx: Context, column: Column, cell: CellValue) -> bool:
     if not inner.isprintable() and INVISIBLE.search(inner):  # issue 16: U+202E, U+200B, BOM…
         ctx.add(codes.CELL_INVISIBLE_CHARS, cell, label=column.label, value=escape_invisible(text),
                 chars="、".join(_char_name(c) for c in dict.fromkeys(INVISIBLE.findall(inner))))
+    if column.kind is Kind.LONG_TEXT and length <= EXCEL_CELL_CHARS:  # else it is cut anyway (E-CELL-005)
+        _check_printable(ctx, column, cell, text)
     if column.kind is Kind.NUMBER:
         return True  # the number rule reads spaces and signs; it reports what it cannot read
     if text != text.strip(_SPACES):
