@@ -28,7 +28,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kpitool.errors import CodeTable
 
 ROOT = Path(__file__).resolve().parents[2]
 MANUAL_DIR = ROOT / "docs" / "manual"
@@ -67,15 +70,18 @@ nav.toc ol{list-style:none;padding-left:1rem}nav.toc .page{float:right}
 # --------------------------------------------------------------------------- generated blocks
 
 
+def _code_table(caption: str, meaning: str, infos: CodeTable) -> str:
+    """A Markdown table of codes with their title and hint, one row per registry entry."""
+    lines = [caption, "", f"| コード | {meaning} | 対処 |", "|---|---|---|"]
+    lines += [f"| {info.code} | {_cell(info.title)} | {_cell(info.hint)} |" for info in infos]
+    return "\n".join(lines) + "\n"
+
+
 def run_codes_table() -> str:
     """The run and Excel codes (E-RUN, E-CFG, E-XL, …) with what to do, from the code registry."""
     from kpitool.errors import RUN_CODES
 
-    lines = ["表: 実行時のエラーコードと対処（kpitool.errors から自動生成）", "",
-             "| コード | 意味 | 対処 |", "|---|---|---|"]
-    for info in RUN_CODES:
-        lines.append(f"| {info.code} | {_cell(info.title)} | {_cell(info.hint)} |")
-    return "\n".join(lines) + "\n"
+    return _code_table("表: 実行時のエラーコードと対処（kpitool.errors から自動生成）", "意味", RUN_CODES)
 
 
 def panel_buttons_table() -> str:
@@ -95,11 +101,7 @@ def audit_codes_table() -> str:
     """What each discrepancy of ``kpitool audit`` means and what to do, from the audit's registry."""
     from kpitool.audit import AUDIT_CODES
 
-    lines = ["表: 監査の不一致のコードと対処（kpitool.audit から自動生成）", "",
-             "| コード | 不一致 | 対処 |", "|---|---|---|"]
-    for info in AUDIT_CODES:
-        lines.append(f"| {info.code} | {_cell(info.title)} | {_cell(info.hint)} |")
-    return "\n".join(lines) + "\n"
+    return _code_table("表: 監査の不一致のコードと対処（kpitool.audit から自動生成）", "不一致", AUDIT_CODES)
 
 
 GENERATORS = {"run-codes": run_codes_table, "panel-buttons": panel_buttons_table, "audit-codes": audit_codes_table}
