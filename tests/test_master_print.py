@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import workbooks
 from libreoffice import make_profile, require_soffice, smallest_text_pt
 
 from kpitool.master.layout import DATA_SHEETS, FIGURES, PUBLICATION, SUBMISSIONS, SUMMARY, layouts
@@ -25,7 +26,7 @@ from kpitool.master.printing import (
     printed_columns,
 )
 from kpitool.master.summary import SummaryGrid
-from kpitool.master.writer import FONT_SIZE, write_master
+from kpitool.master.writer import FONT_SIZE
 
 AUDIT_LABELS = ("出典", "SHA-256", "行の検証値", "（記入値）", "サイズ（バイト）", "更新日時")
 # Word boxes of pdftotext are 1.3 times the font size (11 pt text: 14.3 pt boxes, measured).
@@ -70,12 +71,7 @@ def test_a_table_too_wide_for_a4_goes_on_a3_and_an_audit_column_must_come_last()
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    from kpitool.consolidate import consolidate
-    from kpitool.demo import prepare
-
-    root = tmp_path_factory.mktemp("print")
-    config, inbox = prepare(root)
-    return write_master(consolidate(inbox, config), root / "master.xlsx").master
+    return workbooks.demo_master(tmp_path_factory.mktemp("print"))
 
 
 def test_submissions_say_whom_to_ask_and_mark_rows_to_chase(demo):

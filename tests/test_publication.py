@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import workbooks
 from libreoffice import make_profile, require_soffice
 
 from kpitool.demo.examples import ZAIMU_R4_FULL
@@ -26,7 +27,6 @@ from kpitool.master.publication import (
     publication_rows,
     split_text,
 )
-from kpitool.master.writer import write_master
 from kpitool.publish import publish_master
 
 LAST_SENTENCE = "「資金の安全性及び流動性を確保した上で、効率的な資金の管理を行うこと」を目的とする「菊川市資金管理方針」を策定した。"
@@ -97,12 +97,7 @@ def test_rows_of_a_long_text_continue_and_fit_excel_s_row_limit():
 
 @pytest.fixture(scope="module")
 def demo_master(tmp_path_factory) -> Path:
-    from kpitool.consolidate import consolidate
-    from kpitool.demo import prepare
-
-    root = tmp_path_factory.mktemp("publication")
-    config, inbox = prepare(root)
-    return write_master(consolidate(inbox, config), root / "master.xlsx").master
+    return workbooks.demo_master(tmp_path_factory.mktemp("publication"))
 
 
 def test_the_master_has_the_sheet_without_merged_cells(demo_master):

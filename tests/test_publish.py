@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import workbooks
 from master_cases import make_consolidation
 
 from kpitool.cli import main
@@ -125,12 +126,7 @@ class Page(HTMLParser):
 @pytest.fixture(scope="module")
 def demo_master(tmp_path_factory) -> Path:
     """The demo's master (菊川市's six departments), written as ``kpitool demo`` writes it."""
-    from kpitool.consolidate import consolidate
-    from kpitool.demo import prepare
-
-    root = tmp_path_factory.mktemp("demo")
-    config, inbox = prepare(root)
-    return write_master(consolidate(inbox, config), root / "master.xlsx").master
+    return workbooks.demo_master(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture(scope="module")

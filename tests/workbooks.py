@@ -120,3 +120,13 @@ def patch_cell(path: Path, sheet: str, ref: str, inner: str, *, cell_type: str |
             zout.writestr(info, content)
     path.write_bytes(out.getvalue())
     return path
+
+
+def demo_master(root: Path) -> Path:
+    """The demo's master (菊川市's six departments) under ``root``, written as ``kpitool demo`` does."""
+    from kpitool.consolidate import consolidate
+    from kpitool.demo import prepare
+    from kpitool.master.writer import write_master
+
+    config, inbox = prepare(root)
+    return write_master(consolidate(inbox, config), root / "master.xlsx").master
