@@ -212,7 +212,7 @@ def test_every_figure_of_the_master_is_on_the_pages(demo_site, demo_master):
     checked = 0
     for page_name, sheet, key, labels in (
         ("実績調査.html", "実績数値", "項目", ("令和4年度", "令和5年度")),
-        ("事業成果目標.html", "事業成果目標", "指標名", ("目標値", "令和4年度実績", "令和5年度実績")),
+        ("事業成果目標.html", "事業成果目標", "指標名", ("基準値", "目標値", "令和4年度実績", "令和5年度実績")),
     ):
         tables = [t for t in page(demo_site, page_name).tables if key in [c.seen for c in t.header]]
         rows = {(row[t.column("部局名")].seen if "部局名" in [c.seen for c in t.header] else t.caption,
@@ -226,7 +226,22 @@ def test_every_figure_of_the_master_is_on_the_pages(demo_site, demo_master):
                 if heard:
                     assert row[table.column(label)].heard == heard
                 checked += 1
-    assert checked >= 2 * 33 + 3 * 18  # the demo's 33 figures and 18 indicators
+    assert checked >= 2 * 33 + 4 * 18  # the demo's 33 figures and 18 indicators
+
+
+def test_kpi_page_shows_the_masters_rates(demo_site, demo_master):
+    """達成率 and 進捗率 on the page are the master's cached formula results, one decimal, in %."""
+    tables = [t for t in page(demo_site, "事業成果目標.html").tables if "進捗率" in [c.seen for c in t.header]]
+    rows = {(t.caption, row[t.column("指標名")].seen): (t, row) for t in tables for row in t.rows}
+    progressed = 0
+    for r in sheet_rows(demo_master, "事業成果目標"):
+        table, row = rows[(f"{r['部局名']}の事業成果目標", r["指標名"])]
+        for label in ("達成率", "進捗率"):
+            value = r[label]
+            expected = f"{value * 100:.1f}%".replace("-", "△") if isinstance(value, float | int) else str(value or "")
+            assert row[table.column(label)].seen == expected, (r["指標名"], label)
+        progressed += isinstance(r["進捗率"], float | int)
+    assert progressed >= 1  # the demo has a 総合計画 KPI with 基準値, 目標値 and 実績
 
 
 def test_negatives_are_a_triangle_that_reads_as_minus(small_site):

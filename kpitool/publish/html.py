@@ -244,7 +244,7 @@ def survey_page(tables: MasterTables) -> str:
 
 
 def kpi_page(tables: MasterTables) -> str:
-    """事業成果目標.html: per 部局, each indicator with its target, 実績 and 達成率."""
+    """事業成果目標.html: per 部局, each indicator with its 基準値, target, 実績, 達成率 and 進捗率."""
     prev, curr = _years(tables)
     title = f"{tables.municipality} 部局経営目標 事業成果目標（{prev}・{curr}実績）"
     columns = (
@@ -253,10 +253,12 @@ def kpi_page(tables: MasterTables) -> str:
         Column("指標名", lambda r: esc(r.get("indicator")), row_header=True),
         Column("単位", lambda r: esc(r.get("unit")), short=True),
         Column("方向", lambda r: direction(r.get("direction")), short=True),
+        Column("基準値", lambda r: number(r.get("base")), numeric=True),
         Column("目標値", lambda r: number(r.get("target")), numeric=True),
         Column(f"{prev}実績", lambda r: number(r.get("prev")), numeric=True),
         Column(f"{curr}実績", lambda r: number(r.get("curr")), numeric=True),
         Column("達成率", lambda r: percent(r.get("achievement")), numeric=True),
+        Column("進捗率", lambda r: percent(r.get("progress")), numeric=True),
         Column("達成状況", lambda r: esc(r.get("grade") or "未評価"), short=True),
     )
     by_department: dict[str, list[Row]] = {}
@@ -276,6 +278,6 @@ def kpi_page(tables: MasterTables) -> str:
     intro = (
         f"<p>{esc(tables.municipality)}の各部局の事業成果目標（指標）と、その実績です。"
         f"指標 {len(tables.kpis):,}件。方向の ↑ は値が高いほど良い指標、↓ は低いほど良い指標、→ は参考値です。"
-        f"達成率は目標値に対する{esc(curr)}実績の割合、達成状況（{esc(grades)}）は各部局の評価です。</p>{MARKER_LEGEND}"
+        f"達成率は目標値に対する{esc(curr)}実績の割合、進捗率は基準値から目標値までのうち{esc(curr)}実績が進んだ割合、達成状況（{esc(grades)}）は各部局の評価です。</p>{MARKER_LEGEND}"
     )
     return page(title, intro, toc, "\n".join(sections))
