@@ -8,12 +8,10 @@ panel builder and launchers, which take the same labels and defaults.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kpitool.dates import western_year
 from kpitool.errors import (
     XL_LOCATION_UNKNOWN,
     XL_SETTING_INVALID,
@@ -153,33 +151,24 @@ def resolve_path(value: str, folder: PurePath) -> PurePath:
     return candidate if candidate.is_absolute() else folder / candidate
 
 
-_REIWA = re.compile(r"^(?:令和|R)\s*(\d{1,2})(?:年度?)?$", re.IGNORECASE)
-_SEIREKI = re.compile(r"^(\d{4})(?:年度?)?$")
-
-
 def parse_fiscal_year(value: Any) -> int | None:
-    """当年度 as typed: 2023, 2023.0 (Excel numbers), '2023年度', '令和5', 'R5'; blank is None."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    """当年度 as typed: 2023, 2023.0 (Excel numbers), '2023年度', '令和5', 'R5'; blank is None.
+
+    The one year parser (:func:`kpitool.targets.parse_year`, the era table of kpitool.dates)
+    reads it, as it reads the template's 基準年度 and 目標年度; the panel only adds its range.
+    """
+    from kpitool.targets import parse_year
+
+    parsed = parse_year(value)
+    if parsed.year is None and parsed.ok:  # blank
         return None
-    if isinstance(value, bool):
-        year = None
-    elif isinstance(value, int | float) and float(value).is_integer():
-        year = int(value)
-    else:
-        text = str(value).strip().translate(str.maketrans("０１２３４５６７８９Ｒｒ", "0123456789Rr"))
-        if match := _SEIREKI.match(text):
-            year = int(match.group(1))
-        elif match := _REIWA.match(text):
-            year = western_year("令和", int(match.group(1)))
-        else:
-            year = None
-    if year is None or not 2020 <= year <= 2100:
+    if parsed.year is None or not 2020 <= parsed.year <= 2100:
         raise PanelError(
             f"「設定」シートの当年度「{value}」を年度として読めません。2023 や 令和5 のように書くか、"
             "空欄にしてください。",
             code=XL_SETTING_INVALID,
         )
-    return year
+    return parsed.year
 
 
 _ONEDRIVE_UNKNOWN = (
