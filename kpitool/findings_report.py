@@ -61,7 +61,7 @@ def report_rows(results: Sequence[FileResult]) -> list[list[str]]:
 def file_rows(results: Sequence[FileResult]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for r in results:
-        department = r.submission.department if r.submission is not None else ""
+        department = r.facts.department if r.facts is not None else ""
         rows.append([r.name, department, r.status, r.report.errors, r.report.warnings, r.size, r.sha256])
     return rows
 
@@ -214,7 +214,7 @@ def results_json(results: Sequence[FileResult]) -> dict[str, Any]:
             {
                 "file": r.name,
                 "path": str(r.path),
-                "department": r.submission.department if r.submission is not None else "",
+                "department": r.facts.department if r.facts is not None else "",
                 "status": r.status,
                 "note": r.note,
                 "ok": r.report.ok,

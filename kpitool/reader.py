@@ -133,6 +133,10 @@ def column_letter(index: int) -> str:
 _LETTERS = tuple(column_letter(i) for i in range(702))  # A..ZZ: every column a template uses
 
 
+def _column_letters(col: int) -> str:
+    return _LETTERS[col] if col < 702 else column_letter(col)
+
+
 def cell_address(row: int, col: int) -> str:
     """0-based (row, col) -> "E7"."""
     return f"{_LETTERS[col] if col < 702 else column_letter(col)}{row + 1}"
@@ -188,6 +192,41 @@ class _Grid:
             error=note.error, formula=note.formula, uncached=note.uncached, percent=note.percent,
         )
 
+    def record_cells(self, row: int, picks: list[tuple[str, int, str]]) -> dict[str, CellValue] | None:
+        """The cells of ``row`` at ``picks`` (key, column, column letters) by key; None when every
+        one reads as empty. The common case, a plain text or number without a note, is built
+        here without going through :meth:`cell` (this loop runs once per read cell)."""
+        rows = self.rows
+        values = rows[row] if row < len(rows) else ()
+        n = len(values)
+        notes = self.notes if row in self.note_rows else None
+        number = str(row + 1)
+        name = self.name
+        cells: dict[str, CellValue] = {}
+        empty = True
+        for key, col, letters in picks:
+            value = values[col] if col < n else None
+            kind = type(value)
+            if notes is not None and (row, col) in notes:
+                cell = self.cell(row, col)
+                if not cell.is_empty:
+                    empty = False
+            elif kind is str:
+                if value == "":
+                    cell = CellValue(name, letters + number, None, value)
+                else:
+                    cell = CellValue(name, letters + number, value, value)
+                    if empty and value.strip() != "":
+                        empty = False
+            elif value is None:
+                cell = CellValue(name, letters + number, None, "")
+            else:
+                cell = self.cell(row, col)
+                if empty and not cell.is_empty:
+                    empty = False
+            cells[key] = cell
+        return None if empty else cells
+
     def blank_row(self, row: int, cols: list[int]) -> bool:
         """Whether every cell of ``row`` in ``cols`` would read as empty (no CellValue needed)."""
         if row >= len(self.rows):
@@ -232,6 +271,8 @@ def _find_header(grid: _Grid, labels: list[str]) -> tuple[int, dict[str, int]] |
     for r, row in enumerate(grid.rows[:MAX_HEADER_SEARCH_ROWS]):
         positions: dict[str, int] = {}
         for c, value in enumerate(row):
+            if not value:
+                continue  # an empty cell: no label (most cells of a sheet's first rows)
             label = _norm_label(value)
             if label in wanted and label not in positions:
                 positions[label] = c
@@ -262,17 +303,17 @@ def _read_table(grid: _Grid, sheet: SheetSpec, sub: Submission) -> None:
         sub.structure.append(StructureProblem("too_many_rows", sheet.name, "", str(end - header_row - 1)))
         end = header_row + 1 + MAX_ROWS
     cols = [positions[label] for label in labels if label in positions]
+    picks = [
+        (column.key, positions[label], _column_letters(positions[label]))
+        for column, label in zip(sheet.columns, labels, strict=True)
+        if label in positions
+    ]
     for r in range(header_row + 1, end):
         if grid.blank_row(r, cols):
             continue
-        cells = {
-            column.key: grid.cell(r, positions[label])
-            for column, label in zip(sheet.columns, labels, strict=True)
-            if label in positions
-        }
-        if all(cell.is_empty for cell in cells.values()):
-            continue
-        records.append(Record(sheet.key, r + 1, cells))
+        cells = grid.record_cells(r, picks)
+        if cells is not None:
+            records.append(Record(sheet.key, r + 1, cells))
 
 
 def read_submission(

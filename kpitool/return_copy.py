@@ -91,7 +91,7 @@ def write_return_copy(result: FileResult, out_dir: Path, *, destination: str = "
     """
     from kpitool.safe_write import atomic_write_bytes
 
-    if result.submission is None:
+    if result.facts is None:
         raise ReturnCopyError(f"{result.name}: Excelのブックとして読めないため、差し戻し用のコピーは作成できません。")
     stop = sorted({f.code for f in result.report.findings} & NO_COPY_CODES)
     if stop:
@@ -99,7 +99,7 @@ def write_return_copy(result: FileResult, out_dir: Path, *, destination: str = "
             f"{result.name}: 提出様式ではないか、行が多すぎるため（{'、'.join(stop)}）、"
             "差し戻し用のコピーは作成しません。指摘の一覧を添えて部局に再提出を依頼してください。"
         )
-    if result.submission.info.uncompressed_size > MAX_COPY_BYTES:
+    if result.facts.uncompressed_size > MAX_COPY_BYTES:
         raise ReturnCopyError(
             f"{result.name}: 展開後の大きさが{MAX_COPY_BYTES // 2**20} MiBを超えるため、"
             "差し戻し用のコピーは作成しません。指摘の一覧を添えて部局に再提出を依頼してください。"

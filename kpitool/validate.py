@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +56,36 @@ class Validated:
     values: Values
 
 
+@dataclass(frozen=True)
+class SubmissionFacts:
+    """What 検証's later steps (duplicates, the report, return copies) need from a read file.
+
+    A few strings instead of every cell: :func:`validate_paths` keeps these, not the
+    :class:`Submission`, so a national inbox is validated in bounded memory and a worker's
+    result is cheap to send back.
+    """
+
+    department: str  # 部局名 as written (stripped)
+    created: str  # 作成日 as an ISO date, "" when missing or not a date
+    created_cell: str  # where 作成日 was read ("B8"), "" when there is no such field
+    uncompressed_size: int  # the workbook's size unzipped (return copies refuse huge ones)
+
+    @classmethod
+    def of(cls, sub: Submission) -> SubmissionFacts:
+        from kpitool.validation.duplicates import created_date
+
+        cell = sub.basic.get("created")
+        return cls(sub.department, created_date(sub), cell.cell if cell is not None else "",
+                   sub.info.uncompressed_size)
+
+
 @dataclass
 class FileResult:
     """One file's validation: the report, what was read (None if unreadable) and its identity.
 
     ``values`` are the typed number cells of ``submission``; later steps consume them instead
-    of parsing the cells again.
+    of parsing the cells again. :func:`validate_paths` returns results without either
+    (:meth:`compact`): ``facts`` keeps what the later steps of 検証 need.
     """
 
     path: Path
@@ -74,6 +98,22 @@ class FileResult:
     undecided: bool = False  # 要確認: tied with another file of its department, none chosen
     note: str = ""  # why it is 重複 (which file was preferred, and why)
     values: Values = field(default_factory=Values)
+    facts: SubmissionFacts | None = None  # set for every readable file (None: 取込不可)
+
+    def __post_init__(self) -> None:
+        if self.facts is None and self.submission is not None:
+            self.facts = SubmissionFacts.of(self.submission)
+
+    def compact(self) -> FileResult:
+        """This result without the cells read and the typed values (the facts and the report stay)."""
+        if self.submission is None and not self.values._cells:
+            return self
+        return replace(self, submission=None, values=Values())
+
+    @property
+    def readable(self) -> bool:
+        """The file was read as a workbook (its findings are about its content)."""
+        return self.facts is not None
 
     @property
     def name(self) -> str:
@@ -238,6 +278,12 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
     return out
 
 
+def validate_compact(path: Path, config: Config) -> FileResult:
+    """:func:`validate_file` without the cells read (:meth:`FileResult.compact`): what a worker
+    sends back and a run over many files keeps."""
+    return validate_file(path, config).compact()
+
+
 def validate_paths(
     paths: Sequence[Path | str],
     config: Config,
@@ -250,6 +296,10 @@ def validate_paths(
     Files run through :func:`kpitool.parallel.map_files`, the runner consolidation uses:
     ``workers=None`` picks in-process or a pool by the number of files, ``1`` stays in this
     process, more forces a pool. A worker that dies costs only its own file.
+
+    The results are compact (:meth:`FileResult.compact`: no ``submission``, no ``values``;
+    ``facts`` instead): memory stays bounded at thousands of files, and a worker sends back
+    its findings, not every cell it read (that pickling cost more than validating).
     """
     files = expand_paths(paths)
 
@@ -259,4 +309,4 @@ def validate_paths(
         return FileResult(path, None, Report([finding]), 0, "",
                           department=match_department(None, config.roster, path.name))
 
-    return map_files(validate_file, files, config, progress=progress, workers=workers, on_crash=crashed)
+    return map_files(validate_compact, files, config, progress=progress, workers=workers, on_crash=crashed)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kpitool import codes
 from kpitool.narrative.extract import Mention, extract
@@ -46,11 +47,15 @@ class _Text:
     mentions: list[Mention]
 
 
+_SENTENCE_END_RE = re.compile(r"[。\n]")
+_WORD_START_RE = re.compile(r"[、,\s・:：（(]")
+
+
 def quote(text: str, m: Mention, before: int = 20) -> str:
     """The figure with the words just before it, within its sentence: 「①提出件数：498件」."""
     lead = text[max(0, m.start - before):m.start]
-    lead = re.split(r"[。\n]", lead)[-1]
-    if len(lead) >= before - 1 and (cut := re.search(r"[、,\s・:：（(]", lead[:-4])):
+    lead = _SENTENCE_END_RE.split(lead)[-1]
+    if len(lead) >= before - 1 and (cut := _WORD_START_RE.search(lead[:-4])):
         lead = lead[cut.end():]  # start at a word, not inside one
     lead = lead.lstrip(" 、,・")
     return f"{lead}{text[m.start:m.end]}"
@@ -67,8 +72,13 @@ def _tiers(item: str, m: Mention, year: int, text: str = "") -> int:
     """How well a 項目 names a mention: 1 section and label, 2 label, 3 one ends the other,
     4 the label inside the 項目 with only a measure word or words of the text around it
     (「業務改善 経費削減額」 for 「経費削減8,782,546円」), 0 not at all."""
+    return _tier_of(item, m.item, m.label, year, text)
+
+
+@lru_cache(maxsize=8192)  # the same 項目, labels and texts recur per row, per pair and per file
+def _tier_of(item: str, mention_item: str, mention_label: str, year: int, text: str) -> int:
     want = label_key(item, year)
-    full, label = label_key(m.item, year), label_key(m.label, year)
+    full, label = label_key(mention_item, year), label_key(mention_label, year)
     if not want or not label:
         return 0
     if want == full:
@@ -80,30 +90,52 @@ def _tiers(item: str, m: Mention, year: int, text: str = "") -> int:
     squeezed, inner = _squeeze(want), _squeeze(label)
     at = squeezed.find(inner) if len(inner) >= 2 else -1
     if at >= 0:
-        context = _squeeze(label_key(text, year))
+        context = _squeezed_text(text, year)
         rest = (squeezed[:at], squeezed[at + len(inner):])
         if all(not r or r in _PURE_MEASURES or r in context for r in rest):
             return 4
     return 0
 
 
+@lru_cache(maxsize=1024)
+def _squeezed_text(text: str, year: int) -> str:
+    return _squeeze(label_key(text, year))
+
+
 def _in_unit(value: float, unit: str, target: str) -> float | None:
     """``value`` in ``unit`` expressed in ``target`` (千円 <-> 円), or None when they differ."""
-    if unit_key(unit) == unit_key(target):
+    factors = _unit_factors(unit, target)
+    if factors is None:
+        return None
+    if not factors:
         return value
+    factor, target_factor = factors
+    return value * factor / target_factor
+
+
+@lru_cache(maxsize=1024)
+def _unit_factors(unit: str, target: str) -> tuple[int, int] | tuple[()] | None:
+    """How ``unit`` converts to ``target``: () the same unit, (factor, target factor), None never."""
+    if unit_key(unit) == unit_key(target):
+        return ()
     base, factor = unit_scale(unit)
     target_base, target_factor = unit_scale(target)
     if base is None or base != target_base:
         return None
-    return value * factor / target_factor
+    return factor, target_factor
 
 
 def covers(item: str, unit: str, m: Mention, year: int, text: str = "") -> int:
     """The match tier of a 実績数値 row (項目, 単位) for a mention of ``text``; 0: not the same figure."""
-    if _in_unit(1.0, m.unit, unit) is None:
+    if _unit_factors(m.unit, unit) is None:
         return 0
-    item = re.sub(rf"[（(]{re.escape(unit)}[)）]( \d+)?$| \d+$", "", item.strip())  # 経費削減（円）, 寄附 2
-    return _tiers(item, m, year, text)
+    return _tiers(_bare_item(item, unit), m, year, text)
+
+
+@lru_cache(maxsize=4096)
+def _bare_item(item: str, unit: str) -> str:
+    """A 項目 without its unit in brackets or a trailing row number: 経費削減（円）, 寄附 2."""
+    return re.sub(rf"[（(]{re.escape(unit)}[)）]( \d+)?$| \d+$", "", item.strip())
 
 
 def _best(item: str, unit: str, mentions: Sequence[Mention], year: int, text: str) -> list[Mention]:
@@ -176,7 +208,8 @@ def check_narrative_figures(ctx: Context) -> None:
     for no, by_year in texts.items():
         prev, curr = by_year.get("prev"), by_year.get("curr")
         pairs = pair_mentions(prev.mentions if prev else [], curr.mentions if curr else [], years)
-        for pair in [p for p in pairs if not _covered(p, rows.get(no, []), years, (_text_of(prev), _text_of(curr)))][
+        named = [(r.text("item"), r.text("unit")) for r in rows.get(no, [])]
+        for pair in [p for p in pairs if not _covered(p, named, years, (_text_of(prev), _text_of(curr)))][
                 :MAX_SUGGESTIONS]:
             _suggest(ctx, pair, prev, curr, no)
 
@@ -185,9 +218,9 @@ def _text_of(found: _Text | None) -> str:
     return found.cell.value if found is not None else ""
 
 
-def _covered(pair: Pair, records: Sequence[Record], years: tuple[int, ...], texts: tuple[str, str]) -> bool:
-    for record in records:
-        item, unit = record.text("item"), record.text("unit")
+def _covered(pair: Pair, named: Sequence[tuple[str, str]], years: tuple[int, ...], texts: tuple[str, str]) -> bool:
+    """Whether a 実績数値 row of the 取り組み, given as its (項目, 単位), covers either figure."""
+    for item, unit in named:
         for m, year, text in ((pair.prev, years[0], texts[0]), (pair.curr, years[1], texts[1])):
             if m is not None and item and unit and covers(item, unit, m, year, text):
                 return True

@@ -38,14 +38,22 @@ class Pair:
     curr: Mention | None
 
 
-@functools.lru_cache(maxsize=512)  # the same labels and texts, compared per mention and per row
+@functools.lru_cache(maxsize=8192)  # the same labels and texts, compared per mention, row and file
 def label_key(text: str, year: int) -> str:
     """A label as compared: years relative to ``year``, NFKC, no spaces or brackets' spacing."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", relative_years(text, year)))
 
 
 def _context(m: Mention, year: int) -> str:
-    return re.sub(r"\d[\d,.]*", "#", label_key(m.sentence, year))
+    return _sentence_context(m.sentence, year)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentence_context(sentence: str, year: int) -> str:
+    return _DIGITS_RE.sub("#", label_key(sentence, year))
+
+
+_DIGITS_RE = re.compile(r"\d[\d,.]*")
 
 
 def similarity(a: str, b: str) -> float:

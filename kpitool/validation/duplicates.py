@@ -127,13 +127,13 @@ def mark_duplicates(results: Sequence[Any]) -> None:
     groups: dict[str, list[Any]] = {}
     for result in results:
         match = result.department
-        if result.submission is not None and match is not None and match.speaks_for:
+        if result.facts is not None and match is not None and match.speaks_for:
             groups.setdefault(match.speaks_for, []).append(result)
     for department, members in groups.items():
         if len(members) < 2:
             continue
         by_name = {r.name: r for r in members}
-        created = {r.name: created_date(r.submission) for r in members}
+        created = {r.name: r.facts.created for r in members}
         mtimes = {}
         for r in members:
             try:
@@ -149,7 +149,6 @@ def mark_duplicates(results: Sequence[Any]) -> None:
                 by_name[name].undecided = True
         holder = by_name[choice.chosen or choice.tied[0]] if choice.tied else None
         if holder is not None:
-            sub = holder.submission
-            cell = sub.basic["created"].cell if "created" in sub.basic else ""
+            cell = holder.facts.created_cell
             finding = tie_finding(choice, department, created[holder.name], holder.name, cell)
             holder.report.findings.append(finding)

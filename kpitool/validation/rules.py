@@ -234,6 +234,11 @@ def _check_printable(ctx: Context, column: Column, cell: CellValue, text: str) -
     width = tidy_width(column.key)
     if width is None or len(text) < MAX_LINES * 4:  # surely fits: skip the estimate
         return
+    # No character is wider than 2 units: when even that many lines fit, the text fits (the
+    # common case, decided without measuring every character's width).
+    usable = max(int(width - 1), 1)
+    if sum(max(1, -(-2 * len(part) // usable)) for part in text.split("\n")) <= MAX_LINES:
+        return
     lines = lines_of(text, width)
     if lines > MAX_LINES:
         ctx.add(codes.CELL_TEXT_CUT_IN_PRINT, cell, label=column.label, count=f"{_excel_length(text):,}",
