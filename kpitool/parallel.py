@@ -54,12 +54,15 @@ def map_files(
     progress: Progress | None = None,
     workers: int | None = None,
     on_crash: Callable[[Path, str], T],
+    keep: Callable[[T], T] | None = None,
 ) -> list[T]:
     """``work(path, config)`` for every path, results in the order of ``paths``.
 
     ``progress(done, total, file_name)`` is called first with ``(0, total, "")`` and then as
     each file finishes. ``work`` must be a module-level function (it travels to the workers by
-    name); ``config`` travels once per worker, not once per file.
+    name); ``config`` travels once per worker, not once per file. ``keep``, when given, is
+    applied in this process to each result as it arrives, and what it returns is kept: a
+    caller can put away what it does not need in memory (bounded memory over many files).
     """
     total = len(paths)
     done = 0
@@ -73,18 +76,23 @@ def map_files(
     if progress:
         progress(0, total, "")
     results: dict[int, T] = {}
+    put = keep or _same
     n = worker_count(total, workers)
     if n <= 1 or total <= 1:
         for i, path in enumerate(paths):
-            results[i] = work(path, config)
+            results[i] = put(work(path, config))
             report(Path(path).name)
     else:
-        broken = _run_pool(work, paths, list(range(total)), config, n, results, report)
+        broken = _run_pool(work, paths, list(range(total)), config, n, results, report, put)
         for i in broken:
-            if _run_pool(work, paths, [i], config, 1, results, report):
-                results[i] = on_crash(Path(paths[i]), WORKER_DIED)
+            if _run_pool(work, paths, [i], config, 1, results, report, put):
+                results[i] = put(on_crash(Path(paths[i]), WORKER_DIED))
                 report(Path(paths[i]).name)
     return [results[i] for i in range(total)]
+
+
+def _same(result: T) -> T:
+    return result
 
 
 _worker_state: tuple[Callable[..., Any], Any] | None = None  # set once per worker process
@@ -111,6 +119,7 @@ def _run_pool(
     workers: int,
     results: dict[int, T],
     report: Callable[[str], None],
+    put: Callable[[T], T] = _same,
 ) -> list[int]:
     """Run the files at ``indexes`` in a process pool; returns the indexes lost to a broken pool."""
     broken: list[int] = []
@@ -121,7 +130,7 @@ def _run_pool(
         for future in as_completed(futures):
             i = futures[future]
             try:
-                results[i] = future.result()
+                results[i] = put(future.result())
             except BrokenExecutor:
                 broken.append(i)
                 continue

@@ -46,6 +46,9 @@ from kpitool.validation.rules import (
 from kpitool.validation.values import Values
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# Above this many files, validate_paths keeps each file's findings in a temporary file until
+# they are read (kpitool.validation.spool): memory stays bounded on a national inbox.
+SPOOL_THRESHOLD = 100
 
 
 @dataclass
@@ -309,4 +312,10 @@ def validate_paths(
         return FileResult(path, None, Report([finding]), 0, "",
                           department=match_department(None, config.roster, path.name))
 
-    return map_files(validate_compact, files, config, progress=progress, workers=workers, on_crash=crashed)
+    keep = None
+    if len(files) > SPOOL_THRESHOLD:
+        from kpitool.validation.spool import spooler
+
+        keep = spooler()
+    return map_files(validate_compact, files, config, progress=progress, workers=workers, on_crash=crashed,
+                     keep=keep)

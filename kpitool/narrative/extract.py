@@ -87,6 +87,7 @@ _APPROX_PREFIXES = ("約", "概ね", "おおむね", "およそ", "最大", "最
 _BOUNDS = ("以上", "以下", "未満", "以内", "程度", "前後", "余り", "超")
 _ERAS = ("令和", "平成", "昭和", "大正", "明治", "西暦")
 _FREQUENCY = ("毎週", "毎月", "毎日", "週", "月")
+_COMPOUND_RE = re.compile(r"億(\d{1,3}(?:,\d{3})+|\d+)万円")
 _RANGE_RE = re.compile(r"\s?(?:~|〜|から)\s?")
 _NOTE_APPROX_RE = re.compile(r"\([^()]{0,20}(?:概算|見込|速報|暫定)[^()]{0,20}\)")
 _QUOTE_RE = re.compile(r"「[^「」]{0,40}」|『[^『』]{0,40}』|\(※[^()]{0,60}\)")
@@ -226,9 +227,9 @@ def _read(s: str, m: re.Match[str], masked: list[tuple[int, int]]) -> _Raw | Non
     if trimmed.endswith(_ERAS) or trimmed.endswith(_FREQUENCY) or _in(masked, a):
         return None
     value, j, unit = _number(m.group()), b, ""
-    compound = re.match(r"億(\d{1,3}(?:,\d{3})+|\d+)万円", s[j:])
+    compound = _COMPOUND_RE.match(s, j)
     if compound:  # 1億2,000万円 -> 12,000 万円
-        value, j, unit = value * 10**4 + _number(compound.group(1)), j + compound.end() - 2, "万円"
+        value, j, unit = value * 10**4 + _number(compound.group(1)), compound.end() - 2, "万円"
     elif s[j:j + 1] in _COUNT_MULTIPLIERS and (after := _unit_at(s, j + 1)) and not after.endswith("円") \
             and not _unit_at(s, j).endswith("円"):
         value, j = value * _COUNT_MULTIPLIERS[s[j]], j + 1  # 1.2万人
@@ -297,13 +298,19 @@ def _clause_start(s: str, pos: int, lo: int, *, weak: bool = True) -> int:
     return lo
 
 
+_HIRAGANA_RE = re.compile(r"[ぁ-ん]")
+_HIRAGANA_END_RE = re.compile(r"[ぁ-ん]$")
+_CONTENT_END_RE = re.compile(r"[一-龥々ァ-ヶA-Za-z0-9)」）]")
+_DEPTH = {")": 1, "）": 1, "(": -1, "（": -1}
+
+
 def _clean(label: str, *, verb_ok: bool = False) -> str:
     """A head as a label: no list markers, particles or prefixes at the ends; after a topic particle.
 
     ``verb_ok``: a label before a colon may end in a verb (「無償提供を受ける：1件」); a head may not.
     """
     text = label.strip().lstrip("・-、, " + _CIRCLED).strip()
-    if len(text) > 1 and text[0] in "でにをとのはがも" and not re.match(r"[ぁ-ん]", text[1]):
+    if len(text) > 1 and text[0] in "でにをとのはがも" and not _HIRAGANA_RE.match(text[1]):
         text = text[1:]  # 「…」で決算額が -> 決算額
     changed = True
     while changed and text:
@@ -319,13 +326,13 @@ def _clean(label: str, *, verb_ok: bool = False) -> str:
     depth = 0
     for i in range(len(text) - 1, 0, -1):
         c = text[i]
-        depth += {")": 1, "）": 1, "(": -1, "（": -1}.get(c, 0)
+        depth += _DEPTH.get(c, 0)
         if depth == 0 and c in "はがも" and i + 1 < len(text) \
-                and re.match(r"[一-龥々ァ-ヶA-Za-z0-9)」）]", text[i - 1]) and not re.match(r"[ぁ-ん]", text[i + 1]):
+                and _CONTENT_END_RE.match(text[i - 1]) and not _HIRAGANA_RE.match(text[i + 1]):
             text = text[i + 1:]
             break
     text = text.strip()
-    if not text or (not verb_ok and re.search(r"[ぁ-ん]$", text) and not text.endswith("のみ")):
+    if not text or (not verb_ok and _HIRAGANA_END_RE.search(text) and not text.endswith("のみ")):
         return ""
     return text
 

@@ -151,4 +151,4 @@ def mark_duplicates(results: Sequence[Any]) -> None:
         if holder is not None:
             cell = holder.facts.created_cell
             finding = tie_finding(choice, department, created[holder.name], holder.name, cell)
-            holder.report.findings.append(finding)
+            holder.report.extend([finding])
