@@ -29,7 +29,6 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -46,6 +45,18 @@ from kpitool.master.digest import (
     canonical_link,
     cell_print,
 )
+from kpitool.master.fastrows import (
+    CLASSIC_FUNCTIONS,
+    DATETIME,
+    FORMULA,
+    FUNCTION_NAME,
+    NUMBER,
+    STRING,
+    URL,
+    fast_rows_supported,
+    write_cell,
+)
+from kpitool.master.fastrows import worksheet_class as fastrows_worksheet_class
 from kpitool.master.layout import (
     AUDIT_LOG,
     DATA_SHEETS,
@@ -95,22 +106,17 @@ MAX_LINKS = 65_530  # Excel's limit of hyperlinks per worksheet; further 出典 
 PROTECT_OPTIONS = {"autofilter": True, "format_columns": True, "format_rows": True}
 
 
-# Functions kpitool's formulas use that Excel has always had: XlsxWriter need not prefix them.
-_CLASSIC_FUNCTIONS = frozenset({
-    "ABS", "AND", "COUNTIF", "IF", "IFERROR", "ISBLANK", "ISNUMBER", "LEN", "MAX", "MIN", "NOT", "OR",
-    "ROUND", "SUM", "SUMIF", "TEXT",
-})
-_FUNCTION_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
-
-
 @functools.cache
-def _worksheet_class() -> type:
-    """XlsxWriter's Worksheet, minus the cost of checking ~30 function names in every formula.
+def _worksheet_class(fast_rows: bool = True) -> type:
+    """XlsxWriter's Worksheet, minus the cost of checking ~30 function names in every formula,
+    and with the row fast path (:mod:`kpitool.master.fastrows`) on the XlsxWriter version it
+    was checked against (``fast_rows=False``: the per-cell API only, for comparison).
 
     XlsxWriter 3.3 runs one uncompiled ``re.sub`` per dynamic-array function (29 of them)
     over every formula to add ``_xlfn.`` prefixes: a third of the master's write time at
-    national scale. A formula that calls only :data:`_CLASSIC_FUNCTIONS` needs none, so it
-    is returned as XlsxWriter would return it; any other formula goes through XlsxWriter.
+    national scale. A formula that calls only :data:`~kpitool.master.fastrows.CLASSIC_FUNCTIONS`
+    needs none, so it is returned as XlsxWriter would return it; any other formula goes
+    through XlsxWriter.
     """
     from xlsxwriter.worksheet import Worksheet
 
@@ -120,10 +126,12 @@ def _worksheet_class() -> type:
                 text = formula[1:] if formula.startswith("{") else formula
                 text = text[1:] if text.startswith("=") else text
                 text = text[:-1] if text.endswith("}") else text
-                if "_xlfn." in text or all(n in _CLASSIC_FUNCTIONS for n in _FUNCTION_NAME.findall(text)):
+                if "_xlfn." in text or all(n in CLASSIC_FUNCTIONS for n in FUNCTION_NAME.findall(text)):
                     return text
             return super()._prepare_formula(formula, expand_future_functions)
 
+    if fast_rows and fast_rows_supported():
+        return fastrows_worksheet_class(FastFormulaWorksheet)
     return FastFormulaWorksheet
 
 
@@ -189,38 +197,42 @@ class _Writer:
         self.formats = formats
         self.links: dict[str, int] = {}
 
-    def cell(self, sheet: Any, r: int, c: int, cell: Cell, wrap: bool = False) -> tuple[str, str]:
-        """Write one cell; return its number format code and its link as written (canonical,
-        for the cell's print in 行の検証値)."""
+    def spec(self, sheet: Any, cell: Cell, wrap: bool = False) -> tuple[int, Any, Any, Any, str, str] | None:
+        """How one cell is written: (kind, value, format, extra) for :func:`~kpitool.master.fastrows.write_cell`
+        and the row fast path, then its number format code and its link as written (canonical,
+        for the cell's print in 行の検証値); None for a blank. Counts the sheet's links."""
         f = self.formats
         if cell is None:
-            return "", ""
+            return None
         if type(cell) is str:  # most cells: skip the checks below (none of them is a str)
-            sheet.write_string(r, c, cell, f.get(wrap=wrap))
-            return "", ""
+            return STRING, cell, f.get(wrap=wrap), None, "", ""
         if isinstance(cell, Formula):
-            sheet.write_formula(r, c, cell.text, f.get(num_format=cell.num_format), cell.cached)
-            return canonical_format(cell.num_format), ""
+            return FORMULA, cell.text, f.get(num_format=cell.num_format), cell.cached, canonical_format(cell.num_format), ""
         if isinstance(cell, Number):
-            sheet.write_number(r, c, cell.value, f.get(num_format=cell.num_format))
-            return canonical_format(cell.num_format), ""
+            return NUMBER, cell.value, f.get(num_format=cell.num_format), None, canonical_format(cell.num_format), ""
         if isinstance(cell, Link):
             used = self.links.get(sheet.name, 0)
             if cell.url and used < MAX_LINKS:
                 self.links[sheet.name] = used + 1
-                sheet.write_url(r, c, cell.url, f.get(link=True), cell.text, cell.text[:255])
                 path, _, location = cell.url.removeprefix("external:").partition("#")
-                return "", canonical_link(path, location)
-            sheet.write_string(r, c, cell.text, f.get())
-            return "", ""
+                return URL, cell.url, f.get(link=True), (cell.text, cell.text[:255]), "", canonical_link(path, location)
+            return STRING, cell.text, f.get(), None, "", ""
         if isinstance(cell, dt.date):
-            sheet.write_datetime(r, c, dt.datetime.combine(cell, dt.time()), f.get(num_format=DATE_FORMAT))
-            return canonical_format(DATE_FORMAT), ""
+            date = dt.datetime.combine(cell, dt.time())
+            return DATETIME, date, f.get(num_format=DATE_FORMAT), None, canonical_format(DATE_FORMAT), ""
         if isinstance(cell, int | float):
-            sheet.write_number(r, c, cell, f.get())
+            return NUMBER, cell, f.get(), None, "", ""
+        return STRING, str(cell), f.get(wrap=wrap), None, "", ""
+
+    def cell(self, sheet: Any, r: int, c: int, cell: Cell, wrap: bool = False) -> tuple[str, str]:
+        """Write one cell; return its number format code and its link as written (canonical,
+        for the cell's print in 行の検証値)."""
+        spec = self.spec(sheet, cell, wrap)
+        if spec is None:
             return "", ""
-        sheet.write_string(r, c, str(cell), f.get(wrap=wrap))
-        return "", ""
+        kind, value, fmt, extra, num_format, link = spec
+        write_cell(sheet, r, c, kind, value, fmt, extra)
+        return num_format, link
 
     def grid(self, sheet: Any, rows: list[list[Cell]], header_rows: list[int], caption_rows: list[int],
              widths: Sequence[float] = ()) -> None:
@@ -273,16 +285,30 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
     # Every column but the last is covered, so a row's canonical values (computed once, for
     # the digest and the row hash) are its cells' values for their prints too.
     assert list(layout.covered()) == list(range(last)), "a data sheet covers every column but the last"
+    write_cells = getattr(sheet, "write_cells", None)  # the row fast path (kpitool.master.fastrows)
+    check_format = writer.formats.get()
+    check_print = cell_print(ROW_CHECK_VALUE, "", "")  # written as plain text, no link
     for r, (row, canonical) in enumerate(zip(table.rows, table.canonical, strict=True), start=1):
         height = row_height(row, widths, wraps)
         if height is not None:
             sheet.set_row(r, height)
+        cells = []
         prints = []
-        for c, cell in enumerate(row[:last]):
-            num_format, link = writer.cell(sheet, r, c, cell, wrap=wraps[c])
+        for c in range(last):
+            spec = writer.spec(sheet, row[c], wraps[c])
+            if spec is None:
+                prints.append(cell_print(canonical[c], "", ""))
+                continue
+            kind, value, fmt, extra, num_format, link = spec
+            cells.append((kind, c, value, fmt, extra))
             prints.append(cell_print(canonical[c], num_format, link))
-        prints.append(cell_print(ROW_CHECK_VALUE, "", ""))  # written as plain text, no link
-        writer.cell(sheet, r, last, f"{row[last]}-{''.join(prints)}")
+        prints.append(check_print)
+        cells.append((STRING, last, f"{row[last]}-{''.join(prints)}", check_format, None))
+        if write_cells is not None:
+            write_cells(r, cells)
+        else:
+            for kind, c, value, fmt, extra in cells:
+                write_cell(sheet, r, c, kind, value, fmt, extra)
     last_row = max(len(table.rows), 1)
     sheet.freeze_panes(1, 1)
     sheet.autofilter(0, 0, last_row, len(layout.columns) - 1)
