@@ -1,6 +1,6 @@
 """The master writer alone: ``write_master`` over a city and a generated inbox (issue 17).
 
-    python benchmarks/writer.py [--city] [--files 500] [--runs 3] [--out DIR] [--json FILE]
+    python benchmarks/writer_bench.py [--city] [--files 500] [--runs 3] [--out DIR] [--json FILE]
 
 Each scenario is consolidated once in this process (not timed), its run time pinned, and then
 :func:`kpitool.master.writer.write_master` writes the master and its CSVs ``--runs`` times; the
