@@ -5,7 +5,8 @@ with 30 KPI rows, 15 取り組み with long text and 60 figure rows, built from 
 rows (:mod:`kpitool.demo.examples`) and varied per department by a seeded random generator: values are
 scaled and typed the ways staff type them (``1,234``, ``515件``, 全角, △, markers), and about one
 file in eight carries real errors, one in eight only warnings. The roster has 1,741
-municipality-style names at N = 1,741 (plus a few non-submitters), and every file carries the
+municipality-style names at N = 1,741 (plus a few non-submitters; N = 5,000 and beyond use
+three-character names after the 4,746 two-character ones), and every file carries the
 whole roster in its hidden list sheet, as a template made by ``kpitool template`` would.
 
 Generation is deterministic, runs on all cores and is cached per N under the temp folder.
@@ -43,9 +44,19 @@ _MARKERS = ("-", "…", "x")
 
 
 def department_names(n: int) -> list[str]:
-    """``n`` distinct municipality-style names (e.g. 北山市, 南川町), the same for every run."""
+    """``n`` distinct municipality-style names (e.g. 北山市, 南川町), the same for every run.
+
+    The 4,746 two-character names come first (in the same order as before, so the rosters of
+    N ≤ 4,600 did not change); beyond them, three-character ones (e.g. 北山川町), shuffled with
+    their own seed (5,100 names for N = 5,000; well over 100,000 in all).
+    """
     names = list(dict.fromkeys(f"{a}{b}{s}" for s in _SUFFIXES for a in _FIRST for b in _SECOND if a != b))
     random.Random(1741).shuffle(names)
+    if n > len(names):
+        longer = list(dict.fromkeys(f"{a}{b}{c}{s}" for s in _SUFFIXES for a in _FIRST for b in _SECOND
+                                    for c in _SECOND if a != b and b != c))
+        random.Random(5000).shuffle(longer)
+        names += longer
     if n > len(names):
         raise ValueError(f"at most {len(names)} names")
     return names[:n]

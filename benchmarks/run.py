@@ -1,6 +1,6 @@
 """Benchmark kpitool against the calamine floor and a naive pandas loop (issue 6).
 
-    python benchmarks/run.py [--files N ...] [--quick] [--out DIR] [--json-only]
+    python benchmarks/run.py [--files N ...] [--quick | --scaling] [--out DIR] [--json-only]
                              [--repeat K] [--stages a,b] [--no-startup] [--markdown FILE]
                              [--city | --city-only] [--city-runs K]
 
@@ -13,7 +13,15 @@ last, one JSON line with every figure; ``--markdown`` also writes them for RESUL
 is noisy; the load average before each run is recorded). ``--city`` first runs the city
 scenario (``city.py``, issue 17): one city's 集約 of 30 department files from process start,
 median of 7 fresh processes beside its floor measured in the same run; ``--city-only`` runs
-nothing else.
+nothing else. ``--scaling`` is issue 17's scaling run in one command: N = 50, 500, 1,741 and
+5,000, every stage but the naive pandas loop (minutes per N, not a goal of issue 17), with wall,
+CPU and peak RSS of the whole process tree and the cost per file of the end-to-end stage
+(``--files 5000 --stages floor,floor_parallel,read_validate,kpitool`` runs one N of it).
+
+Every child runs as an installed kpitool would: the package is byte-compiled first and the
+children's environment has no ``PYTHONDONTWRITEBYTECODE`` (``city.child_env``), so no stage and
+no start-up measurement pays for compiling kpitool's source (a development sandbox sets that
+variable; ``pip install`` compiles the ``.pyc`` once).
 """
 
 from __future__ import annotations
@@ -38,13 +46,15 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from city import child_env, precompile, run_city  # noqa: E402
 from city import report as city_report  # noqa: E402
-from city import run_city  # noqa: E402
 from generate import FISCAL_YEARS, MUNICIPALITY, make_inbox  # noqa: E402
 from stages import STAGES  # noqa: E402
 
 DEFAULT_FILES = (50, 500, 1741)
 QUICK_FILES = (50,)
+SCALING_FILES = (50, 500, 1741, 5000)  # issue 17: cost per file flat, RSS bounded
+SCALING_STAGES = ("floor", "floor_parallel", "read_validate", "kpitool")
 STARTUP_RUNS, QUICK_STARTUP_RUNS = 7, 3
 SINGLE_RUN_STAGES = ("naive",)  # minutes at N = 1,741: run once
 SAMPLE_SECONDS = 0.02
@@ -131,7 +141,7 @@ def run_stage(stage: str, inbox: Path, work: Path, config: Path) -> dict[str, An
     command = [sys.executable, str(HERE / "stages.py"), stage,
                "--inbox", str(inbox), "--work", str(work), "--config", str(config)]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
     sampler = _Sampler(process.pid)
     stdout, stderr = process.communicate()
     tree_peak = sampler.stop()
@@ -168,7 +178,7 @@ def measure_startup(file: Path, config: Path, runs: int) -> dict[str, Any]:
     times: list[float] = []
     for i in range(runs + 1):
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=config.parent)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=config.parent, env=child_env())
         elapsed = time.perf_counter() - started
         if done.returncode not in (0, 1) or "Traceback" in done.stderr:
             tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -178,7 +188,7 @@ def measure_startup(file: Path, config: Path, runs: int) -> dict[str, Any]:
     bare = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        subprocess.run([sys.executable, "-c", "pass"], check=True, env=child_env())
         bare.append(time.perf_counter() - started)
     return {
         "median_s": round(statistics.median(times), 3),
@@ -437,6 +447,45 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]], startup: dict[
     return "\n".join(lines) + "\n"
 
 
+def scaling(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Issue 17's scaling figures of the end-to-end stage: per N its wall, CPU and peak RSS of
+    the process tree, the cost per file, and that cost relative to N = 1,741's (linear: ≈ 1)."""
+    rows = []
+    for r in results:
+        k = r["stages"]["kpitool"]
+        rows.append({"files": r["files"], "wall_s": k.get("seconds"), "cpu_s": k.get("cpu_seconds"),
+                     "tree_peak_rss_mb": k.get("peak_rss_mb"), "wall_ms_per_file": r["per_file_ms"]["kpitool_wall"],
+                     "cpu_ms_per_file": r["per_file_ms"]["kpitool_cpu"],
+                     "over_all_core_floor": r["ratios"].get("kpitool_over_floor_parallel"),
+                     "error": k.get("error")})
+    base = next((row for row in rows if row["files"] == 1741 and row["wall_ms_per_file"]), None)
+    for row in rows:
+        for key in ("wall", "cpu"):
+            a, b = row[f"{key}_ms_per_file"], base and base[f"{key}_ms_per_file"]
+            row[f"{key}_per_file_vs_1741"] = round(a / b, 2) if a and b else None
+    return {"by_n": rows, "per_file_within": 0.20, "rss_mb_max_at_1741": 500.0}
+
+
+def scaling_markdown(results: list[dict[str, Any]]) -> str:
+    """The scaling table (issue 17 goal: per-file cost at N = 5,000 within 20 % of N = 1,741's)."""
+    lines = [
+        "### End to end by N (issue 17: per-file cost flat, peak RSS ≤ 500 MB at N = 1,741)", "",
+        "| N | wall s | CPU s (process tree) | peak RSS MiB (process tree) | wall ms per file | CPU ms per file | "
+        "per file vs N = 1,741 (wall / CPU) | E2E / all-core floor |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in scaling(results)["by_n"]:
+        if row["error"]:
+            lines.append(f"| {row['files']} | {row['error']} | | | | | | |")
+            continue
+        lines.append(
+            f"| {row['files']} | {_fmt(row['wall_s'], '.3f')} | {_fmt(row['cpu_s'], '.3f')} | "
+            f"{_fmt(row['tree_peak_rss_mb'], '.0f')} | {_fmt(row['wall_ms_per_file'], '.2f')} | "
+            f"{_fmt(row['cpu_ms_per_file'], '.2f')} | {_fmt(row['wall_per_file_vs_1741'], '.2f')} / "
+            f"{_fmt(row['cpu_per_file_vs_1741'], '.2f')} | {_fmt(row['over_all_core_floor'], '.2f')} |")
+    return "\n".join(lines) + "\n"
+
+
 def city_markdown(city: dict[str, Any]) -> str:
     """The city scenario as a Markdown section."""
     return "\n".join([
@@ -450,10 +499,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, action="append", metavar="N",
                         help=f"inbox size; repeatable (default {', '.join(map(str, DEFAULT_FILES))})")
     parser.add_argument("--quick", action="store_true", help=f"N = {QUICK_FILES[0]} only, fewer start-up runs")
+    parser.add_argument("--scaling", action="store_true",
+                        help=f"N = {', '.join(map(str, SCALING_FILES))}, stages {','.join(SCALING_STAGES)} (issue 17)")
     parser.add_argument("--out", type=Path, help="folder for outputs (default: a temp folder)")
     parser.add_argument("--json-only", action="store_true", help="print only the final JSON line")
-    parser.add_argument("--stages", default=",".join(STAGES),
-                        help="comma-separated stages to run (default: all; for profiling one stage)")
+    parser.add_argument("--stages", help="comma-separated stages to run (default: all, with --scaling all but "
+                                         "naive; for profiling one stage)")
     parser.add_argument("--repeat", type=int, default=1, metavar="K",
                         help="run each stage but the naive loop K times and keep the fastest (default 1)")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the results as Markdown")
@@ -463,13 +514,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--city-runs", type=int, default=7, metavar="K", help="fresh processes per city measurement")
     args = parser.parse_args(argv)
     quiet = args.json_only
-    only = tuple(s.strip() for s in args.stages.split(",") if s.strip())
+    stages_arg = args.stages or ",".join(SCALING_STAGES if args.scaling else STAGES)
+    only = tuple(s.strip() for s in stages_arg.split(",") if s.strip())
     unknown = sorted(set(only) - set(STAGES))
     if unknown:
         parser.error(f"unknown stage(s): {', '.join(unknown)} (choose from {', '.join(STAGES)})")
-    sizes = args.files or list(QUICK_FILES if args.quick else DEFAULT_FILES)
+    sizes = args.files or list(QUICK_FILES if args.quick else SCALING_FILES if args.scaling else DEFAULT_FILES)
     out = args.out or Path(tempfile.mkdtemp(prefix="kpitool-bench-out-"))
     out.mkdir(parents=True, exist_ok=True)
+    precompile()  # as pip install does: no child compiles kpitool's source (see the docstring)
     info = machine()
     _say(f"{info['cpu']}, {info['cores']} cores, {info['ram_gb']} GiB, Python {info['python']}", quiet=quiet)
     city = run_city(out, runs=args.city_runs, quiet=quiet) if args.city or args.city_only else None
@@ -503,9 +556,11 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"goal {name}: {goal['value']} ({'met' if goal['met'] else 'MISSED'})", quiet=quiet)
     if args.markdown:
         command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        text = markdown(info, results, startup, verdict, command)
+        text = markdown(info, results, startup, verdict, command) + "\n" + scaling_markdown(results)
         args.markdown.write_text(text + ("\n" + city_markdown(city) if city else ""), encoding="utf-8")
-    print(json.dumps({"machine": info, "results": results, "startup": startup, "goals": verdict, "city": city},
+    _say(scaling_markdown(results), quiet=quiet)
+    print(json.dumps({"machine": info, "results": results, "startup": startup, "goals": verdict, "city": city,
+                      "scaling": scaling(results)},
                      ensure_ascii=False), flush=True)
     return 0
 

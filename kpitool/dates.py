@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from kpitool.lazy_re import lazy_pattern
+
 __all__ = [
     "ParsedDate",
     "date_to_serial",
@@ -66,10 +68,10 @@ _YMD = (
     r"|\s*(?P<sep>[./\-])\s*(?P<m2>[0-9]{1,2})\s*(?P=sep)\s*(?P<d2>[0-9]{1,2}))"
 )
 _ERA_DATE_RE = re.compile(rf"(?P<era>{_ERA})\s*(?P<y>元|[0-9]{{1,2}}){_YMD}{_TAIL}")
-_WESTERN_DATE_RE = re.compile(rf"(?P<y>[0-9]{{4}}){_YMD}{_TAIL}")
-_COMPACT_DATE_RE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")  # 20240401
+_WESTERN_DATE_RE = lazy_pattern(rf"(?P<y>[0-9]{{4}}){_YMD}{_TAIL}")
+_COMPACT_DATE_RE = lazy_pattern(r"([0-9]{4})([0-9]{2})([0-9]{2})")  # 20240401
 _SEP = r"\s*[./\-]\s*"
-_AMBIGUOUS_DATE_RE = re.compile(  # no era or year, a two-digit year, or no day
+_AMBIGUOUS_DATE_RE = lazy_pattern(  # no era or year, a two-digit year, or no day
     rf"(?:(?:{_ERA})\s*)?(?:元|[0-9]{{1,4}}){_SEP}[0-9]{{1,2}}"
     rf"|[0-9]{{1,2}}{_SEP}[0-9]{{1,2}}{_SEP}[0-9]{{1,2}}"
     rf"|(?:(?:{_ERA})\s*)?(?:元|[0-9]{{1,4}})\s*年\s*[0-9]{{1,2}}\s*月"

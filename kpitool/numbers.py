@@ -22,6 +22,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
+from kpitool.lazy_re import lazy_pattern
+
 __all__ = [
     "MARKER_MEANINGS",
     "PERCENT",
@@ -69,10 +71,10 @@ _PLAIN_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")  # the fast path for plain ASCI
 _WS = r"\s\u200b\ufeff"
 _WS_RE = re.compile(f"[{_WS}]+")
 # Space inside a number ("1 234", "1, 234") is not a separator we accept.
-_SPACED_RE = re.compile(f"[0-9][{_WS}]+[0-9]|[,.][{_WS}]+[0-9]|[0-9][{_WS}]+[,.]")
+_SPACED_RE = lazy_pattern(f"[0-9][{_WS}]+[0-9]|[,.][{_WS}]+[0-9]|[0-9][{_WS}]+[,.]")
 
 _NUM = r"(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)"
-_NUM_RE = re.compile(_NUM)
+_NUM_RE = lazy_pattern(_NUM)
 # A unit: up to 8 characters, starting with a letter or %, with no digits except m2/m3/CO2.
 _UNIT = r"(?:[^\W\d_]|[%°‰])(?:[^\W\d_]|[%°‰・/()\-]|(?<=m)[23]|(?<=CO)2){0,7}"
 _NUMBER_RE = re.compile(
@@ -84,7 +86,7 @@ _NUMBER_RE = re.compile(
     rf"|(?P<num>{_NUM}))"
     rf"(?P<unit>{_UNIT})?"
 )
-_GROUP_RE = re.compile(rf"({_NUM})([千百十]?)([兆億万]?)")
+_GROUP_RE = lazy_pattern(rf"({_NUM})([千百十]?)([兆億万]?)")
 _SMALL = {"": 1, "十": 10, "百": 100, "千": 1000}
 _LARGE = {"": 1, "万": 10**4, "億": 10**8, "兆": 10**12}
 _NEGATIVE = frozenset("-−△▲")
@@ -100,8 +102,8 @@ _APPROX_RE = re.compile(
     "約|程度|前後|以上|以下|以内|未満|おおむね|概ね|およそ|凡そ|ほぼ|大体|だいたい"
     "|くらい|ぐらい|ほど|余|超|強|弱|見込|見通し|概算|推計|推定|暫定|速報|予定|[?~〜]"
 )
-_RANGE_RE = re.compile(r"[0-9][^0-9]{0,6}(?:[-−–—ー]|から)[^0-9]{0,6}[0-9]")
-_DATE_LIKE_RE = re.compile(
+_RANGE_RE = lazy_pattern(r"[0-9][^0-9]{0,6}(?:[-−–—ー]|から)[^0-9]{0,6}[0-9]")
+_DATE_LIKE_RE = lazy_pattern(
     r"(?:(?:令和|平成|昭和|[RHSrhs令平昭])(?:元|[0-9]{1,2})|[0-9]{4})"
     r"(?:[./\-][0-9]{1,2}[./\-][0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日?)"
 )

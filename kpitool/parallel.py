@@ -12,12 +12,13 @@ and reported through ``on_crash``.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 Progress = Callable[[int, int, str], None]
@@ -41,6 +42,10 @@ def worker_count(n_files: int, workers: int | None) -> int:
     """
     if workers is not None:
         return max(1, workers)
+    if n_files <= min(PARALLEL_THRESHOLD, SPAWN_PARALLEL_THRESHOLD):
+        return 1  # in this process whatever the start method: multiprocessing is not even imported
+    import multiprocessing
+
     forks = multiprocessing.get_context().get_start_method() == "fork"
     threshold = PARALLEL_THRESHOLD if forks else SPAWN_PARALLEL_THRESHOLD
     return (os.cpu_count() or 1) if n_files > threshold else 1
@@ -122,6 +127,8 @@ def _run_pool(
     put: Callable[[T], T] = _same,
 ) -> list[int]:
     """Run the files at ``indexes`` in a process pool; returns the indexes lost to a broken pool."""
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, as_completed
+
     broken: list[int] = []
     with ProcessPoolExecutor(
         max_workers=min(workers, len(indexes)), initializer=_init_worker, initargs=(work, config)

@@ -7,7 +7,6 @@ import os
 
 import pytest
 
-import kpitool.parallel as parallel
 from kpitool.parallel import PARALLEL_THRESHOLD, SPAWN_PARALLEL_THRESHOLD, worker_count
 
 
@@ -18,7 +17,7 @@ def test_pool_only_above_the_threshold_of_the_start_method(
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"{method} is not available here")
     context = multiprocessing.get_context(method)
-    monkeypatch.setattr(parallel.multiprocessing, "get_context", lambda *_: context)
+    monkeypatch.setattr(multiprocessing, "get_context", lambda *_: context)  # parallel imports it when needed
     assert worker_count(threshold, None) == 1
     assert worker_count(threshold + 1, None) == (os.cpu_count() or 1)
     assert worker_count(threshold + 1, 1) == 1

@@ -275,8 +275,10 @@ def row_height(row: list[Cell], widths: list[float], wraps: list[bool]) -> float
     for cell, width, wrap in zip(row, widths, wraps, strict=False):
         if not wrap or not isinstance(cell, str):
             continue
-        usable = max(width - 1, 1)
-        count = sum(max(1, -(-_display_width(part) // int(usable))) for part in cell.split("\n"))
+        usable = int(max(width - 1, 1))
+        if 2 * len(cell) <= usable and "\n" not in cell:  # surely one line: no character is wider than 2
+            continue
+        count = sum(max(1, -(-_display_width(part) // usable)) for part in cell.split("\n"))
         lines = max(lines, count)
     return None if lines == 1 else min(lines * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
 

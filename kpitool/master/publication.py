@@ -61,13 +61,26 @@ def columns(fiscal_years: tuple[int, int]) -> tuple[PubColumn, ...]:
 
 
 def _display_width(text: str) -> int:
+    """Width in column units (全角 two); pure ASCII, the common case of numbers, is its length."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _lines(widths: Iterable[int], usable: int) -> int:
+    """Lines the wrapped lines of these display widths need in a column of ``usable`` units."""
+    return sum(max(1, -(-w // usable)) for w in widths)
+
+
+@functools.lru_cache(maxsize=8192)
 def lines_of(text: str, width: float) -> int:
-    """Lines a wrapped cell of ``width`` units needs (the estimate of the writer's row heights)."""
+    """Lines a wrapped cell of ``width`` units needs (the estimate of the writer's row heights).
+
+    Cached: every chunk of :func:`split_text` is measured again for its row's height, and the
+    validator asks the same of the same texts.
+    """
     usable = max(int(width - 1), 1)
-    return sum(max(1, -(-_display_width(part) // usable)) for part in text.split("\n"))
+    return _lines((_display_width(part) for part in text.split("\n")), usable)
 
 
 def fits_one_row(text: str, width: float) -> bool:
@@ -108,23 +121,36 @@ def _smaller(piece: str, width: float) -> list[str]:
 
 
 def split_text(text: str, width: float) -> list[str]:
-    """``text`` in chunks that each print in full in one row of ``width`` units."""
+    """``text`` in chunks that each print in full in one row of ``width`` units.
+
+    Pieces are added to the current chunk while it still fits. A chunk is tracked as the display
+    widths of its lines (a piece holds no line break; its separator is "" or a line break), so
+    each character is measured once, not once per candidate chunk.
+    """
     if fits_one_row(text, width):
         return [text]
+    usable = max(int(width - 1), 1)
     queue = _pieces(text)
     chunks: list[str] = []
     current = ""
+    current_widths: list[int] = []
     while queue:
         separator, piece = queue.pop(0)
-        if not fits_one_row(piece, width):
+        piece_width = _display_width(piece)
+        if _lines((piece_width,), usable) > MAX_LINES:
             queue[:0] = [(separator if i == 0 else "", part) for i, part in enumerate(_smaller(piece, width))]
             continue
-        candidate = current + separator + piece if current else piece
-        if fits_one_row(candidate, width):
-            current = candidate
+        if not current:
+            candidate, widths = piece, [piece_width]
+        elif separator:  # a line break: the piece starts a new line
+            candidate, widths = current + separator + piece, [*current_widths, piece_width]
+        else:  # the piece continues the last line
+            candidate, widths = current + piece, [*current_widths[:-1], current_widths[-1] + piece_width]
+        if _lines(widths, usable) <= MAX_LINES:
+            current, current_widths = candidate, widths
         else:
             chunks.append(current)
-            current = piece
+            current, current_widths = piece, [piece_width]
     if current:
         chunks.append(current)
     return chunks

@@ -59,6 +59,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from kpitool.dates import western_year
+from kpitool.lazy_re import lazy_pattern
 
 __all__ = ["UNITS", "Mention", "extract", "fold", "plain_text", "relative_years"]
 
@@ -99,8 +100,8 @@ _MEASURES = ("件数", "人数", "金額", "額", "数", "件", "人")
 _HEADING_NUM_RE = re.compile(r"(?:^|(?<=[\s>]))\d{1,2}\.(?!\d)\s*([^\s:、。]{2,20})(?=\s|$)", re.M)
 _HEADING_CIRCLED_RE = re.compile(rf"[{_CIRCLED}]\s*([^\s:、。{_CIRCLED}]{{2,24}})(?=\s|$)", re.M)
 _HEADING_LINE_RE = re.compile(r"^\s*[「<]([^「」<>\n]{2,24})[」>]\s*$", re.M)
-_TAG_BREAK_RE = re.compile(r"</?(?:p|br|li|div|tr|h\d)\b[^>]*>", re.I)
-_TAG_RE = re.compile(r"<[^>]*>")
+_TAG_BREAK_RE = lazy_pattern(r"</?(?:p|br|li|div|tr|h\d)\b[^>]*>", re.I)
+_TAG_RE = lazy_pattern(r"<[^>]*>")
 _REIWA_RE = re.compile(r"(令和|R|Ｒ)[ \u3000]?(元|[0-9０-９]{1,2})[ \u3000]?(年度|年)")
 
 
