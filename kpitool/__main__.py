@@ -1,8 +1,6 @@
 """``python -m kpitool`` runs the command line."""
 
-import sys
-
-from kpitool.cli import main
+from kpitool.cli import run
 
 if __name__ == "__main__":  # guard: worker processes on Windows re-import this module
-    sys.exit(main())
+    run()  # main(), then a quick exit (kpitool.cli.exit_now)

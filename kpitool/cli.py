@@ -450,5 +450,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+def run() -> None:
+    """``python -m kpitool`` and the ``kpitool`` command: :func:`main`, then :func:`exit_now`."""
+    exit_now(main())
+
+
+def exit_now(code: int) -> None:
+    """End the process with ``code`` without tearing the interpreter down.
+
+    A finished run has written and closed every output; what is left at exit is freeing every
+    module and object one by one, which took 0.07-0.11 s of CPU after a city's 集約 on the
+    loaded 2-core machine (issue 17): time a person waits in front of a frozen Excel. The exit
+    handlers still run (logging, the pool's and the lock's clean-up) and the standard streams
+    are flushed; then ``os._exit``.
+    With another thread still running the normal exit waits for it, so that path is kept.
+    """
+    import atexit
+    import contextlib
+    import os
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`kpitool validate | head`)
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,38 @@ def test_city_scenario_writes_master_and_csvs_and_a_floor(tmp_path: Path) -> Non
     assert city["over_floor"] > 0 and set(city["goals"]) == {"median_s", "over_floor"}
     names = sorted(p.name for p in (tmp_path / "out" / "city" / "inbox").glob("*.xlsx"))
     assert len(names) == 30 and names[0] == "01_総合政策部.xlsx" and names[-1] == "30_デジタル推進部.xlsx"
+
+
+def _benchmark_module(name: str) -> Any:  # benchmarks/ is a script folder, not a package
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+
+
+def test_the_generator_names_a_roster_of_5000_files() -> None:
+    """N = 5,000 (issue 17) needs 5,100 distinct names; those of smaller N stay as they were."""
+    generate = _benchmark_module("generate")
+    roster = generate.roster_for(5000)
+    assert len(roster) == 5100 == len(set(roster))
+    assert generate.roster_for(1741) == roster[:1775]  # the same names first: rosters did not change
+    two = [n for n in roster if len(n) == 3]
+    assert len(two) == 4746 and roster[:4746] == two  # 北山市 …, then three-character names
+    assert all(n[-1] in "市町村" for n in roster)
+
+
+def test_scaling_reports_the_cost_per_file_against_1741() -> None:
+    """run.py's scaling figures: per-file cost of each N relative to N = 1,741's."""
+    run = _benchmark_module("run")
+
+    def result(n: int, wall: float, cpu: float) -> dict[str, object]:
+        return {"files": n, "stages": {"kpitool": {"seconds": wall, "cpu_seconds": cpu, "peak_rss_mb": 100.0}},
+                "per_file_ms": {"kpitool_wall": 1000 * wall / n, "kpitool_cpu": 1000 * cpu / n},
+                "ratios": {"kpitool_over_floor_parallel": 3.0}}
+
+    rows = run.scaling([result(1741, 17.41, 34.82), result(5000, 60.0, 100.0)])["by_n"]
+    assert [r["wall_per_file_vs_1741"] for r in rows] == [1.0, 1.2]
+    assert [r["cpu_per_file_vs_1741"] for r in rows] == [1.0, 1.0]
+    assert "| 5000 | 60.000 | 100.000 | 100 | 12.00 | 20.00 | 1.20 / 1.00 | 3.00 |" in run.scaling_markdown(
+        [result(1741, 17.41, 34.82), result(5000, 60.0, 100.0)])

@@ -6,6 +6,7 @@ Each check runs ``python -X importtime`` in a fresh process and reads the module
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -97,3 +98,30 @@ def test_a_small_inbox_starts_no_pool(tmp_path_factory: pytest.TempPathFactory) 
     modules = _run_modules(tmp_path_factory, "validate", "inbox")
     assert "kpitool.parallel" in modules
     assert not {m for m in modules if m.split(".")[0] in ("multiprocessing", "concurrent")}
+
+
+EXIT_SCRIPT = """
+import atexit, sys, threading
+from kpitool.cli import exit_now
+atexit.register(lambda: print("exit handler ran", flush=True))
+if sys.argv[1] == "thread":
+    threading.Thread(target=lambda: (__import__("time").sleep(0.2), print("thread finished"))).start()
+print("output before exit", end="")
+sys.stderr.write("unflushed error text")
+exit_now(int(sys.argv[2]))
+print("never printed")
+"""
+
+
+@pytest.mark.parametrize("mode", ["alone", "thread"])
+def test_exit_now_keeps_exit_code_output_and_exit_handlers(mode: str) -> None:
+    """kpitool.cli.exit_now skips the interpreter's teardown (issue 17) but not what a user or a
+    caller sees: the exit code, buffered output, the exit handlers; a running thread is waited for."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered, as in use
+    done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, mode, "3"], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 3
+    assert done.stdout.startswith("output before exit")
+    assert "exit handler ran" in done.stdout and "never printed" not in done.stdout
+    assert done.stderr == "unflushed error text"
+    assert ("thread finished" in done.stdout) == (mode == "thread")
