@@ -443,7 +443,8 @@ def markdown(info: dict[str, Any], results: list[dict[str, Any]], startup: dict[
     for name, goal in verdict.items():
         if isinstance(goal, dict):
             target = f"≤ {goal['max']}" if "max" in goal else f"≥ {goal['min']}"
-            lines.append(f"| {name} | {goal['value']} | {target} | {'yes' if goal['met'] else '**no**'} |")
+            met = "not measured" if goal["value"] is None else "yes" if goal["met"] else "**no**"
+            lines.append(f"| {name} | {goal['value']} | {target} | {met} |")
     return "\n".join(lines) + "\n"
 
 
@@ -553,7 +554,8 @@ def main(argv: list[str] | None = None) -> int:
     verdict = goals(results, startup)
     for name, goal in verdict.items():
         if isinstance(goal, dict):
-            _say(f"goal {name}: {goal['value']} ({'met' if goal['met'] else 'MISSED'})", quiet=quiet)
+            verdict_text = "not measured" if goal["value"] is None else "met" if goal["met"] else "MISSED"
+            _say(f"goal {name}: {goal['value']} ({verdict_text})", quiet=quiet)
     if args.markdown:
         command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
         text = markdown(info, results, startup, verdict, command) + "\n" + scaling_markdown(results)

@@ -238,10 +238,13 @@ class ConsolidationRun:
 
 
 def _warm_up_writer() -> None:
-    """Import what only writing needs: XlsxWriter and the CSV writer (≈ 40 ms of a start)."""
+    """Import what the main process needs only after the files are read: XlsxWriter, the CSV
+    writer, the publication sheet and the cross-department check (≈ 40 ms of a start)."""
     import xlsxwriter  # noqa: F401
 
-    import kpitool.master.opendata  # noqa: F401
+    import kpitool.crosscheck
+    import kpitool.master.opendata
+    import kpitool.master.publication  # noqa: F401
 
 
 def _warm_up_while_reading(progress: Progress | None) -> Progress:
@@ -251,7 +254,7 @@ def _warm_up_while_reading(progress: Progress | None) -> Progress:
     for a city's 30 files), so the imports cost nothing there. They run in the main thread, in
     the callback, not in a thread of their own: a thread importing while the pool forks
     replacement workers (after a worker died) could leave a module lock held in a child. Without
-    a pool they cost the same as at write time. Workers never import these modules.
+    a pool they cost the same as at write time.
     """
     warmed = False
 
