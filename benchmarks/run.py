@@ -484,6 +484,36 @@ def scaling_markdown(results: list[dict[str, Any]]) -> str:
             f"{_fmt(row['tree_peak_rss_mb'], '.0f')} | {_fmt(row['wall_ms_per_file'], '.2f')} | "
             f"{_fmt(row['cpu_ms_per_file'], '.2f')} | {_fmt(row['wall_per_file_vs_1741'], '.2f')} / "
             f"{_fmt(row['cpu_per_file_vs_1741'], '.2f')} | {_fmt(row['over_all_core_floor'], '.2f')} |")
+    return "\n".join(lines) + "\n\n" + scaling_goals_markdown(results)
+
+
+def scaling_goals(results: list[dict[str, Any]]) -> list[tuple[str, float | None, str, bool | None]]:
+    """Issue 17's goals beyond the city: (goal, measured, target, met); None where not measured."""
+    by_n = {r["files"]: r for r in results}
+    rows = {row["files"]: row for row in scaling(results)["by_n"]}
+    goals: list[tuple[str, float | None, str, bool | None]] = []
+
+    def add(name: str, value: float | None, limit: float) -> None:
+        goals.append((name, value, f"≤ {limit:g}", None if value is None else value <= limit))
+
+    at = by_n.get(1741)
+    add("N = 1,741: E2E / all-core floor", at and at["ratios"].get("kpitool_over_floor_parallel"), 4)
+    add("N = 1,741: peak RSS MiB (process tree)", rows.get(1741, {}).get("tree_peak_rss_mb"), 500)
+    five = rows.get(5000, {})
+    drift = five.get("wall_per_file_vs_1741")
+    add("N = 5,000: wall per file / N = 1,741's", drift, 1.2)
+    for n in sorted(by_n):
+        if n >= 50:
+            add(f"N = {n:,}: read+validate / floor", by_n[n]["ratios"].get("read_validate_over_floor"), 2)
+    return goals
+
+
+def scaling_goals_markdown(results: list[dict[str, Any]]) -> str:
+    """The goals of issue 17 measured by this run, as a table."""
+    lines = ["#### Issue 17 goals in this run", "", "| goal | measured | target | met |", "|---|---|---|---|"]
+    for name, value, target, met in scaling_goals(results):
+        shown = "not measured" if met is None else "yes" if met else "**no**"
+        lines.append(f"| {name} | {_fmt(value, '.2f')} | {target} | {shown} |")
     return "\n".join(lines) + "\n"
 
 

@@ -97,3 +97,24 @@ def test_scaling_reports_the_cost_per_file_against_1741() -> None:
     assert [r["cpu_per_file_vs_1741"] for r in rows] == [1.0, 1.0]
     assert "| 5000 | 60.000 | 100.000 | 100 | 12.00 | 20.00 | 1.20 / 1.00 | 3.00 |" in run.scaling_markdown(
         [result(1741, 17.41, 34.82), result(5000, 60.0, 100.0)])
+
+
+def test_scaling_judges_the_issue_17_goals() -> None:
+    """The goals table: E2E ≤ 4× the all-core floor and RSS ≤ 500 MiB at N = 1,741, per-file
+    drift ≤ 20 % at N = 5,000, read+validate ≤ 2× the floor at every N from 50."""
+    run = _benchmark_module("run")
+
+    def result(n: int, wall: float, rss: float, over: float, rv: float) -> dict[str, object]:
+        return {"files": n, "stages": {"kpitool": {"seconds": wall, "cpu_seconds": wall, "peak_rss_mb": rss}},
+                "per_file_ms": {"kpitool_wall": 1000 * wall / n, "kpitool_cpu": 1000 * wall / n},
+                "ratios": {"kpitool_over_floor_parallel": over, "read_validate_over_floor": rv}}
+
+    goals = {name: (value, met) for name, value, _, met in run.scaling_goals(
+        [result(50, 1.0, 90, 9.0, 1.5), result(1741, 17.41, 501, 3.9, 2.5), result(5000, 60.0, 600, 4.1, 1.9)])}
+    assert goals["N = 1,741: E2E / all-core floor"] == (3.9, True)
+    assert goals["N = 1,741: peak RSS MiB (process tree)"] == (501, False)
+    assert goals["N = 5,000: wall per file / N = 1,741's"] == (1.2, True)
+    assert goals["N = 50: read+validate / floor"] == (1.5, True)
+    assert goals["N = 1,741: read+validate / floor"] == (2.5, False)
+    missing = {name: met for name, _, _, met in run.scaling_goals([result(50, 1.0, 90, 9.0, 1.5)])}
+    assert missing["N = 1,741: E2E / all-core floor"] is None  # not measured, not passed
