@@ -83,6 +83,8 @@ def canonical_value(value: Any) -> Canonical:
     33.3333333333333 equals XlsxWriter's 33.33333333333334); ``-0.0`` is ``0.0``.
     A date (or a midnight datetime, as openpyxl reads a date cell) is its ISO date.
     """
+    if type(value) is str:  # most values (the checks below would end the same way)
+        return clean_text(value) or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -137,10 +139,24 @@ def _fifteen_digits_of(number: float) -> float:
 
 # One shared encoder: json.dumps with these options would build a new encoder for every row.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+_ENCODE_STRING = json.encoder.encode_basestring  # what _ENCODER writes a str with (ensure_ascii=False)
 
 
 def _dumps(data: Any) -> bytes:
     return _ENCODER.encode(data).encode("utf-8")
+
+
+def _json_scalar(value: Any) -> str:
+    """``_ENCODER.encode(value)`` for one canonical value, without the encoder's set-up per call
+    (a cell print encodes three values; see tests/test_fastrows.py for the equality)."""
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is str:
+        return _ENCODE_STRING(value)
+    if kind is float and value - value == 0.0:  # finite: JSON writes float.__repr__
+        return float.__repr__(value)
+    return _ENCODER.encode(value)  # bool, and what the encoder refuses (infinity) or turns otherwise
 
 
 def _canonical_tree(data: Any) -> Any:
@@ -190,7 +206,7 @@ def data_digest(config: Mapping[str, Any], tables: Iterable[Table]) -> str:
 
 def row_hash(row: Sequence[Canonical]) -> str:
     """A short hash of one canonical row, stored in the row's 行の検証値 cell."""
-    return hashlib.sha256(_dumps(list(row))).hexdigest()[:ROW_HASH_LENGTH]
+    return hashlib.sha256(_dumps(row if type(row) is list else list(row))).hexdigest()[:ROW_HASH_LENGTH]
 
 
 def column_hash(label: Canonical, values: Iterable[Canonical]) -> str:
@@ -237,7 +253,8 @@ def cell_print(value: Canonical, num_format: str, link: str) -> str:
     if found is None:
         if len(_PRINTS) >= _MEMO_LIMIT:
             _PRINTS.clear()
-        data = _dumps([value, num_format if value is not None else "", link])
+        shown = _json_scalar(num_format if value is not None else "")
+        data = f"[{_json_scalar(value)},{shown},{_json_scalar(link)}]".encode()  # == _dumps([...])
         found = _PRINTS[key] = hashlib.sha256(data).hexdigest()[:PRINT_DIGITS]
     return found
 

@@ -48,6 +48,9 @@ FUNCTION_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 _ERROR_CODES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
 
 _MEMO_LIMIT = 1 << 15  # distinct strings rendered; cleared when full, so memory stays flat
+# A string XlsxWriter writes as it is: no control character, non-character, _xHHHH_ escape,
+# XML special character, leading or trailing whitespace (its xml:space test), nor rich string.
+_NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
 
 Cell = tuple[int, int, Any, Any, Any]  # (kind, column, value, format, extra)
 
@@ -112,6 +115,7 @@ def worksheet_class(base: type) -> type:
             super().__init__()
             self._pending: tuple[int, list[Cell]] | None = None
             self._strings: dict[str, str] = {}
+            self._styles: dict[int, str] = {}  # id(format) -> its s attribute, once it has an index
             self._row_tags: dict[tuple[Any, ...], str] = {}
 
         def write_cells(self, row: int, cells: Sequence[Cell]) -> None:
@@ -196,6 +200,7 @@ def worksheet_class(base: type) -> type:
                 order = sorted(merged.items())
             parts = [self._row_tag(row_num)]
             number = str(row_num + 1)
+            styles, strings = self._styles, self._strings
             for col, cell in order:
                 if cell is None:  # XlsxWriter renders its own cell
                     self.fh.write("".join(parts))
@@ -204,12 +209,15 @@ def worksheet_class(base: type) -> type:
                     continue
                 kind, _, value, fmt, extra = cell
                 if fmt is not None:
-                    style = f' s="{fmt._get_xf_index()}"'
+                    # The index is fixed by the first call (in XlsxWriter's order: this one).
+                    style = styles.get(id(fmt))
+                    if style is None:
+                        style = styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
                 else:
                     style = self._implicit_style(row_num, col)
                 ref = column_name(col) + number
                 if kind == STRING:
-                    body = self._strings.get(value)
+                    body = strings.get(value)
                     if body is None:
                         body = self._string_body(value)
                     parts.append(f'<c r="{ref}"{style}{body}')
@@ -268,9 +276,10 @@ def worksheet_class(base: type) -> type:
             """An inline string cell after ``<c r=… s=…``, as XlsxWriter's ``_write_cell`` and
             ``_xml_inline_string`` write it in constant_memory mode."""
             original = string
-            string = escape_control(string)
-            if string.startswith("<r>") and string.endswith("</r>"):  # XlsxWriter: a rich string
-                body = f' t="inlineStr"><is>{string}</is></c>'
+            if _NEEDS_WORK.search(string) is None:  # most texts: nothing to escape or preserve
+                body = f' t="inlineStr"><is><t>{string}</t></is></c>'
+            elif (string := escape_control(string)).startswith("<r>") and string.endswith("</r>"):
+                body = f' t="inlineStr"><is>{string}</is></c>'  # XlsxWriter takes it for a rich string
             else:
                 preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
                 body = f' t="inlineStr"><is><t{preserve}>{self._escape_data(string)}</t></is></c>'

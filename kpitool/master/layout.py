@@ -278,9 +278,26 @@ def row_height(row: list[Cell], widths: list[float], wraps: list[bool]) -> float
         usable = int(max(width - 1, 1))
         if 2 * len(cell) <= usable and "\n" not in cell:  # surely one line: no character is wider than 2
             continue
-        count = sum(max(1, -(-_display_width(part) // usable)) for part in cell.split("\n"))
+        count = _text_lines(cell, usable)
         lines = max(lines, count)
     return None if lines == 1 else min(lines * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
+
+
+_LINES: dict[tuple[str, int], int] = {}
+
+
+def _text_lines(text: str, usable: int) -> int:
+    """Lines ``text`` takes in a column ``usable`` units wide; memoised per distinct short text
+    (issue 17: the same departments and remarks recur on many rows). Bounded: cleared when full."""
+    key = (text, usable)
+    found = _LINES.get(key)
+    if found is None:
+        found = sum(max(1, -(-_display_width(part) // usable)) for part in text.split("\n"))
+        if len(text) <= 512:
+            if len(_LINES) >= 1 << 15:
+                _LINES.clear()
+            _LINES[key] = found
+    return found
 
 
 # --- values ---------------------------------------------------------------------------------

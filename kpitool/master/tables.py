@@ -16,6 +16,7 @@ from kpitool.master.digest import (
     Table,
     canonical_row,
     canonical_value,
+    clean_text,
     column_hash,
     data_digest,
     row_hash,
@@ -24,6 +25,9 @@ from kpitool.master.layout import (
     DATA_SHEETS,
     TREND,
     Cell,
+    Formula,
+    Link,
+    Number,
     SheetLayout,
     SourceLinks,
     column_letter,
@@ -52,7 +56,7 @@ class BuiltTable:
     def add(self, row: list[Cell]) -> None:
         if self._covered is None:  # once per table, not per row
             self._covered = self.layout.covered()
-        values = canonical_row(written_value(row[i]) for i in self._covered)
+        values = [canonical_cell(row[i]) for i in self._covered]
         self.canonical.append(values)
         self.rows.append([*row, row_hash(values)])
 
@@ -68,6 +72,21 @@ class BuiltTable:
             values = (row[position] for row in self.canonical)
             out.append((self.name, column_letter(i), label, column_hash(canonical_value(label), values)))
         return out
+
+
+def canonical_cell(cell: Cell) -> Canonical:
+    """``canonical_value(written_value(cell))``, the one canonicalisation of writer and audit,
+    with the common kinds of cell first (it runs for every cell of the master)."""
+    kind = type(cell)
+    if kind is str:
+        return clean_text(cell) or None  # what canonical_value does with a str
+    if cell is None:
+        return None
+    if kind is Number:
+        return canonical_value(cell.value)
+    if kind is Formula or kind is Link:
+        return canonical_value(cell.text)
+    return canonical_value(written_value(cell))
 
 
 def _with_row_hashes(name: str, layout: SheetLayout, rows: Iterable[list[Cell]]) -> BuiltTable:

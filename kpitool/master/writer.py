@@ -286,7 +286,8 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
     # the digest and the row hash) are its cells' values for their prints too.
     assert list(layout.covered()) == list(range(last)), "a data sheet covers every column but the last"
     write_cells = getattr(sheet, "write_cells", None)  # the row fast path (kpitool.master.fastrows)
-    check_format = writer.formats.get()
+    text_formats = [writer.formats.get(wrap=wrap) for wrap in wraps]  # what spec() gives a str
+    check_format = text_formats[last]
     check_print = cell_print(ROW_CHECK_VALUE, "", "")  # written as plain text, no link
     for r, (row, canonical) in enumerate(zip(table.rows, table.canonical, strict=True), start=1):
         height = row_height(row, widths, wraps)
@@ -295,7 +296,12 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
         cells = []
         prints = []
         for c in range(last):
-            spec = writer.spec(sheet, row[c], wraps[c])
+            cell = row[c]
+            if type(cell) is str:  # most cells: spec() in short
+                cells.append((STRING, c, cell, text_formats[c], None))
+                prints.append(cell_print(canonical[c], "", ""))
+                continue
+            spec = writer.spec(sheet, cell, wraps[c])
             if spec is None:
                 prints.append(cell_print(canonical[c], "", ""))
                 continue
