@@ -98,6 +98,8 @@ def write_template(
     """
     import xlsxwriter  # lazy: keeps `kpitool --help` fast
 
+    from kpitool.xlsx_text import safe_text_worksheet
+
     path = Path(path)
     if not isinstance(grades, Grades):
         grades = Grades(letters=tuple(grades))
@@ -112,6 +114,7 @@ def write_template(
             "constant_memory": constant_memory,
         },
     )
+    wb.worksheet_class = safe_text_worksheet()  # prefilled texts are never taken for XML
     wb.set_properties(
         {
             "title": f"部局経営目標・実績調査 提出様式（{spec.year_labels[0]}・{spec.year_labels[1]}）",

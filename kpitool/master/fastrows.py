@@ -34,6 +34,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from kpitool.xlsx_text import looks_rich
+
 SUPPORTED_XLSXWRITER = frozenset({"3.3.1"})  # the version pinned in constraints.txt
 
 # What a cell of a row is (the first item of a cell tuple); see FastRowWorksheet.write_cells.
@@ -148,6 +150,9 @@ def worksheet_class(base: type) -> type:
             for cell in cells:
                 kind, col, value, fmt, extra = cell
                 if kind == STRING:
+                    if value.startswith("<r>") and looks_rich(value):  # kpitool.xlsx_text
+                        write_cell(self, row, col, kind, value, fmt, extra)
+                        continue
                     if len(value) > strmax // 2 and _utf16_len(value) > strmax:
                         cell = (STRING, col, _utf16_truncate(value, strmax), fmt, None)
                 elif kind == NUMBER:
@@ -172,7 +177,11 @@ def worksheet_class(base: type) -> type:
                     text = self.hyperlinks[row][col].text
                     if len(text) > strmax // 2 and _utf16_len(text) > strmax:
                         text = _utf16_truncate(text, strmax)
-                    cell = (STRING, col, text, self.default_url_format if fmt is None else fmt, None)
+                    link_format = self.default_url_format if fmt is None else fmt
+                    if looks_rich(text):  # written as runs (kpitool.xlsx_text), cell by cell
+                        self._write_string(row, col, text, link_format)
+                        continue
+                    cell = (STRING, col, text, link_format, None)
                 elif kind == DATETIME:
                     number = self._convert_date_time(value)
                     cell = (NUMBER, col, number, self.default_date_format if fmt is None else fmt, None)
@@ -278,9 +287,8 @@ def worksheet_class(base: type) -> type:
             original = string
             if _NEEDS_WORK.search(string) is None:  # most texts: nothing to escape or preserve
                 body = f' t="inlineStr"><is><t>{string}</t></is></c>'
-            elif (string := escape_control(string)).startswith("<r>") and string.endswith("</r>"):
-                body = f' t="inlineStr"><is>{string}</is></c>'  # XlsxWriter takes it for a rich string
-            else:
+            else:  # never a text XlsxWriter would take for rich-text XML: write_cells routes those
+                string = escape_control(string)
                 preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
                 body = f' t="inlineStr"><is><t{preserve}>{self._escape_data(string)}</t></is></c>'
             if len(original) <= 256:  # short texts recur (departments, units, はい); long ones rarely

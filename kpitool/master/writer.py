@@ -118,9 +118,9 @@ def _worksheet_class(fast_rows: bool = True) -> type:
     needs none, so it is returned as XlsxWriter would return it; any other formula goes
     through XlsxWriter.
     """
-    from xlsxwriter.worksheet import Worksheet
+    from kpitool.xlsx_text import safe_text_worksheet
 
-    class FastFormulaWorksheet(Worksheet):  # type: ignore[misc]
+    class FastFormulaWorksheet(safe_text_worksheet()):  # type: ignore[misc]
         def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
             if not (self.use_future_functions or expand_future_functions):
                 text = formula[1:] if formula.startswith("{") else formula

@@ -32,11 +32,13 @@ def write_publication_workbook(tables: MasterTables, path: Path, *, paper: str =
     import xlsxwriter
 
     from kpitool.master.writer import FONT, FONT_SIZE
+    from kpitool.xlsx_text import safe_text_worksheet
 
     workbook = xlsxwriter.Workbook(str(path), {
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
         "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
     })
+    workbook.worksheet_class = safe_text_worksheet()  # kpitool.xlsx_text
     sheet = workbook.add_worksheet(PUBLICATION)
     rows = publication_rows(tables.survey, tables.municipality, tables.fiscal_years, tables.config)
     write_publication(workbook, sheet, rows, tables.fiscal_years, font=FONT, font_size=FONT_SIZE, paper=paper)

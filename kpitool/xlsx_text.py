@@ -1,0 +1,42 @@
+"""Text that XlsxWriter would take for rich-text XML is written as text.
+
+XlsxWriter writes a string that starts with ``<r>`` and ends with ``</r>`` unescaped, as
+pre-rendered rich-text XML (that is how its own rich strings travel). A department may type
+such a text (pasted markup, a test of the form): ``<r>a & b</r>`` made the master, the
+検証結果 report or a prefilled template corrupt (nothing could open it). Every worksheet kpitool
+writes user text into is a :func:`safe_text_worksheet`: such a text goes out as a rich string of
+runs in the cell's own format, the same characters, escaped, looking the same.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+
+def looks_rich(text: str) -> bool:
+    """Whether XlsxWriter would write ``text`` unescaped, as rich-text XML."""
+    return text.startswith("<r>") and text.endswith("</r>")
+
+
+def rich_runs(text: str, cell_format: Any = None) -> list[Any]:
+    """``write_rich_string`` arguments that spell ``text``: runs in ``cell_format``, then it."""
+    if cell_format is None:  # the first run needs no format; the others get XlsxWriter's default
+        return [text[:1], text[1:2], text[2:]]
+    return [cell_format, text[:2], cell_format, text[2:], cell_format]
+
+
+@functools.cache
+def safe_text_worksheet(base: type | None = None) -> type:
+    """``base`` (XlsxWriter's Worksheet by default) whose text cells are never taken for XML."""
+    if base is None:
+        from xlsxwriter.worksheet import Worksheet as base
+
+    class SafeTextWorksheet(base):  # type: ignore[misc,valid-type]
+        def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> int:
+            if isinstance(string, str) and looks_rich(string):
+                return self._write_rich_string(row, col, *rich_runs(string, cell_format))
+            return super()._write_string(row, col, string, cell_format)
+
+    SafeTextWorksheet.__name__ = SafeTextWorksheet.__qualname__ = f"SafeText{base.__name__}"
+    return SafeTextWorksheet
