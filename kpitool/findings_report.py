@@ -79,15 +79,10 @@ def code_rows(results: Sequence[FileResult]) -> list[list[Any]]:
 
 def build_findings_report(results: Sequence[FileResult]) -> bytes:
     """The report workbook as bytes (XlsxWriter, in memory)."""
-    import xlsxwriter
-
-    from kpitool.xlsx_text import safe_text_worksheet
+    from kpitool.xlsx_text import text_workbook
 
     out = io.BytesIO()
-    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                   "strings_to_urls": False,
-                                   "default_format_properties": {"font_name": FONT, "font_size": 10}})
-    wb.worksheet_class = safe_text_worksheet()  # a quoted input value is never taken for XML
+    wb = text_workbook(out, FONT, 10, in_memory=True)  # a quoted input value stays as typed
     wb.set_properties({"title": "kpitool 検証結果", "author": "kpitool"})
     header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"})
     text = wb.add_format({"valign": "top", "text_wrap": True})

@@ -96,25 +96,13 @@ def write_template(
     labels and thresholds the input message and 記入方法 (a bare list of letters is the
     default judgement rule with those letters).
     """
-    import xlsxwriter  # lazy: keeps `kpitool --help` fast
-
-    from kpitool.xlsx_text import safe_text_worksheet
+    from kpitool.xlsx_text import text_workbook  # lazy: keeps `kpitool --help` fast
 
     path = Path(path)
     if not isinstance(grades, Grades):
         grades = Grades(letters=tuple(grades))
     spec = template_spec(tuple(fiscal_years))
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {
-            "default_format_properties": {"font_name": FONT, "font_size": 10},
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "constant_memory": constant_memory,
-        },
-    )
-    wb.worksheet_class = safe_text_worksheet()  # prefilled texts are never taken for XML
+    wb = text_workbook(str(path), FONT, 10, constant_memory=constant_memory)  # prefilled texts as typed
     wb.set_properties(
         {
             "title": f"部局経営目標・実績調査 提出様式（{spec.year_labels[0]}・{spec.year_labels[1]}）",

@@ -339,7 +339,7 @@ def write_workbook(
     ``tables`` are built here unless given; ``csvs`` are (sheet, file name, sha256) of the CSV
     twin, recorded in 監査ログ so that the audit can tell CSVs of another run.
     """
-    import xlsxwriter
+    from kpitool.xlsx_text import text_workbook
 
     c = consolidation
     links = links or SourceLinks(Path(path).parent, c.inbox)
@@ -356,13 +356,7 @@ def write_workbook(
         c.config, run_at_text(c.run_at), status_counts(c.table("submissions")["status"]),
         facts_from_columns(c.config.grades, shown_column(tables)),
     )
-    workbook = xlsxwriter.Workbook(str(path), {
-        "constant_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-        "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
-    })
+    workbook = text_workbook(str(path), FONT, FONT_SIZE, constant_memory=True)
     years = "・".join(str(y) for y in c.config.fiscal_years)
     workbook.set_properties({
         "title": f"{c.config.municipality} 実績調査 集約ファイル（{years}年度）",

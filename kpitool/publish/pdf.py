@@ -29,16 +29,10 @@ def find_soffice() -> str | None:
 
 def write_publication_workbook(tables: MasterTables, path: Path, *, paper: str = "A4") -> Path:
     """A workbook with only the 実績調査（公表用） sheet of ``tables``."""
-    import xlsxwriter
-
     from kpitool.master.writer import FONT, FONT_SIZE
-    from kpitool.xlsx_text import safe_text_worksheet
+    from kpitool.xlsx_text import text_workbook
 
-    workbook = xlsxwriter.Workbook(str(path), {
-        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
-    })
-    workbook.worksheet_class = safe_text_worksheet()  # kpitool.xlsx_text
+    workbook = text_workbook(str(path), FONT, FONT_SIZE)
     sheet = workbook.add_worksheet(PUBLICATION)
     rows = publication_rows(tables.survey, tables.municipality, tables.fiscal_years, tables.config)
     write_publication(workbook, sheet, rows, tables.fiscal_years, font=FONT, font_size=FONT_SIZE, paper=paper)
