@@ -352,6 +352,18 @@ def test_parallel_and_sequential_give_equal_results(demo: tuple[Config, Path], t
     assert snapshot(inbox) == before
 
 
+def test_texts_repeated_across_files_are_kept_once(demo: tuple[Config, Path]) -> None:
+    """Rows from different worker processes share one copy of each equal text (memory)."""
+    config, inbox = demo
+    c = consolidate(inbox, config, workers=2)
+    for name, column in (("kpis", "unit"), ("figures", "unit"), ("findings", "severity")):
+        values = [v for v in c.table(name)[column] if isinstance(v, str)]
+        repeated = {v for v in values if values.count(v) > 1}
+        assert repeated, f"the demo inbox repeats some {name}.{column} across files"
+        for text in repeated:
+            assert len({id(v) for v in values if v == text}) == 1, (name, column, text)
+
+
 def test_parallel_only_above_the_threshold() -> None:
     from kpitool.parallel import PARALLEL_THRESHOLD, worker_count
 
