@@ -152,17 +152,29 @@ def validate_submission(sub: Submission, config: Config) -> Validated:
     _guarded(ctx, "シートと見出し", check_structure, ctx)
     for sheet in sub.spec.sheets:
         rows = ctx.rows(sheet)
+        # Per column once, not per cell: this loop runs for every cell read (issue 17).
+        plan = [(column, column.key, column.required, None if column.kind in FREE_KINDS else KIND_RULES[column.kind])
+                for column in sheet.columns]
         for record in rows:
-            for column in sheet.columns:
-                cell = record.cells.get(column.key)
-                _guarded(ctx, "必須項目", check_required, ctx, sheet, column, cell)
-                if cell is None or cell.is_empty:
+            cells = record.cells
+            for column, key, required, rule in plan:
+                cell = cells.get(key)
+                if cell is None:
+                    continue  # check_required reports only a present, empty cell
+                if cell.is_empty:
+                    if required:
+                        _guarded(ctx, "必須項目", check_required, ctx, sheet, column, cell)
                     continue
-                if not _guarded(ctx, "セルの内容", check_cell, ctx, column, cell, default=False):
+                try:
+                    usable = check_cell(ctx, column, cell)
+                except Exception as exc:  # as _guarded: reported once, the rest goes on
+                    _failed(ctx, "セルの内容", exc)
                     continue
-                if column.kind not in FREE_KINDS:
-                    rule = KIND_RULES[column.kind]
-                    _guarded(ctx, rule.title, rule.run, ctx, sheet, record, column, cell)
+                if usable and rule is not None:
+                    try:
+                        rule.run(ctx, sheet, record, column, cell)
+                    except Exception as exc:
+                        _failed(ctx, rule.title, exc)
         for name, columns in checks_of(sheet):
             check = CHECKS[name]
             _guarded(ctx, check.title, check.run, ctx, sheet, columns)
@@ -181,10 +193,15 @@ def _guarded(ctx: Context, title: str, rule: Callable[..., Any], *args: object, 
     try:
         return rule(*args)
     except Exception as exc:  # a bug in one rule must not hide the other findings
-        if title not in ctx.failed_rules:
-            ctx.failed_rules.add(title)
-            ctx.add(codes.RUN_RULE_FAILED, rule=title, error=type(exc).__name__)
+        _failed(ctx, title, exc)
         return default
+
+
+def _failed(ctx: Context, title: str, exc: Exception) -> None:
+    """The E-RUN finding of a rule that raised, once per rule."""
+    if title not in ctx.failed_rules:
+        ctx.failed_rules.add(title)
+        ctx.add(codes.RUN_RULE_FAILED, rule=title, error=type(exc).__name__)
 
 
 def _sorted(findings: list[Finding], sub: Submission) -> list[Finding]:

@@ -68,15 +68,11 @@ def _squeeze(text: str) -> str:
     return text.replace("の", "").replace("・", "")
 
 
-def _tiers(item: str, m: Mention, year: int, text: str = "") -> int:
+@lru_cache(maxsize=8192)  # the same 項目, labels and texts recur per row, per pair and per file
+def _tier_of(item: str, mention_item: str, mention_label: str, year: int, text: str) -> int:
     """How well a 項目 names a mention: 1 section and label, 2 label, 3 one ends the other,
     4 the label inside the 項目 with only a measure word or words of the text around it
     (「業務改善 経費削減額」 for 「経費削減8,782,546円」), 0 not at all."""
-    return _tier_of(item, m.item, m.label, year, text)
-
-
-@lru_cache(maxsize=8192)  # the same 項目, labels and texts recur per row, per pair and per file
-def _tier_of(item: str, mention_item: str, mention_label: str, year: int, text: str) -> int:
     want = label_key(item, year)
     full, label = label_key(mention_item, year), label_key(mention_label, year)
     if not want or not label:
@@ -129,7 +125,7 @@ def covers(item: str, unit: str, m: Mention, year: int, text: str = "") -> int:
     """The match tier of a 実績数値 row (項目, 単位) for a mention of ``text``; 0: not the same figure."""
     if _unit_factors(m.unit, unit) is None:
         return 0
-    return _tiers(_bare_item(item, unit), m, year, text)
+    return _tier_of(_bare_item(item, unit), m.item, m.label, year, text)
 
 
 @lru_cache(maxsize=4096)
@@ -220,10 +216,13 @@ def _text_of(found: _Text | None) -> str:
 
 def _covered(pair: Pair, named: Sequence[tuple[str, str]], years: tuple[int, ...], texts: tuple[str, str]) -> bool:
     """Whether a 実績数値 row of the 取り組み, given as its (項目, 単位), covers either figure."""
+    found = [(m, year, text) for m, year, text in ((pair.prev, years[0], texts[0]), (pair.curr, years[1], texts[1]))
+             if m is not None]
     for item, unit in named:
-        for m, year, text in ((pair.prev, years[0], texts[0]), (pair.curr, years[1], texts[1])):
-            if m is not None and item and unit and covers(item, unit, m, year, text):
-                return True
+        if item and unit:
+            for m, year, text in found:
+                if covers(item, unit, m, year, text):
+                    return True
     return False
 
 

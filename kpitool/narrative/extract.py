@@ -157,6 +157,8 @@ def plain_text(fragment: str) -> str:
 
 def relative_years(text: str, year: int) -> str:
     """令和N年度 in a text of fiscal ``year`` as 当年度/前年度/翌年度, so that labels of two years compare."""
+    if "年" not in text:  # every era year ends in 年 or 年度: most labels have none
+        return text
     reiwa = year - western_year("令和", 1) + 1
 
     def sub(m: re.Match[str]) -> str:

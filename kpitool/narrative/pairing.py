@@ -44,6 +44,11 @@ def label_key(text: str, year: int) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", relative_years(text, year)))
 
 
+@functools.lru_cache(maxsize=1024)  # a few units, asked for every mention of every file
+def _unit_key(unit: str) -> str:
+    return unit_key(unit) or ""
+
+
 def _context(m: Mention, year: int) -> str:
     return _sentence_context(m.sentence, year)
 
@@ -77,10 +82,10 @@ def pair_mentions(prev: Sequence[Mention], curr: Sequence[Mention], years: tuple
     matched: dict[int, int] = {}  # index in prev -> index in curr
 
     def key_full(m: Mention, year: int) -> tuple[str, str, str]:
-        return (label_key(m.section, year), label_key(m.label, year), unit_key(m.unit) or "")
+        return (label_key(m.section, year), label_key(m.label, year), _unit_key(m.unit))
 
     def key_label(m: Mention, year: int) -> tuple[str, str]:
-        return (label_key(m.label, year), unit_key(m.unit) or "")
+        return (label_key(m.label, year), _unit_key(m.unit))
 
     for keyer in (key_full, key_label):
         _match(prev, curr, y_prev, y_curr, keyer, matched)

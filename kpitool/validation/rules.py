@@ -262,12 +262,13 @@ def check_cell(ctx: Context, column: Column, cell: CellValue) -> bool:
     if length > EXCEL_CELL_CHARS:  # the master could keep only a cut copy (issue 7)
         ctx.add(codes.CELL_TEXT_TOO_LONG, cell, label=column.label, value=text[:40] + "…",
                 count=f"{length:,}", limit=f"{EXCEL_CELL_CHARS:,}")
-    if _CONTROL_RE.search(text):
-        ctx.add(codes.CELL_CONTROL_CHARS, cell, label=column.label, value=_CONTROL_RE.sub("?", text))
-    inner = text.strip(_SPACES)  # a zero-width space or BOM at either end is W-CELL-001's
-    if not inner.isprintable() and INVISIBLE.search(inner):  # issue 16: U+202E, U+200B, BOM…
-        ctx.add(codes.CELL_INVISIBLE_CHARS, cell, label=column.label, value=escape_invisible(text),
-                chars="、".join(_char_name(c) for c in dict.fromkeys(INVISIBLE.findall(inner))))
+    if not text.isprintable():  # control and invisible characters are never printable
+        if _CONTROL_RE.search(text):
+            ctx.add(codes.CELL_CONTROL_CHARS, cell, label=column.label, value=_CONTROL_RE.sub("?", text))
+        inner = text.strip(_SPACES)  # a zero-width space or BOM at either end is W-CELL-001's
+        if not inner.isprintable() and INVISIBLE.search(inner):  # issue 16: U+202E, U+200B, BOM…
+            ctx.add(codes.CELL_INVISIBLE_CHARS, cell, label=column.label, value=escape_invisible(text),
+                    chars="、".join(_char_name(c) for c in dict.fromkeys(INVISIBLE.findall(inner))))
     if column.kind is Kind.LONG_TEXT and length <= EXCEL_CELL_CHARS:  # else it is cut anyway (E-CELL-005)
         _check_printable(ctx, column, cell, text)
     if column.kind is Kind.NUMBER:
