@@ -170,7 +170,8 @@ class Parts:
 
 
 _KEY_CELL_RE = re.compile(rb'r="([AB])(\d+)"')  # the meta sheet's keys (A) and values (B)
-_SHARED_STRING_RE = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
+# The body up to the first closing tag, as (.*?) would find it, a run of plain text at a time.
+_SHARED_STRING_RE = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>([^<]*(?:<(?!/(?:\w+:)?si>)[^<]*)*)</(?:\w+:)?si>)")
 _PLAIN_TEXT_RE = re.compile(rb'<(?:\w+:)?t(?: xml:space="preserve")?>([^<&]*)</(?:\w+:)?t>')
 _INLINE_TEXT_RE = re.compile(
     rb'\s*<(?:\w+:)?is>\s*<(?:\w+:)?t(?: xml:space="preserve")?>([^<&]*)</(?:\w+:)?t>\s*</(?:\w+:)?is>\s*'
@@ -179,20 +180,39 @@ _NUMBER_RE = re.compile(rb"\s*<(?:\w+:)?v>(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)</(?
 
 
 _SST_ITEM_RE = re.compile(rb"<(?:\w+:)?si[\s/>]")
-_SST_BAD_RE = re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>(?!\d+<)([^<]*)<')  # not digits only
+_SST_ITEM_STARTS = tuple(b"<si" + end for end in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v", b"/", b">"))
 
 
-@functools.lru_cache(maxsize=64)
-def _sst_long_re(width: int) -> re.Pattern[bytes]:
-    """Shared-string indexes of at least ``width`` digits: the only ones that can be too big."""
-    return re.compile(rb't="s"[^>]*>\s*<(?:\w+:)?v>(\d{' + str(width).encode() + rb',})<')
+def _at_least(count: int) -> bytes:
+    """A regex of the digit strings of at least ``len(str(count))`` digits that can be >= count:
+    more digits, a leading zero (checked with int), or as many digits and not smaller."""
+    digits = str(count)
+    width = len(digits)
+    alternatives = [rb"[1-9]\d{%d,}" % width, rb"0\d{%d,}" % (width - 1)]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            alternatives.append(digits[:i].encode() + b"[%d-9]" % (int(ch) + 1) + rb"\d{%d}" % (width - i - 1))
+    alternatives.append(digits.encode())
+    return b"|".join(alternatives)
+
+
+@functools.lru_cache(maxsize=256)
+def _sst_suspect_re(count: int) -> re.Pattern[bytes]:
+    """Shared-string cells whose index is not digits only (group 1), or may be >= ``count``
+    (group 2): one literal-led pass finds every suspect, and a sheet of good cells yields none."""
+    return re.compile(
+        rb't="s"[^>]*>\s*<(?:\w+:)?v>(?:(?!\d+<)([^<]*)|(' + _at_least(count) + rb'))<'
+    )
 
 
 def shared_string_count(zf: Parts, names: frozenset[str]) -> int:
     """How many strings xl/sharedStrings.xml holds (0 without the part)."""
     if SHARED_STRINGS_PART not in names:
         return 0
-    return len(_SST_ITEM_RE.findall(zf.read(SHARED_STRINGS_PART)))
+    sst = zf.read(SHARED_STRINGS_PART)
+    if b":si" not in sst:  # no prefixed tags: literal counts find what _SST_ITEM_RE finds
+        return sum(sst.count(start) for start in _SST_ITEM_STARTS)
+    return len(_SST_ITEM_RE.findall(sst))
 
 
 def bad_shared_string_refs(xml: bytes, count: int) -> list[tuple[str, str]]:
@@ -205,13 +225,14 @@ def bad_shared_string_refs(xml: bytes, count: int) -> list[tuple[str, str]]:
     shared-string cells costs two regex passes, not a Python loop over its cells.
     """
     bad: list[tuple[int, str]] = []
-    for match in _SST_BAD_RE.finditer(xml):
-        bad.append((match.start(), match.group(1).strip().decode("utf-8", "replace")))
-    for match in _sst_long_re(len(str(count))).finditer(xml):
-        if int(match.group(1)) >= count:
-            bad.append((match.start(), match.group(1).decode("ascii")))
+    for match in _sst_suspect_re(count).finditer(xml):
+        text, index = match.group(1, 2)
+        if text is not None:
+            bad.append((match.start(), text.strip().decode("utf-8", "replace")))
+        elif int(index) >= count:
+            bad.append((match.start(), index.decode("ascii")))
     found: list[tuple[str, str]] = []
-    for position, raw in sorted(bad):
+    for position, raw in bad:
         start = xml.rfind(b"<", 0, position)
         cell = _CELL_RE.match(xml, start) if start >= 0 and _CELL_OPEN_RE.match(xml, start) else None
         if cell is None or cell.end() <= position:

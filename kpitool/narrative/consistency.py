@@ -25,6 +25,7 @@ from kpitool.narrative.extract import Mention, extract
 from kpitool.narrative.pairing import Pair, label_key, pair_mentions
 from kpitool.numbers import format_number, unit_key, unit_scale
 from kpitool.reader import CellValue, Record
+from kpitool.spec import TemplateSpec
 from kpitool.validation.context import Context, normalized, usable
 
 __all__ = ["UNCONFIRMED", "check_narrative_figures", "check_unconfirmed", "covers", "quote"]
@@ -123,9 +124,15 @@ def _unit_factors(unit: str, target: str) -> tuple[int, int] | tuple[()] | None:
 
 def covers(item: str, unit: str, m: Mention, year: int, text: str = "") -> int:
     """The match tier of a 実績数値 row (項目, 単位) for a mention of ``text``; 0: not the same figure."""
-    if _unit_factors(m.unit, unit) is None:
+    return _cover(item, unit, m.unit, m.item, m.label, year, text)
+
+
+@lru_cache(maxsize=8192)  # asked per row, per mention and per pair: one lookup instead of three
+def _cover(item: str, unit: str, mention_unit: str, mention_item: str, mention_label: str, year: int,
+           text: str) -> int:
+    if _unit_factors(mention_unit, unit) is None:
         return 0
-    return _tier_of(_bare_item(item, unit), m.item, m.label, year, text)
+    return _tier_of(_bare_item(item, unit), mention_item, mention_label, year, text)
 
 
 @lru_cache(maxsize=4096)
@@ -201,13 +208,14 @@ def check_narrative_figures(ctx: Context) -> None:
                 ctx.add(codes.NARR_FIGURE_DIFFERS, cell, label=figures_label.column(key).label,
                         text_cell=text.cell.ref, quote=quote(text.cell.value, m),
                         item=item, figure=format_number(parsed.value), unit=unit)
+    labels = _labels(spec)
     for no, by_year in texts.items():
         prev, curr = by_year.get("prev"), by_year.get("curr")
         pairs = pair_mentions(prev.mentions if prev else [], curr.mentions if curr else [], years)
         named = [(r.text("item"), r.text("unit")) for r in rows.get(no, [])]
         for pair in [p for p in pairs if not _covered(p, named, years, (_text_of(prev), _text_of(curr)))][
                 :MAX_SUGGESTIONS]:
-            _suggest(ctx, pair, prev, curr, no)
+            _suggest(ctx, pair, prev, curr, no, labels)
 
 
 def _text_of(found: _Text | None) -> str:
@@ -226,17 +234,24 @@ def _covered(pair: Pair, named: Sequence[tuple[str, str]], years: tuple[int, ...
     return False
 
 
-def _suggest(ctx: Context, pair: Pair, prev: _Text | None, curr: _Text | None, no: str) -> None:
+def _suggest(ctx: Context, pair: Pair, prev: _Text | None, curr: _Text | None, no: str,
+             labels: tuple[dict[str, str], dict[str, str]]) -> None:
     where = curr if pair.curr is not None else prev
     assert where is not None
     shown = pair.curr if pair.curr is not None else pair.prev
     assert shown is not None
-    spec = ctx.sub.spec
-    labels = spec.sheet("figures")
+    figures, survey = labels
     values = "、".join(
-        f"{labels.column(key).label} {format_number(m.value)}"
+        f"{figures[key]} {format_number(m.value)}"
         for key, m in (("prev", pair.prev), ("curr", pair.curr)) if m is not None
     )
-    ctx.add(codes.NARR_FIGURE_WITHOUT_ROW, where.cell, label=spec.sheet("survey").column(
-        "curr" if where is curr else "prev").label, value=shown.text,
-        quote=quote(where.cell.value, shown), initiative=no, item=pair.item, unit=pair.unit, values=values)
+    ctx.add(codes.NARR_FIGURE_WITHOUT_ROW, where.cell, label=survey["curr" if where is curr else "prev"],
+            value=shown.text, quote=quote(where.cell.value, shown), initiative=no, item=pair.item,
+            unit=pair.unit, values=values)
+
+
+def _labels(spec: TemplateSpec) -> tuple[dict[str, str], dict[str, str]]:
+    """The 前年度/当年度 column labels of 実績数値 and 実績調査, looked up once per file."""
+    figures, survey = spec.sheet("figures"), spec.sheet("survey")
+    return ({key: figures.column(key).label for key in YEAR_KEYS},
+            {key: survey.column(key).label for key in YEAR_KEYS})

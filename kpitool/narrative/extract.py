@@ -444,8 +444,13 @@ def extract(text: str) -> list[Mention]:
     return list(_extract(text))
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 @lru_cache(maxsize=2048)
 def _extract(text: str) -> tuple[Mention, ...]:
+    if not _DIGIT_RE.search(text):  # no number, no figure (folding keeps digits digits)
+        return ()
     s = fold(text)
     masked = _masked(s)
     raws: list[_Raw] = []
