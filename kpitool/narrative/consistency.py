@@ -124,15 +124,9 @@ def _unit_factors(unit: str, target: str) -> tuple[int, int] | tuple[()] | None:
 
 def covers(item: str, unit: str, m: Mention, year: int, text: str = "") -> int:
     """The match tier of a 実績数値 row (項目, 単位) for a mention of ``text``; 0: not the same figure."""
-    return _cover(item, unit, m.unit, m.item, m.label, year, text)
-
-
-@lru_cache(maxsize=8192)  # asked per row, per mention and per pair: one lookup instead of three
-def _cover(item: str, unit: str, mention_unit: str, mention_item: str, mention_label: str, year: int,
-           text: str) -> int:
-    if _unit_factors(mention_unit, unit) is None:
-        return 0
-    return _tier_of(_bare_item(item, unit), mention_item, mention_label, year, text)
+    if _unit_factors(m.unit, unit) is None:
+        return 0  # most rows and figures differ in unit: decided before naming the figure
+    return _tier_of(_bare_item(item, unit), m.item, m.label, year, text)
 
 
 @lru_cache(maxsize=4096)

@@ -189,7 +189,7 @@ def _masked(s: str) -> list[tuple[int, int]]:
 
 
 def _in(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(a < pos < b for a, b in spans)
+    return bool(spans) and any(a < pos < b for a, b in spans)  # usually none: no generator then
 
 
 # One alternation in the order of UNITS (longest first): the regex engine tries the same units

@@ -80,4 +80,6 @@ def is_blank(cell: CellValue | None) -> bool:
 
 def usable(cell: CellValue | None) -> bool:
     """A cell with a value to check: present, not empty, not a formula error or uncalculated."""
-    return cell is not None and not cell.is_empty and cell.error is None and not cell.uncached
+    # not cell.is_empty, spelled out: asked for most cells by several rules
+    return (cell is not None and cell.error is None and not cell.uncached and cell.value is not None
+            and cell.text.strip() != "")
