@@ -204,6 +204,70 @@ def data_digest(config: Mapping[str, Any], tables: Iterable[Table]) -> str:
     return digest.hexdigest()
 
 
+def canonical_json(row: Sequence[Canonical]) -> str:
+    """``_dumps(list(row))`` as text, value by value: the JSON of a list of canonical values is
+    ``[`` + their JSON joined by ``,`` + ``]`` (tests/test_master_rowwork.py checks the equality)."""
+    return "[" + ",".join(map(_json_scalar, row)) + "]"
+
+
+class TableStream:
+    """One covered table fed row by row (issue 17): its lines of :func:`canonical_lines` go into
+    the data digest as they come, each row gets its :func:`row_hash`, and each column's
+    :func:`column_hash` is updated, so no table has to be held to hash it."""
+
+    _FLUSH_ROWS = 512  # column hashes are updated in blocks of rows (one sha256 call per block)
+
+    def __init__(self, digest: Any, name: str, labels: Sequence[Canonical]) -> None:
+        self._digest = digest
+        digest.update(_dumps({"table": name, "labels": list(labels)}) + b"\n")
+        self._columns = [hashlib.sha256(("[" + _json_scalar(label)).encode()) for label in labels]
+        self._pending: list[list[str]] = []
+        self.rows = 0
+
+    def add(self, row: Sequence[Canonical]) -> str:
+        """Hash one canonical row (in table order); return its row hash."""
+        encoded = [_json_scalar(v) for v in row]
+        line = ("[" + ",".join(encoded) + "]").encode()
+        self._digest.update(line + b"\n")
+        self._pending.append(encoded)
+        if len(self._pending) >= self._FLUSH_ROWS:
+            self._flush()
+        self.rows += 1
+        return hashlib.sha256(line).hexdigest()[:ROW_HASH_LENGTH]
+
+    def _flush(self) -> None:
+        pending = self._pending
+        if pending:
+            for position, column in enumerate(self._columns):
+                column.update(("," + ",".join([r[position] for r in pending])).encode())
+            pending.clear()
+
+    def column_hashes(self) -> list[str]:
+        """Each column's :func:`column_hash` over the rows added so far."""
+        self._flush()
+        out = []
+        for column in self._columns:
+            final = column.copy()
+            final.update(b"]")
+            out.append(final.hexdigest()[:ROW_HASH_LENGTH])
+        return out
+
+
+class DigestStream:
+    """:func:`data_digest` fed table by table and row by row (:class:`TableStream`), in the
+    order of :func:`canonical_lines`: the same bytes, so the same digest."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._sha = hashlib.sha256(_dumps({"format": DIGEST_FORMAT, "config": _canonical_tree(config)}) + b"\n")
+
+    def table(self, name: str, labels: Sequence[Canonical]) -> TableStream:
+        """Start the next table; add its rows before starting another."""
+        return TableStream(self._sha, name, labels)
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+
 def row_hash(row: Sequence[Canonical]) -> str:
     """A short hash of one canonical row, stored in the row's 行の検証値 cell."""
     return hashlib.sha256(_dumps(row if type(row) is list else list(row))).hexdigest()[:ROW_HASH_LENGTH]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,17 +92,61 @@ def csv_value(cell: Cell, *, percent: bool = False) -> str:
     return safe_text(str(value))
 
 
-def csv_text(layout: SheetLayout, rows: Iterable[Sequence[Cell]]) -> str:
-    """The CSV of one sheet's published columns (CRLF line ends; the BOM is added on write)."""
+def _columns(layout: SheetLayout) -> tuple[list[str], list[int], list[bool]]:
+    """The published columns of one sheet: header labels, cell indexes, percent or not."""
     keys = CSV_COLUMNS[layout.name]
     indexes = [layout.index(k) for k in keys]
     labels = [PERCENT_LABELS.get(k, layout.columns[i].label) for k, i in zip(keys, indexes, strict=True)]
+    return labels, indexes, [k in PERCENT_LABELS for k in keys]
+
+
+def csv_text(layout: SheetLayout, rows: Iterable[Sequence[Cell]]) -> str:
+    """The CSV of one sheet's published columns (CRLF line ends; the BOM is added on write)."""
+    labels, indexes, percents = _columns(layout)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(labels)
     for row in rows:
-        writer.writerow([csv_value(row[i], percent=k in PERCENT_LABELS) for k, i in zip(keys, indexes, strict=True)])
+        writer.writerow([csv_value(row[i], percent=p) for i, p in zip(indexes, percents, strict=True)])
     return out.getvalue()
+
+
+class CsvStream:
+    """One sheet's CSV written row by row as the master's writer streams that sheet (issue 17):
+    the bytes of ``csv_text(...).encode(ENCODING)``, handed to ``write`` in blocks and hashed on
+    the way, so the table is never held."""
+
+    BLOCK = 1 << 20  # characters buffered before a block is written
+
+    def __init__(self, layout: SheetLayout, write: Callable[[bytes], object]) -> None:
+        import hashlib
+
+        self._write = write
+        self._sha = hashlib.sha256()
+        labels, self._indexes, self._percents = _columns(layout)
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out, lineterminator="\r\n")
+        self._writer.writerow(labels)
+        self._bom = True
+
+    def add(self, row: Sequence[Cell]) -> None:
+        self._writer.writerow([csv_value(row[i], percent=p)
+                               for i, p in zip(self._indexes, self._percents, strict=True)])
+        if self._out.tell() >= self.BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        data = self._out.getvalue().encode(ENCODING if self._bom else "utf-8")
+        self._bom = False
+        self._out.seek(0)
+        self._out.truncate()
+        self._sha.update(data)
+        self._write(data)
+
+    def close(self) -> str:
+        """Write what is left; return the sha256 (hex) of all the bytes written."""
+        self._flush()
+        return self._sha.hexdigest()
 
 
 def write_csv(layout: SheetLayout, rows: Iterable[Sequence[Cell]], path: Path) -> Path:

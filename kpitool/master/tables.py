@@ -1,8 +1,11 @@
-"""The tables the master's digest covers, built once and shared by the sheets, 概要 and CSVs.
+"""The tables the master's digest covers: each row's canonical values and 行の検証値 (row hash).
 
-:func:`build_tables` runs every data sheet's row builder (:mod:`kpitool.master.rows`, 経年推移's
-in :mod:`kpitool.master.trend`) and 監査ログ's input files, and gives each row its 行の検証値
-(row hash) and canonical values, so the writer, the digest and 概要 read the same cells.
+The writer streams every data sheet (issue 17): a :class:`CoveredTable` takes one row of a
+row builder (:data:`ROW_BUILDERS`: :mod:`kpitool.master.rows`, 経年推移's in
+:mod:`kpitool.master.trend`) at a time, gives it its canonical values and row hash, and feeds
+the data digest and the column hashes (:class:`~kpitool.master.digest.DigestStream`), so no
+table is held. :func:`build_tables` builds whole tables in memory (:class:`BuiltTable`) for
+callers that want them at once (benchmarks, tests).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpitool.master.digest import (
     Canonical,
+    DigestStream,
     Table,
     canonical_row,
     canonical_value,
@@ -87,6 +91,35 @@ def canonical_cell(cell: Cell) -> Canonical:
     if kind is Formula or kind is Link:
         return canonical_value(cell.text)
     return canonical_value(written_value(cell))
+
+
+class CoveredTable:
+    """One covered table hashed as its rows stream past: each row's canonical values and row
+    hash, the table's lines of the data digest, and its column hashes."""
+
+    def __init__(self, name: str, layout: SheetLayout, digest: DigestStream) -> None:
+        self.name = name
+        self.layout = layout
+        self.covered = layout.covered()
+        self._labels = [layout.columns[i].label for i in self.covered]
+        self._stream = digest.table(name, canonical_row(self._labels))
+
+    def add(self, row: list[Cell]) -> tuple[list[Canonical], str]:
+        """The row's canonical values (covered columns) and its row hash; rows in table order."""
+        covered = self.covered
+        values = [canonical_cell(row[i]) for i in covered]
+        return values, self._stream.add(values)
+
+    @property
+    def rows(self) -> int:
+        return self._stream.rows
+
+    def column_hashes(self) -> list[tuple[str, str, str, str]]:
+        """(table, column letter, label, hash) for each covered column, as
+        :meth:`BuiltTable.column_hashes` gives them."""
+        hashes = self._stream.column_hashes()
+        return [(self.name, column_letter(i), label, h)
+                for i, label, h in zip(self.covered, self._labels, hashes, strict=True)]
 
 
 def _with_row_hashes(name: str, layout: SheetLayout, rows: Iterable[list[Cell]]) -> BuiltTable:

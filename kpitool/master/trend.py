@@ -178,12 +178,19 @@ def chart_groups(records: Sequence[Mapping[str, Any]], limit: int = CHART_LIMIT)
     return groups
 
 
-def add_trend_charts(workbook: Any, sheet: Any, layout: Any, rows: Sequence[Sequence[Any]]) -> int:
-    """Native line charts of 実績 by year beside the table; returns how many were added."""
-    dept, no, actual = layout.index("department"), layout.index("no"), layout.index("actual")
-    indicator, unit = layout.index("indicator"), layout.index("unit")
-    records = [{"department": r[dept], "no": r[no], "indicator": r[indicator], "unit": r[unit],
-                "actual": r[actual].value if isinstance(r[actual], Number) else None} for r in rows]
+def chart_record(layout: Any, row: Sequence[Any]) -> dict[str, Any]:
+    """What :func:`add_trend_charts` needs of one 経年推移 row (the writer keeps only this)."""
+    actual = row[layout.index("actual")]
+    return {"department": row[layout.index("department")], "no": row[layout.index("no")],
+            "indicator": row[layout.index("indicator")], "unit": row[layout.index("unit")],
+            "actual": actual.value if isinstance(actual, Number) else None,
+            "direction": row[layout.index("direction")]}
+
+
+def add_trend_charts(workbook: Any, sheet: Any, layout: Any, records: Sequence[Mapping[str, Any]]) -> int:
+    """Native line charts of 実績 by year beside the table (``records``: :func:`chart_record`
+    of each row); returns how many were added."""
+    actual = layout.index("actual")
     name = sheet.get_name().replace("'", "''")
     label_col, actual_col = layout.index("year_label"), actual
     anchor_col = len(layout.columns) + 1
@@ -197,7 +204,7 @@ def add_trend_charts(workbook: Any, sheet: Any, layout: Any, rows: Sequence[Sequ
             "values": [name, r0, actual_col, r1, actual_col],
             "marker": {"type": "circle"},
         })
-        lower_is_better = rows[first][layout.index("direction")] == "↓"
+        lower_is_better = records[first]["direction"] == "↓"
         suffix = "（低いほど良い：軸を反転）" if lower_is_better else ""
         # Department text, never a reference: XlsxWriter reads "=..." or "Sheet!A1" as one.
         safe_title = (title + suffix)[:100].lstrip("=+-@").replace("!", "！")

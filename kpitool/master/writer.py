@@ -16,11 +16,15 @@ seven sheets of DESIGN.md ("The master workbook") with XlsxWriter:
   later that nothing changed.
 
 Output is deterministic: the workbook's ``created`` property is the run time, so the same
-consolidation gives the same bytes. XlsxWriter runs in ``constant_memory`` mode (rows go to
-disk as they are written); the rows themselves are built first because the digest in
-監査ログ must cover them, which costs about as much memory as the DataFrames already held.
-The master and the CSVs are replaced atomically (:mod:`kpitool.safe_write`): the master last,
-and if it cannot be replaced nothing is.
+consolidation gives the same bytes. The master is streamed (issue 17): XlsxWriter runs in
+``constant_memory`` mode (each sheet's rows go to its own temp file as they are written), and
+each data sheet's rows are built one at a time, hashed into the digest
+(:class:`~kpitool.master.digest.DigestStream`), written to the sheet and to its CSV, and
+dropped, so memory does not grow with the number of rows beyond what the consolidation holds.
+概要, the first sheet, is written after the data sheets (its counts come from them) with its
+formats numbered first, as if written first; the digest goes into the workbook's properties
+and 監査ログ at the end. The master and the CSVs are replaced atomically
+(:mod:`kpitool.safe_write`): the master last, and if it cannot be replaced nothing is.
 """
 
 from __future__ import annotations
@@ -29,11 +33,11 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from kpitool import __version__
 from kpitool.config import config_to_dict
@@ -41,6 +45,7 @@ from kpitool.errors import InputError, KpitoolError
 from kpitool.master.digest import (
     DIGEST_FORMAT,
     ROW_CHECK_VALUE,
+    DigestStream,
     canonical_format,
     canonical_link,
     cell_print,
@@ -73,25 +78,28 @@ from kpitool.master.layout import (
     Formula,
     Link,
     Number,
+    SheetLayout,
     SourceLinks,
     _display_width,
     frame_records,
     layouts,
     row_height,
+    shown_value,
     text,
 )
-from kpitool.master.log import INPUTS_TABLE, log_grid, sheets_record
+from kpitool.master.log import INPUTS_LAYOUT, INPUTS_TABLE, input_rows, log_grid, sheets_record
 from kpitool.master.printing import AUDIT_WIDTHS, mark_statuses, printed_columns, setup_print
 from kpitool.master.summary import (
     facts_from_columns,
     run_at_text,
     status_counts,
+    summary_facts,
     summary_grid,
     summary_widths,
     write_summary,
 )
-from kpitool.master.tables import ROW_BUILDERS, BuiltTable, build_tables, digest_of, shown_column
-from kpitool.master.trend import add_trend_charts, previous_records
+from kpitool.master.tables import ROW_BUILDERS, CoveredTable
+from kpitool.master.trend import add_trend_charts, chart_record, previous_records
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -269,8 +277,11 @@ def _protect(sheet: Any, password: str) -> None:
     sheet.protect(password, PROTECT_OPTIONS)
 
 
-def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) -> None:
-    """A data sheet: header row, rows, widths, frozen header, filter, print setup, protection."""
+def _write_table(sheet: Any, writer: _Writer, table: CoveredTable, rows: Iterable[list[Cell]], password: str,
+                 observers: Sequence[Callable[[list[Cell]], object]] = ()) -> None:
+    """A data sheet, streamed: header row, then each row of ``rows`` (a row builder's) hashed by
+    ``table``, written and shown to ``observers`` (CSV, 概要's facts, charts) before the next
+    is built; then widths, frozen header, filter, print setup, protection."""
     layout = table.layout
     header = writer.formats.header()
     for c, column in enumerate(layout.columns):
@@ -284,12 +295,14 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
         sheet.set_row(0, header_height)
     # Every column but the last is covered, so a row's canonical values (computed once, for
     # the digest and the row hash) are its cells' values for their prints too.
-    assert list(layout.covered()) == list(range(last)), "a data sheet covers every column but the last"
+    assert table.covered == list(range(last)), "a data sheet covers every column but the last"
     write_cells = getattr(sheet, "write_cells", None)  # the row fast path (kpitool.master.fastrows)
     text_formats = [writer.formats.get(wrap=wrap) for wrap in wraps]  # what spec() gives a str
     check_format = text_formats[last]
     check_print = cell_print(ROW_CHECK_VALUE, "", "")  # written as plain text, no link
-    for r, (row, canonical) in enumerate(zip(table.rows, table.canonical, strict=True), start=1):
+    r = 0
+    for r, row in enumerate(rows, start=1):
+        canonical, hashed = table.add(row)
         height = row_height(row, widths, wraps)
         if height is not None:
             sheet.set_row(r, height)
@@ -309,13 +322,15 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
             cells.append((kind, c, value, fmt, extra))
             prints.append(cell_print(canonical[c], num_format, link))
         prints.append(check_print)
-        cells.append((STRING, last, f"{row[last]}-{''.join(prints)}", check_format, None))
+        cells.append((STRING, last, f"{hashed}-{''.join(prints)}", check_format, None))
         if write_cells is not None:
             write_cells(r, cells)
         else:
             for kind, c, value, fmt, extra in cells:
                 write_cell(sheet, r, c, kind, value, fmt, extra)
-    last_row = max(len(table.rows), 1)
+        for observe in observers:
+            observe(row)
+    last_row = max(r, 1)
     sheet.freeze_panes(1, 1)
     sheet.autofilter(0, 0, last_row, len(layout.columns) - 1)
     printed = printed_columns(layout.columns)  # without 出典, hashes and values as written
@@ -325,20 +340,101 @@ def _write_table(sheet: Any, writer: _Writer, table: BuiltTable, password: str) 
     _protect(sheet, password)
 
 
+class _Shown:
+    """The columns of the data sheets that 概要 counts (:func:`facts_from_columns`), kept as
+    the sheets stream past: a few values per row, not the rows."""
+
+    COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
+        SUBMISSIONS: ("department", "status", "included"),
+        KPIS: ("department", "direction", "grade", "grade_basis"),
+        FIGURES: ("department", "direction", "evaluation", "reason"),
+    }
+
+    def __init__(self, sheets: dict[str, SheetLayout]) -> None:
+        self.values: dict[tuple[str, str], list[Any]] = {
+            (sheet, key): [] for sheet, keys in self.COLUMNS.items() for key in keys
+        }
+        self._sheets = sheets
+
+    def observer(self, sheet: str) -> Callable[[list[Cell]], None] | None:
+        keys = self.COLUMNS.get(sheet)
+        if keys is None:
+            return None
+        layout = self._sheets[sheet]
+        columns = [(layout.index(k), self.values[sheet, k]) for k in keys]
+
+        def observe(row: list[Cell]) -> None:
+            for index, values in columns:
+                values.append(shown_value(row[index]))
+
+        return observe
+
+    def column(self, sheet: str, key: str) -> list[Any]:
+        return self.values[sheet, key]
+
+
+class _FormatRecorder:
+    """Stands in for the workbook and 概要's sheet to learn which formats :func:`write_summary`
+    uses, cell by cell (anything else it is asked to do, it ignores)."""
+
+    def __init__(self) -> None:
+        self.cells: list[tuple[int, int, Any]] = []
+
+    def write_string(self, row: int, col: int, _value: Any, fmt: Any = None) -> None:
+        self.cells.append((row, col, fmt))
+
+    write_number = write_string
+
+    def __getattr__(self, _name: str) -> Any:
+        return self._ignore
+
+    def _ignore(self, *_args: Any, **_kwargs: Any) -> Any:
+        return self
+
+
+def summary_format_order(grid: Any, formats: Formats, config: Any) -> list[Any]:
+    """The formats of 概要's cells in the order XlsxWriter gives them their style index as it
+    writes the rows out (row by row, column by column), first use only; without the last row,
+    which constant_memory writes out only when the workbook is closed."""
+    recorder = _FormatRecorder()
+    write_summary(recorder, recorder, grid, formats, config)
+    last = len(grid.rows) - 1
+    order: list[Any] = []
+    for _row, _col, fmt in sorted(cell for cell in recorder.cells if cell[0] != last):
+        if fmt is not None and all(fmt is not seen for seen in order):
+            order.append(fmt)
+    return order
+
+
+def _pin_summary_formats(formats: Formats, config: Any, statuses: dict[str, int]) -> None:
+    """概要 is the first sheet but is written last (its counts come from the data sheets as
+    they stream). XlsxWriter numbers a format's style on first use, so 概要's formats are
+    numbered first, as if it had been written first: its formats' first uses all fall in its
+    rows before the counts (header, texts, caption, the status counts), which do not depend on
+    the data sheets, so a grid without counts gives the same order."""
+    empty = summary_grid(config, "", statuses, summary_facts(config.grades, (), (), ()))
+    for fmt in summary_format_order(empty, formats, config):
+        fmt._get_xf_index()
+
+
 def write_workbook(
     consolidation: Consolidation,
     path: Path,
     *,
     links: SourceLinks | None = None,
-    tables: dict[str, BuiltTable] | None = None,
-    csvs: tuple[tuple[str, str, str], ...] = (),
-) -> tuple[str, dict[str, BuiltTable]]:
-    """Write the master to ``path`` directly (no atomic replacement); return digest and tables.
+    csv_writers: dict[str, Callable[[bytes], object]] | None = None,
+    csv_names: dict[str, str] | None = None,
+) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    """Write the master to ``path`` directly (no atomic replacement); return the digest and the
+    CSV twin's records (sheet, file name, sha256).
 
-    :func:`write_master` is the public entry; this is the part that only writes one file.
-    ``tables`` are built here unless given; ``csvs`` are (sheet, file name, sha256) of the CSV
-    twin, recorded in 監査ログ so that the audit can tell CSVs of another run.
+    :func:`write_master` is the public entry; this is the part that only writes one file. Each
+    data sheet is streamed (issue 17): its rows are built, hashed into the digest, written to
+    the sheet and to its CSV (``csv_writers``: sheet -> a function taking the CSV's bytes in
+    blocks; ``csv_names``: the file names 監査ログ records) one at a time, so memory does not
+    grow with the number of rows. 概要 and 監査ログ, which need every row, are written last.
     """
+    from kpitool.master.opendata import CsvStream
     from kpitool.xlsx_text import text_workbook
 
     c = consolidation
@@ -349,43 +445,58 @@ def write_workbook(
             {"name": p.name, "fiscal_years": list(p.fiscal_years), "sha256": p.sha256, "digest": p.digest}
             for p in previous_records(c.previous, Path(path).parent)
         ]}
-    tables = tables if tables is not None else build_tables(c, links)
-    digest = digest_of(config_dict, tables)
-    hashes = [h for t in tables.values() for h in t.column_hashes()]
-    summary = summary_grid(
-        c.config, run_at_text(c.run_at), status_counts(c.table("submissions")["status"]),
-        facts_from_columns(c.config.grades, shown_column(tables)),
-    )
+    digest = DigestStream(config_dict)
     workbook = text_workbook(str(path), FONT, FONT_SIZE, constant_memory=True)
+    formats = Formats(workbook)
+    writer = _Writer(formats)
+    sheets = {name: workbook.add_worksheet(name, worksheet_class=_worksheet_class()) for name in SHEET_ORDER}
+    password = c.config.protect_password
+    statuses = status_counts(c.table("submissions")["status"])
+    _pin_summary_formats(formats, c.config, statuses)
+
+    sheet_layouts = layouts(c.config.fiscal_years)
+    shown = _Shown(sheet_layouts)
+    csv_streams = {name: CsvStream(sheet_layouts[name], write) for name, write in (csv_writers or {}).items()}
+    chart_records: list[dict[str, Any]] = []
+    hashes: list[tuple[str, str, str, str]] = []
+    for name in DATA_SHEETS:
+        layout = sheet_layouts[name]
+        table = CoveredTable(name, layout, digest)
+        observers = [o for o in (shown.observer(name), getattr(csv_streams.get(name), "add", None)) if o]
+        if name == TREND:
+            observers.append(lambda row, layout=layout: chart_records.append(chart_record(layout, row)))
+        _write_table(sheets[name], writer, table, ROW_BUILDERS[name](c, layout, links), password, observers)
+        hashes += table.column_hashes()
+    inputs_table = CoveredTable(INPUTS_TABLE, INPUTS_LAYOUT, digest)
+    inputs = [[*row, inputs_table.add(row)[1]] for row in input_rows(c, links)]
+    hashes += inputs_table.column_hashes()
+    data_digest = digest.hexdigest()
+    names = csv_names or {}
+    csvs = tuple((name, names.get(name, name), stream.close()) for name, stream in csv_streams.items())
+
     years = "・".join(str(y) for y in c.config.fiscal_years)
     workbook.set_properties({
         "title": f"{c.config.municipality} 実績調査 集約ファイル（{years}年度）",
         "subject": "部局KPI・実績調査の集約",
         "author": "kpitool",
         "company": c.config.municipality,
-        "comments": f"kpitool {__version__} / データのダイジェスト（SHA-256） {digest}",
+        "comments": f"kpitool {__version__} / データのダイジェスト（SHA-256） {data_digest}",
         "created": c.run_at.astimezone(dt.UTC).replace(tzinfo=None),
     })
-    formats = Formats(workbook)
-    writer = _Writer(formats)
-    sheets = {name: workbook.add_worksheet(name, worksheet_class=_worksheet_class()) for name in SHEET_ORDER}
-    password = c.config.protect_password
+    add_trend_charts(workbook, sheets[TREND], sheet_layouts[TREND], chart_records)
+    write_publication_sheet(workbook, sheets[PUBLICATION], c, password)
 
+    summary = summary_grid(c.config, run_at_text(c.run_at), statuses,
+                           facts_from_columns(c.config.grades, shown.column))
     write_summary(workbook, sheets[SUMMARY], summary, formats, c.config)
     setup_print(sheets[SUMMARY], summary_widths(summary), FONT_SIZE, repeat_rows=None)
     _protect(sheets[SUMMARY], password)
 
-    for name in DATA_SHEETS:
-        _write_table(sheets[name], writer, tables[name], password)
-    add_trend_charts(workbook, sheets[TREND], tables[TREND].layout, tables[TREND].rows)
-
-    write_publication_sheet(workbook, sheets[PUBLICATION], c, password)
-
     audit = sheets[AUDIT_LOG]
     _protect(audit, password)
     log = log_grid(
-        c, version=__version__, digest=digest, digest_format=DIGEST_FORMAT, config_dict=config_dict,
-        links=links, inputs=tables[INPUTS_TABLE].rows, column_hashes=hashes,
+        c, version=__version__, digest=data_digest, digest_format=DIGEST_FORMAT, config_dict=config_dict,
+        links=links, inputs=inputs, column_hashes=hashes,
         sheets_record=sheets_record(
             (name, ("visible", "hidden", "veryHidden")[ws.hidden], bool(ws.protect_options))
             for name, ws in sheets.items()
@@ -399,7 +510,7 @@ def write_workbook(
     setup_print(audit, AUDIT_WIDTHS, FONT_SIZE)
     sheets[SUMMARY].activate()
     workbook.close()
-    return digest, tables
+    return data_digest, csvs
 
 
 def refuse_master_in_inbox(master: Path | str, inbox: Path | str) -> None:
@@ -442,12 +553,14 @@ def _read_quietly(path: Path) -> bytes | None:
         return None
 
 
-def _restore(targets: dict[str, Path], previous: dict[str, bytes | None], written: dict[str, bytes]) -> None:
-    """Put back the CSVs of the previous run where this run replaced them (best effort)."""
+def _restore(targets: dict[str, Path], previous: dict[str, bytes | None], written: dict[str, str]) -> None:
+    """Put back the CSVs of the previous run where this run replaced them (best effort);
+    ``written``: the sha256 of each CSV this run wrote."""
     from kpitool.safe_write import atomic_write_bytes
 
     for name, target in targets.items():
-        if _read_quietly(target) != written[name]:
+        found = _read_quietly(target)
+        if name not in written or found is None or hashlib.sha256(found).hexdigest() != written[name]:
             continue  # not replaced by this run
         try:
             if previous[name] is None:
@@ -468,35 +581,40 @@ def write_master(consolidation: Consolidation, path: Path) -> MasterOutputs:
     (:class:`~kpitool.master.layout.SourceLinks`); a master inside the inbox itself is refused
     with :class:`~kpitool.errors.InputError`, as the next run would read it as a submission.
     """
-    from kpitool.master.opendata import ENCODING, csv_text
     from kpitool.safe_write import atomic_output
 
     path = Path(path)
     refuse_master_in_inbox(path, consolidation.inbox)
     links = SourceLinks(path.parent, consolidation.inbox)
     paths = csv_paths(path)
-    tables = build_tables(consolidation, links)
-    # The CSVs are written first and their hashes recorded in the master's 監査ログ: the master
-    # is replaced last, so it never points at CSVs that are not there, and the audit tells
-    # CSVs of another run (issue 16).
-    texts = {name: csv_text(tables[name].layout, tables[name].rows).encode(ENCODING) for name in CSV_SHEETS}
+    # The CSVs are written as their sheets stream past, and their hashes recorded in the
+    # master's 監査ログ: they are replaced before the master, so it never points at CSVs that
+    # are not there, and the audit tells CSVs of another run (issue 16).
     targets = dict(zip(CSV_SHEETS, paths, strict=True))
-    csvs = tuple((name, targets[name].name, hashlib.sha256(texts[name]).hexdigest()) for name in texts)
     previous = {name: _read_quietly(target) for name, target in targets.items()}
+    csvs: tuple[tuple[str, str, str], ...] = ()
     try:
         with ExitStack() as stack:
             master_tmp = stack.enter_context(
                 atomic_output(path, keep_backup=consolidation.config.keep_backups)
             )  # entered first, left last: replaced after the CSVs
+            writers = {}
             for name, target in targets.items():
                 temp = stack.enter_context(atomic_output(target, keep_backup=False))
-                _write_or_name(target, temp, lambda temp=temp, name=name: temp.write_bytes(texts[name]))
-            digest, tables = _write_or_name(path, master_tmp, lambda: write_workbook(
-                consolidation, master_tmp, links=links, tables=tables, csvs=csvs))
+                handle = stack.enter_context(_write_or_name(target, temp, lambda temp=temp: open(temp, "wb")))  # noqa: SIM115
+                writers[name] = functools.partial(_write_csv_block, target, temp, handle)
+            digest, csvs = _write_or_name(path, master_tmp, lambda: write_workbook(
+                consolidation, master_tmp, links=links, csv_writers=writers,
+                csv_names={name: target.name for name, target in targets.items()}))
     except KpitoolError:
-        _restore(targets, previous, texts)  # the master was kept: so are its CSVs
+        _restore(targets, previous, {name: sha for name, _file, sha in csvs})  # the master was kept: so are its CSVs
         raise
     return MasterOutputs(path, paths, digest)
+
+
+def _write_csv_block(target: Path, temp: Path, handle: Any, data: bytes) -> None:
+    """One block of a CSV to its temp file; a full disk names the CSV (issue 16)."""
+    _write_or_name(target, temp, lambda: handle.write(data))
 
 
 def write_open_data(consolidation: Consolidation, master: Path) -> tuple[Path, ...]:
