@@ -76,6 +76,13 @@ def _planted(book: Any) -> list[tuple[int, float | None, Any, list[tuple[int, in
         ("external:inbox/03_総務部.xlsx#'実績数値'!A7", "03_総務部.xlsx!実績数値!A7"),
         ("external:inbox/a%20b c.xlsx", "a b c.xlsx"), ("https://example.org/?a=1&b=<2>", "web & <link>"),
         (LONG_URL, "too long"), ("external:../inbox/x.xlsx#A1", " spaced text "),
+        # Issue 17: links the fast path records and XlsxWriter parses when the sheet is written out.
+        ("external:inbox/03_総務部.xlsx#'実績数値'!A8", "same file, another cell"),
+        ("external:C:\\提出\\a.xlsx#'表 1'!B2", "absolute"), ("external:\\\\server\\share\\b.xlsx", "UNC"),
+        ("external:../inbox/x.xlsx#'a/b'!A1", "slash after #"), ("external:inbox/50%20.xlsx#A1", "escaped"),
+        ("external:inbox/a b [1].xlsx#'シート'!C3", "escape needed"), ("external:#A1", "no file"),
+        ("external:file:///d/e.xlsx", "file: inside"), ("internal:'次'!A1", "internal"),
+        ("mailto:kikaku@example.org", "mail"), ("external:inbox/tip.xlsx", "😀" * 120),
     ]
     rows: list[tuple[int, float | None, Any, list[tuple[int, int, Any, Any, Any]]]] = []
     r = 1
@@ -140,6 +147,9 @@ def _write_planted(path: Path, write_row: Callable[[Any, int, list[Any]], None],
     write_row(sheet, last + 1, [(STRING, 3, "a row already passed", None, None)])  # refused
     sheet.write_number(last + 5, 0, 5)  # the per-cell path after fast rows
     write_row(sheet, last + 6, [(STRING, 0, "fast after per-cell", None, None)])
+    if fast:  # the plain external links were recorded, not parsed (issue 17)
+        recorded = [v for links in sheet.hyperlinks.values() for v in dict.values(links)]
+        assert sum(type(v).__name__ == "_Link" for v in recorded) == 2 * 10 + 1  # + the last before the limit
     other.write_string(0, 0, "header")
     write_row(other, 0, [(STRING, 1, "row 0 is the previous row: per cell", None, None)])
     write_row(other, 1, [(STRING, 0, "only row", None, None)])  # flushed when the workbook closes
@@ -185,8 +195,12 @@ def test_planted_rows_give_the_same_bytes_on_both_paths(tmp_path: Path) -> None:
         assert expected in sheet, expected
     assert "too long" not in sheet and "a row already passed" not in sheet and ">c<" not in sheet
     assert "still the previous row" in sheet
-    # Links: two on each of the four planted rows whose URL fits, one before the per-sheet limit.
-    assert want["xl/worksheets/_rels/sheet1.xml.rels"].count(b"Target=") == 4 * 2 + 1
+    # Links: two on each planted row whose URL fits (but the internal one: no relationship), one
+    # before the per-sheet limit.
+    assert want["xl/worksheets/_rels/sheet1.xml.rels"].count(b"Target=") == (4 + 10) * 2 + 1
+    for expected in ('location="\'a\\b\'!A1"', 'location="\'実績数値\'!A8"', 'location="\'次\'!A1"',
+                     'tooltip="' + "😀" * 120):
+        assert expected in sheet, expected
 
 
 def test_the_master_is_the_same_with_and_without_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

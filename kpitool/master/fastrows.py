@@ -20,8 +20,11 @@ How it stays exact:
 - A row's cells are kept until XlsxWriter would write that row (when a later row starts or the
   workbook closes), so formats get their style index (``_get_xf_index``, assigned on first use)
   in the same order as on the per-cell path.
-- Dimensions, the previous row, row heights (``set_row``) and hyperlinks (``_write_url`` itself,
-  told not to write the text, which this row then renders) are XlsxWriter's own bookkeeping.
+- Dimensions, the previous row and row heights (``set_row``) are XlsxWriter's own bookkeeping.
+  Hyperlinks go into XlsxWriter's table of them: a plain ``external:`` link (every 出典) as a
+  small record that becomes XlsxWriter's Url only when the sheet's hyperlinks are written out
+  (issue 17: Url objects of 65,530 links per sheet were the writer's largest memory), any
+  other through ``_write_url`` itself, told not to write the text, which this row renders.
 - Anything outside the plain cases — a formula with a dynamic-array or newer function, an array
   formula, NaN or infinity, a value of another type, a row already passed — goes through
   XlsxWriter's own per-cell method, and the row is rendered from both in column order.
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -97,6 +101,55 @@ def write_cell(sheet: Any, row: int, col: int, kind: int, value: Any, fmt: Any, 
     raise ValueError(f"unknown cell kind {kind!r}")
 
 
+class _Link:
+    """A hyperlink :meth:`FastRowWorksheet.write_cells` recorded: the URL, text and tip that
+    ``write_url`` would have turned into XlsxWriter's Url at once. The Url (a dozen fields,
+    half a kilobyte) is made only when the sheet's hyperlinks are written out, one at a time
+    (:class:`_LinkRow`), so a sheet's 65,530 links do not stay in memory as Url objects."""
+
+    __slots__ = ("text", "tip", "url")
+
+    def __init__(self, url: str, text: str, tip: str | None) -> None:
+        self.url, self.text, self.tip = url, text, tip
+
+
+_PARSED_LINKS: dict[str, Any] = {}  # a link's path part -> XlsxWriter's Url of it
+
+
+def xlsxwriter_url(link: _Link) -> Any:
+    """XlsxWriter's Url of a recorded ``external:`` link, as ``write_url`` would have made it:
+    the path part is parsed once per file and the part after ``#`` (the cell) set on a copy,
+    as Url's parser sets it (with ``/`` as ``\\``)."""
+    from xlsxwriter.url import Url
+
+    head, sep, anchor = link.url.partition("#")
+    parsed = _PARSED_LINKS.get(head)
+    if parsed is None:
+        if len(_PARSED_LINKS) >= _MEMO_LIMIT:
+            _PARSED_LINKS.clear()
+        parsed = _PARSED_LINKS[head] = Url(head)
+    url = Url.__new__(Url)
+    url.__dict__.update(parsed.__dict__)
+    url._original_url = link.url
+    if sep:
+        url._anchor = anchor.replace("/", "\\")
+    url._text = link.text
+    if link.tip is not None:
+        url.tip = link.tip
+    return url
+
+
+class _LinkRow(dict):  # type: ignore[type-arg]
+    """One row of ``Worksheet.hyperlinks`` (XlsxWriter's ``defaultdict(dict)``): a recorded
+    :class:`_Link` is handed out as XlsxWriter's Url."""
+
+    __slots__ = ()
+
+    def __getitem__(self, col: int) -> Any:
+        found = dict.__getitem__(self, col)
+        return xlsxwriter_url(found) if type(found) is _Link else found
+
+
 def worksheet_class(base: type) -> type:
     """``base`` (an XlsxWriter Worksheet subclass) with :meth:`write_cells`, the row fast path."""
     from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
@@ -119,6 +172,16 @@ def worksheet_class(base: type) -> type:
             self._strings: dict[str, str] = {}
             self._styles: dict[int, str] = {}  # id(format) -> its s attribute, once it has an index
             self._row_tags: dict[tuple[Any, ...], str] = {}
+            self.hyperlinks = defaultdict(_LinkRow)  # XlsxWriter's defaultdict(dict), see _Link
+
+        def _plain_link(self, url: Any, string: Any, tip: Any) -> bool:
+            """A link XlsxWriter would take as it is: an ``external:`` path of ordinary length
+            without ``file:`` in it, with a text, a short tip, and room under Excel's limit of
+            links per sheet (anything else goes through ``write_url``)."""
+            return (type(url) is str and url.startswith("external:") and url[9:10] not in ("", "#")
+                    and 2 * len(url) <= self.max_url_length and "file:" not in url and type(string) is str
+                    and (tip is None or (type(tip) is str and (len(tip) <= 127 or _utf16_len(tip) <= 255)))
+                    and self.hlink_count < 65_530)
 
         def write_cells(self, row: int, cells: Sequence[Cell]) -> None:
             """Write one row's cells: ``(kind, column, value, format, extra)`` tuples in column
@@ -166,15 +229,20 @@ def worksheet_class(base: type) -> type:
                         continue
                     cell = (FORMULA, col, prepared, fmt, extra)
                 elif kind == URL:
-                    # XlsxWriter's own checks and hyperlink record; the text is rendered here.
-                    self.ignore_write_string = True
-                    try:
-                        status = write_cell(self, row, col, kind, value, fmt, extra)
-                    finally:
-                        self.ignore_write_string = False
-                    if status != 0:
-                        continue
-                    text = self.hyperlinks[row][col].text
+                    string, tip = extra
+                    if self._plain_link(value, string, tip):  # recorded now, parsed when written out
+                        self.hlink_count += 1
+                        self.hyperlinks[row][col] = _Link(value, string, tip)
+                        text = string
+                    else:  # XlsxWriter's own checks and hyperlink record; the text is rendered here
+                        self.ignore_write_string = True
+                        try:
+                            status = write_cell(self, row, col, kind, value, fmt, extra)
+                        finally:
+                            self.ignore_write_string = False
+                        if status != 0:
+                            continue
+                        text = self.hyperlinks[row][col].text
                     if len(text) > strmax // 2 and _utf16_len(text) > strmax:
                         text = _utf16_truncate(text, strmax)
                     link_format = self.default_url_format if fmt is None else fmt
