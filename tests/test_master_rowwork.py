@@ -96,3 +96,16 @@ def test_row_heights_count_the_lines_of_each_text(text: str, width: float) -> No
     expected = None if lines == 1 else min(lines * layout.LINE_HEIGHT + 3, layout.MAX_ROW_HEIGHT)
     for _ in range(2):  # computed, then remembered
         assert row_height([text, "x" * 100], [width, 4], [True, False]) == expected
+
+
+ROWS = [["総務部", "一行目\n二行目", Link("a.xlsx", ""), None, "長" * 40],
+        [None, "短い", 3.0, "ascii only text that wraps " * 4, ""],
+        ["x"], [], ["長" * 600, "a\n" * 30, Number(1.0, "0"), "b", "c" * 9]]
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_row_heights_of_a_layout_equal_row_height(row: list[object]) -> None:
+    """The writer's per-layout shortcut (issue 17) gives what row_height gives."""
+    widths, wraps = [9, 12, 10, 20, 6, 18], [True, True, True, False, True, False]
+    assert layout.row_heights(widths, wraps)(row) == row_height(row, widths, wraps)
+    assert layout.row_heights(widths, [False] * 6)(row) is None

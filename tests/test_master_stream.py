@@ -117,7 +117,7 @@ def test_each_row_is_written_before_the_next_is_built(tmp_path: Path, monkeypatc
     original_add = CsvStream.add
 
     def spying_add(self, row):
-        if self._indexes and events and events[-1][0] == "built":
+        if events and events[-1][0] == "built":
             events.append(("csv", events[-1][1]))
         original_add(self, row)
 
@@ -177,3 +177,16 @@ def test_cells_of_every_kind_stream_into_the_right_columns(tmp_path: Path) -> No
             else:
                 assert got.value == cell
         assert sheet.cell(r, len(layout.columns)).value.count("-") == 1
+
+
+@pytest.mark.parametrize("percent", [False, True])
+def test_remembered_number_texts_are_the_texts_of_each_number(percent: bool) -> None:
+    from kpitool.master import opendata
+
+    numbers = [3, 3.0, -0.0, 0.0, 0.0345, -1972, 2158.7, 1e-4, 1e26, 12345678901234567890, 0.1 + 0.2]
+    opendata._NUMBER_TEXTS.clear()
+    for _ in range(2):  # worked out, then remembered
+        for n in numbers:
+            expected = opendata.percent_text(n) if percent else opendata.number_text(n)
+            assert opendata.csv_value(Number(n, ""), percent=percent) == expected
+            assert opendata.csv_value(n, percent=percent) == expected

@@ -159,6 +159,9 @@ def _json_scalar(value: Any) -> str:
     return _ENCODER.encode(value)  # bool, and what the encoder refuses (infinity) or turns otherwise
 
 
+json_value = _json_scalar  # the JSON of one canonical value, as the digest's lines hold it
+
+
 def _canonical_tree(data: Any) -> Any:
     if isinstance(data, Mapping):
         return {str(k): _canonical_tree(v) for k, v in data.items()}
@@ -226,7 +229,10 @@ class TableStream:
 
     def add(self, row: Sequence[Canonical]) -> str:
         """Hash one canonical row (in table order); return its row hash."""
-        encoded = [_json_scalar(v) for v in row]
+        return self.add_encoded([_json_scalar(v) for v in row])
+
+    def add_encoded(self, encoded: list[str]) -> str:
+        """:meth:`add` for a row whose values are already JSON (:func:`json_value` of each)."""
         line = ("[" + ",".join(encoded) + "]").encode()
         self._digest.update(line + b"\n")
         self._pending.append(encoded)

@@ -283,6 +283,28 @@ def row_height(row: list[Cell], widths: list[float], wraps: list[bool]) -> float
     return None if lines == 1 else min(lines * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
 
 
+def row_heights(widths: Sequence[float], wraps: Sequence[bool]) -> Any:
+    """:func:`row_height` for many rows of one layout: ``height(row)``, with the wrapped
+    columns and their usable widths worked out once (issue 17: it runs for every row)."""
+    wrapped = [(c, int(max(width - 1, 1))) for c, (width, wrap) in enumerate(zip(widths, wraps, strict=False)) if wrap]
+
+    def height(row: Sequence[Cell]) -> float | None:
+        lines = 1
+        size = len(row)
+        for c, usable in wrapped:
+            if c >= size:
+                break
+            cell = row[c]
+            if not isinstance(cell, str) or (2 * len(cell) <= usable and "\n" not in cell):
+                continue
+            count = _text_lines(cell, usable)
+            if count > lines:
+                lines = count
+        return None if lines == 1 else min(lines * LINE_HEIGHT + 3, MAX_ROW_HEIGHT)
+
+    return height
+
+
 _LINES: dict[tuple[str, int], int] = {}
 
 

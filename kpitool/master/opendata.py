@@ -88,8 +88,18 @@ def csv_value(cell: Cell, *, percent: bool = False) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
-        return percent_text(value) if percent else number_text(value)
+        key = (value, percent)  # 3 and 3.0, 0.0 and -0.0 give the same text
+        found = _NUMBER_TEXTS.get(key)
+        if found is None:
+            if len(_NUMBER_TEXTS) >= 1 << 16:
+                _NUMBER_TEXTS.clear()
+            found = _NUMBER_TEXTS[key] = percent_text(value) if percent else number_text(value)
+        return found
     return safe_text(str(value))
+
+
+# Numbers recur (counts, years, rates): each distinct one is formatted once (issue 17). Bounded.
+_NUMBER_TEXTS: dict[tuple[float, bool], str] = {}
 
 
 def _columns(layout: SheetLayout) -> tuple[list[str], list[int], list[bool]]:
@@ -123,15 +133,22 @@ class CsvStream:
 
         self._write = write
         self._sha = hashlib.sha256()
-        labels, self._indexes, self._percents = _columns(layout)
+        labels, indexes, percents = _columns(layout)
+        self._columns = list(zip(indexes, percents, strict=True))
         self._out = io.StringIO()
         self._writer = csv.writer(self._out, lineterminator="\r\n")
         self._writer.writerow(labels)
         self._bom = True
 
     def add(self, row: Sequence[Cell]) -> None:
-        self._writer.writerow([csv_value(row[i], percent=p)
-                               for i, p in zip(self._indexes, self._percents, strict=True)])
+        fields = []
+        for i, percent in self._columns:
+            cell = row[i]
+            if type(cell) is str:  # most cells: csv_value in short
+                fields.append(safe_text(cell))
+            else:
+                fields.append("" if cell is None else csv_value(cell, percent=percent))
+        self._writer.writerow(fields)
         if self._out.tell() >= self.BLOCK:
             self._flush()
 

@@ -110,6 +110,11 @@ class CoveredTable:
         values = [canonical_cell(row[i]) for i in covered]
         return values, self._stream.add(values)
 
+    def add_encoded(self, encoded: list[str]) -> str:
+        """The row hash of a row given as the JSON of its canonical values (covered columns),
+        which the writer works out with each cell's print."""
+        return self._stream.add_encoded(encoded)
+
     @property
     def rows(self) -> int:
         return self._stream.rows

@@ -49,6 +49,7 @@ from kpitool.master.digest import (
     canonical_format,
     canonical_link,
     cell_print,
+    json_value,
 )
 from kpitool.master.fastrows import (
     CLASSIC_FUNCTIONS,
@@ -84,6 +85,7 @@ from kpitool.master.layout import (
     frame_records,
     layouts,
     row_height,
+    row_heights,
     shown_value,
     text,
 )
@@ -98,7 +100,7 @@ from kpitool.master.summary import (
     summary_widths,
     write_summary,
 )
-from kpitool.master.tables import ROW_BUILDERS, CoveredTable
+from kpitool.master.tables import ROW_BUILDERS, CoveredTable, canonical_cell
 from kpitool.master.trend import add_trend_charts, chart_record, previous_records
 
 T = TypeVar("T")
@@ -300,34 +302,52 @@ def _write_table(sheet: Any, writer: _Writer, table: CoveredTable, rows: Iterabl
     text_formats = [writer.formats.get(wrap=wrap) for wrap in wraps]  # what spec() gives a str
     check_format = text_formats[last]
     check_print = cell_print(ROW_CHECK_VALUE, "", "")  # written as plain text, no link
+    height_of = row_heights(widths, wraps)
+    # A text cell's canonical value (as JSON, for the digest and the row hash) and its print
+    # depend on the text alone: worked out once per distinct short text (most cells).
+    texts: dict[str | None, tuple[str, str]] = {None: (json_value(None), cell_print(None, "", ""))}
     r = 0
     for r, row in enumerate(rows, start=1):
-        canonical, hashed = table.add(row)
-        height = row_height(row, widths, wraps)
+        height = height_of(row)
         if height is not None:
             sheet.set_row(r, height)
         cells = []
         prints = []
+        encoded = []
         for c in range(last):
             cell = row[c]
-            if type(cell) is str:  # most cells: spec() in short
-                cells.append((STRING, c, cell, text_formats[c], None))
-                prints.append(cell_print(canonical[c], "", ""))
+            if type(cell) is str or cell is None:  # most cells: spec() and the hashes in short
+                known = texts.get(cell)
+                if known is None:
+                    value = canonical_cell(cell)
+                    known = (json_value(value), cell_print(value, "", ""))
+                    if len(cell) <= 256:  # type: ignore[arg-type]
+                        if len(texts) >= 1 << 16:
+                            texts.clear()
+                            texts[None] = (json_value(None), cell_print(None, "", ""))
+                        texts[cell] = known
+                encoded.append(known[0])
+                prints.append(known[1])
+                if cell is not None:
+                    cells.append((STRING, c, cell, text_formats[c], None))
                 continue
+            value = canonical_cell(cell)
+            encoded.append(json_value(value))
             spec = writer.spec(sheet, cell, wraps[c])
             if spec is None:
-                prints.append(cell_print(canonical[c], "", ""))
+                prints.append(cell_print(value, "", ""))
                 continue
-            kind, value, fmt, extra, num_format, link = spec
-            cells.append((kind, c, value, fmt, extra))
-            prints.append(cell_print(canonical[c], num_format, link))
+            kind, written, fmt, extra, num_format, link = spec
+            cells.append((kind, c, written, fmt, extra))
+            prints.append(cell_print(value, num_format, link))
+        hashed = table.add_encoded(encoded)
         prints.append(check_print)
         cells.append((STRING, last, f"{hashed}-{''.join(prints)}", check_format, None))
         if write_cells is not None:
             write_cells(r, cells)
         else:
-            for kind, c, value, fmt, extra in cells:
-                write_cell(sheet, r, c, kind, value, fmt, extra)
+            for kind, c, written, fmt, extra in cells:
+                write_cell(sheet, r, c, kind, written, fmt, extra)
         for observe in observers:
             observe(row)
     last_row = max(r, 1)
