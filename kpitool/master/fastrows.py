@@ -53,7 +53,7 @@ CLASSIC_FUNCTIONS = frozenset({
 FUNCTION_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 _ERROR_CODES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
 
-_MEMO_LIMIT = 1 << 15  # distinct strings rendered; cleared when full, so memory stays flat
+_MEMO_LIMIT = 1 << 13  # distinct strings rendered, files linked; cleared when full, so memory stays flat
 # A string XlsxWriter writes as it is: no control character, non-character, _xHHHH_ escape,
 # XML special character, leading or trailing whitespace (its xml:space test), nor rich string.
 _NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
@@ -102,15 +102,16 @@ def write_cell(sheet: Any, row: int, col: int, kind: int, value: Any, fmt: Any, 
 
 
 class _Link:
-    """A hyperlink :meth:`FastRowWorksheet.write_cells` recorded: the URL, text and tip that
-    ``write_url`` would have turned into XlsxWriter's Url at once. The Url (a dozen fields,
-    half a kilobyte) is made only when the sheet's hyperlinks are written out, one at a time
-    (:class:`_LinkRow`), so a sheet's 65,530 links do not stay in memory as Url objects."""
+    """A hyperlink :meth:`FastRowWorksheet.write_cells` recorded: the cell, and the URL (its
+    path part shared by every link to that file), text and tip that ``write_url`` would have
+    turned into XlsxWriter's Url at once. The Url (a dozen fields, half a kilobyte) is made
+    only when the sheet's hyperlinks are written out, one at a time (:class:`_LinkRow`), so a
+    sheet's 65,530 links do not stay in memory as Url objects (issue 17)."""
 
-    __slots__ = ("text", "tip", "url")
+    __slots__ = ("anchor", "col", "head", "row", "text", "tip")
 
-    def __init__(self, url: str, text: str, tip: str | None) -> None:
-        self.url, self.text, self.tip = url, text, tip
+    def __init__(self, row: int, col: int, head: str, anchor: str | None, text: str, tip: str | None) -> None:
+        self.row, self.col, self.head, self.anchor, self.text, self.tip = row, col, head, anchor, text, tip
 
 
 _PARSED_LINKS: dict[str, Any] = {}  # a link's path part -> XlsxWriter's Url of it
@@ -122,17 +123,18 @@ def xlsxwriter_url(link: _Link) -> Any:
     as Url's parser sets it (with ``/`` as ``\\``)."""
     from xlsxwriter.url import Url
 
-    head, sep, anchor = link.url.partition("#")
-    parsed = _PARSED_LINKS.get(head)
+    parsed = _PARSED_LINKS.get(link.head)
     if parsed is None:
         if len(_PARSED_LINKS) >= _MEMO_LIMIT:
             _PARSED_LINKS.clear()
-        parsed = _PARSED_LINKS[head] = Url(head)
+        parsed = _PARSED_LINKS[link.head] = Url(link.head)
     url = Url.__new__(Url)
     url.__dict__.update(parsed.__dict__)
-    url._original_url = link.url
-    if sep:
-        url._anchor = anchor.replace("/", "\\")
+    if link.anchor is None:
+        url._original_url = link.head
+    else:
+        url._original_url = f"{link.head}#{link.anchor}"
+        url._anchor = link.anchor.replace("/", "\\")
     url._text = link.text
     if link.tip is not None:
         url.tip = link.tip
@@ -140,8 +142,8 @@ def xlsxwriter_url(link: _Link) -> Any:
 
 
 class _LinkRow(dict):  # type: ignore[type-arg]
-    """One row of ``Worksheet.hyperlinks`` (XlsxWriter's ``defaultdict(dict)``): a recorded
-    :class:`_Link` is handed out as XlsxWriter's Url."""
+    """One row of ``Worksheet.hyperlinks`` (XlsxWriter's ``defaultdict(dict)``) as the sheet
+    is written out: a recorded :class:`_Link` is handed out as XlsxWriter's Url."""
 
     __slots__ = ()
 
@@ -172,7 +174,22 @@ def worksheet_class(base: type) -> type:
             self._strings: dict[str, str] = {}
             self._styles: dict[int, str] = {}  # id(format) -> its s attribute, once it has an index
             self._row_tags: dict[tuple[Any, ...], str] = {}
-            self.hyperlinks = defaultdict(_LinkRow)  # XlsxWriter's defaultdict(dict), see _Link
+            self._links: list[_Link] = []  # links recorded by write_cells, in the order written
+            self._link_heads: dict[str, str] = {}
+
+        def _write_hyperlinks(self) -> None:
+            """XlsxWriter's, with the recorded links put in its table first (but where a later
+            ``write_url`` replaced them), then the table dropped: nothing reads it afterwards."""
+            if self._links:
+                table = defaultdict(_LinkRow)
+                for link in self._links:  # a later one replaces an earlier one in the same cell
+                    dict.__setitem__(table[link.row], link.col, link)
+                for row, links in self.hyperlinks.items():  # each later than any recorded in its cell
+                    table[row].update(links)
+                self._links = []
+                self.hyperlinks = table
+            super()._write_hyperlinks()
+            self.hyperlinks = defaultdict(dict)
 
         def _plain_link(self, url: Any, string: Any, tip: Any) -> bool:
             """A link XlsxWriter would take as it is: an ``external:`` path of ordinary length
@@ -232,7 +249,12 @@ def worksheet_class(base: type) -> type:
                     string, tip = extra
                     if self._plain_link(value, string, tip):  # recorded now, parsed when written out
                         self.hlink_count += 1
-                        self.hyperlinks[row][col] = _Link(value, string, tip)
+                        earlier = self.hyperlinks.get(row)
+                        if earlier:  # replaced by this one (a later write_url replaces it in turn)
+                            earlier.pop(col, None)
+                        head, sep, anchor = value.partition("#")
+                        head = self._link_heads.setdefault(head, head)
+                        self._links.append(_Link(row, col, head, anchor if sep else None, string, tip))
                         text = string
                     else:  # XlsxWriter's own checks and hyperlink record; the text is rendered here
                         self.ignore_write_string = True

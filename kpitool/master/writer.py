@@ -322,7 +322,7 @@ def _write_table(sheet: Any, writer: _Writer, table: CoveredTable, rows: Iterabl
                     value = canonical_cell(cell)
                     known = (json_value(value), cell_print(value, "", ""))
                     if len(cell) <= 256:  # type: ignore[arg-type]
-                        if len(texts) >= 1 << 16:
+                        if len(texts) >= 1 << 14:
                             texts.clear()
                             texts[None] = (json_value(None), cell_print(None, "", ""))
                         texts[cell] = known
