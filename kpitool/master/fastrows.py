@@ -335,6 +335,9 @@ def worksheet_class(base: type) -> type:
             parts.append("</row>")
             self.fh.write("".join(parts))
             self.table.clear()
+            # The row is out: its set_row record is read by nothing else (row_sizes, which
+            # places charts, stays). Dropped, so a sheet's row records do not pile up.
+            self.row_info.pop(row_num, None)
 
         def _implicit_style(self, row: int, col: int) -> str:
             """The ``s`` attribute of a cell without a format (the row's, else the column's)."""
