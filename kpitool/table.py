@@ -53,13 +53,17 @@ class Table:
             for c in self.columns
         ]
         width = len(self.columns)
+        # (index, type) of each typed column: a row already holding those types is kept as it
+        # is, not copied (the consolidation's rows arrive typed; a copy of every row left
+        # holes in memory that a national roll-up never gave back, issue 17).
+        typed = [(i, float if cast is _float else cast) for i, cast in enumerate(casts) if cast is not None]
         out = []
         for row in rows:
             if len(row) != width:
                 raise ValueError(f"row of {len(row)} values for {width} columns")
-            if any(casts):
+            if typed and not all(row[i].__class__ is kind for i, kind in typed):
                 row = tuple(v if cast is None else cast(v) for cast, v in zip(casts, row, strict=True))
-            out.append(tuple(row))
+            out.append(row if row.__class__ is tuple else tuple(row))
         self._rows: list[tuple[Any, ...]] = out
         self._frame: pd.DataFrame | None = None
 

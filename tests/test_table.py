@@ -38,6 +38,15 @@ def test_columns_rows_and_types_follow_the_declared_kinds() -> None:
         Table([("a",)], ["name", "x"])
 
 
+def test_a_row_already_typed_is_kept_and_any_other_is_cast() -> None:
+    typed = ("a", 2.0, 4, True)
+    loose = ["b", 2, True, 1]  # an int in a float column, a bool in an int column, an int flag
+    t = Table([typed, loose], ["name", "x", "n", "ok"], floats={"x"}, ints={"n"}, bools={"ok"})
+    assert t.rows[0] is typed  # not copied: the consolidation's rows arrive typed
+    assert t.rows[1] == ("b", 2.0, 1, True)
+    assert [type(v) for v in t.rows[1]] == [str, float, int, bool]
+
+
 @pytest.fixture(scope="module")
 def demo_consolidation(tmp_path_factory: pytest.TempPathFactory) -> Consolidation:
     config, inbox = prepare(tmp_path_factory.mktemp("demo"))
