@@ -113,12 +113,25 @@ def _columns(layout: SheetLayout) -> tuple[list[str], list[int], list[bool]]:
 def csv_text(layout: SheetLayout, rows: Iterable[Sequence[Cell]]) -> str:
     """The CSV of one sheet's published columns (CRLF line ends; the BOM is added on write)."""
     labels, indexes, percents = _columns(layout)
+    columns = list(zip(indexes, percents, strict=True))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(labels)
     for row in rows:
-        writer.writerow([csv_value(row[i], percent=p) for i, p in zip(indexes, percents, strict=True)])
+        writer.writerow(_fields(row, columns))
     return out.getvalue()
+
+
+def _fields(row: Sequence[Cell], columns: Sequence[tuple[int, bool]]) -> list[str]:
+    """One row's published fields: (cell index, percent or not) per column."""
+    fields = []
+    for i, percent in columns:
+        cell = row[i]
+        if type(cell) is str:  # most cells: csv_value in short
+            fields.append(safe_text(cell))
+        else:
+            fields.append("" if cell is None else csv_value(cell, percent=percent))
+    return fields
 
 
 class CsvStream:
@@ -141,14 +154,7 @@ class CsvStream:
         self._bom = True
 
     def add(self, row: Sequence[Cell]) -> None:
-        fields = []
-        for i, percent in self._columns:
-            cell = row[i]
-            if type(cell) is str:  # most cells: csv_value in short
-                fields.append(safe_text(cell))
-            else:
-                fields.append("" if cell is None else csv_value(cell, percent=percent))
-        self._writer.writerow(fields)
+        self._writer.writerow(_fields(row, self._columns))
         if self._out.tell() >= self.BLOCK:
             self._flush()
 
