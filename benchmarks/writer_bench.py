@@ -4,9 +4,9 @@
 
 Each scenario is consolidated once in this process (not timed), its run time pinned, and then
 :func:`kpitool.master.writer.write_master` writes the master and its CSVs ``--runs`` times; the
-best wall and CPU seconds are reported, beside the best of :func:`kpitool.master.tables.build_tables`
-alone (rows, canonical values and row hashes: the part before XlsxWriter), the number of data
-cells, the load average before and after, and the sha256 of every part of the master but
+best wall and CPU seconds are reported, beside the best of the data sheets' row builders
+alone (:data:`kpitool.master.tables.ROW_BUILDERS`: the rows before hashing and XlsxWriter), the
+number of data cells, the load average before and after, and the sha256 of every part of the master but
 ``docProps/`` and of the CSVs. With the run time pinned, two versions of the writer that
 write the same workbook print the same hashes: run this script on the old and the new code
 (another checkout's venv, the same ``--out``) to compare speed and bytes in one go.
@@ -73,8 +73,8 @@ def _part_hashes(master: Path) -> str:
 def measure(scenario: str, out: Path, runs: int) -> dict[str, Any]:
     from kpitool.config import load_config
     from kpitool.consolidate import consolidate
-    from kpitool.master.layout import SourceLinks
-    from kpitool.master.tables import build_tables
+    from kpitool.master.layout import DATA_SHEETS, SourceLinks, layouts
+    from kpitool.master.tables import ROW_BUILDERS
     from kpitool.master.writer import write_master
 
     inbox, config_path = _inbox(scenario, out)
@@ -93,18 +93,19 @@ def measure(scenario: str, out: Path, runs: int) -> dict[str, Any]:
         write_wall.append(time.perf_counter() - wall)
         write_cpu.append(time.process_time() - cpu)
         cpu = time.process_time()
-        tables = build_tables(consolidation, SourceLinks(folder, inbox))
+        links, sheets = SourceLinks(folder, inbox), layouts(consolidation.config.fiscal_years)
+        tables = {name: list(ROW_BUILDERS[name](consolidation, sheets[name], links)) for name in DATA_SHEETS}
         table_cpu.append(time.process_time() - cpu)
     assert outputs is not None
-    cells = sum(1 for t in tables.values() for row in t.rows for cell in row if cell is not None)
+    cells = sum(1 for rows in tables.values() for row in rows for cell in row if cell is not None)
     return {
         "scenario": scenario,
         "files": len(list(inbox.glob("*.xlsx"))),
-        "rows": sum(len(t.rows) for t in tables.values()),
+        "rows": sum(len(rows) for rows in tables.values()),
         "cells": cells,
         "write_master_wall_s": round(min(write_wall), 3),
         "write_master_cpu_s": round(min(write_cpu), 3),
-        "build_tables_cpu_s": round(min(table_cpu), 3),
+        "build_rows_cpu_s": round(min(table_cpu), 3),
         "runs": runs,
         "load": [load_before, _load()],
         "master_bytes": outputs.master.stat().st_size,

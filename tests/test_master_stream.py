@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from master_cases import make_consolidation, many_figures
+from master_reference import build_tables, digest_of
 
 from kpitool.master import writer
 from kpitool.master.digest import (
@@ -38,7 +39,7 @@ from kpitool.master.layout import (
     layouts,
 )
 from kpitool.master.opendata import ENCODING, CsvStream, csv_text
-from kpitool.master.tables import ROW_BUILDERS, build_tables, digest_of
+from kpitool.master.tables import ROW_BUILDERS
 
 AWKWARD = [None, True, False, 0.0, 0.1 + 0.2, 1e20, 1e-310, -2.5, "", "総務部", '"q" \\ b', "改行\nタブ\t",
            "\x00\x1f\x7f", "\u2028", "😀𠮷", "<U+202E>", "a" * 3000]
