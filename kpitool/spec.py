@@ -173,7 +173,7 @@ def template_spec(fiscal_years: tuple[int, int] = DEFAULT_FISCAL_YEARS) -> Templ
                    "基準値の年度を入力してください（例: 2016、平成28年度）。", "2016", optional=True),
             Column("target", "目標値", Kind.NUMBER, False, 12,
                    "目標値を数値で入力してください。数値でない目標は文章で入力し、備考に説明を書いてください。", "60",
-                   ("unit_matches", "target_jump"), text_ok=True),
+                   ("unit_matches", "target_jump", "target_given"), text_ok=True),
             Column("target_year", "目標年度", Kind.YEAR, False, 10,
                    "目標の年度を入力してください（例: 2022、令和6年度）。", "2024",
                    ("year_order",), optional=True),

@@ -41,9 +41,27 @@ def test_required_hint_is_the_templates_input_message(tmp_path: Path) -> None:
 
 
 def test_optional_columns_may_stay_empty(tmp_path: Path) -> None:
-    path = filled(tmp_path, kpis={0: {"policy": None, "target": None, "prev": None, "curr": None,
+    path = filled(tmp_path, kpis={0: {"policy": None, "target": "-", "prev": None, "curr": None,
                                        "grade": None, "note": None}})
     assert rows(path) == []
+
+
+def test_empty_target_without_note_is_a_warning(tmp_path: Path) -> None:
+    """An empty 目標値 would silently count as 目標なし (never graded): most likely forgotten."""
+    (finding,) = findings(filled(tmp_path, kpis={0: {"target": None, "grade": None, "note": None}}))
+    assert finding.compact() == ("事業成果目標", "H4", codes.KPI_TARGET_EMPTY)
+    assert finding.message == "「目標値」も備考も入力されていないため、目標なしとして扱い、達成率を計算しません。"
+    assert "-（該当なし）" in finding.hint
+
+
+@pytest.mark.parametrize("target, note", [
+    ("-", None),  # 該当なし: no target, said on purpose
+    ("すべての項目", "全項目の実施を目標とする"),  # a described (定性) target
+    (None, "目標は次期計画で設定する"),  # empty, explained in 備考: 定性
+])
+def test_target_said_on_purpose_is_no_warning(tmp_path: Path, target: str | None, note: str | None) -> None:
+    path = filled(tmp_path, kpis={0: {"target": target, "grade": None, "note": note}})
+    assert codes.KPI_TARGET_EMPTY not in [code for _sheet, _cell, code in rows(path)]
 
 
 @pytest.mark.parametrize("typed", ["上", "←", "↑↓", "高"])
@@ -221,7 +239,7 @@ def test_target_and_actual_of_different_magnitude(tmp_path: Path) -> None:
 
 
 def test_year_jump_on_kpis(tmp_path: Path) -> None:
-    path = filled(tmp_path, kpis={0: {"target": None, "prev": 498_000, "curr": 515, "grade": None}})
+    path = filled(tmp_path, kpis={0: {"target": "-", "prev": 498_000, "curr": 515, "grade": None}})
     assert rows(path) == [("事業成果目標", "K4", codes.UNIT_YEAR_JUMP)]
 
 

@@ -254,3 +254,14 @@ def check_expected(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) 
             cell = record.cells.get(column.key)
             if is_blank(cell):
                 ctx.add(EXPECTED_CODES[sheet.key], cell, label=column.label)
+
+
+def check_target_given(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:
+    """An empty 目標値 without a 備考 (警告): the template asks for a number, a described target
+    with a 備考, or - (該当なし), so an empty one is most likely forgotten; it would otherwise
+    count silently as 目標なし (:func:`kpitool.targets.target_kind`), never graded."""
+    for column in columns:
+        for record in ctx.rows(sheet):
+            cell = record.cells.get(column.key)
+            if is_blank(cell) and not usable(record.cells.get("note")):
+                ctx.add(codes.KPI_TARGET_EMPTY, cell, label=column.label)

@@ -56,6 +56,7 @@ from kpitool.validation.checks import (
     check_municipality,
     check_rank_direction,
     check_refers_to_survey,
+    check_target_given,
     check_target_jump,
     check_unique,
     check_unique_in_initiative,
@@ -424,6 +425,7 @@ CHECKS: dict[str, Check] = {
     "refers_to_survey": Check("取り組み番号", check_refers_to_survey, {"figures": codes.FIG_UNKNOWN_INITIATIVE}),
     "unique_in_initiative": Check("項目の重複", check_unique_in_initiative, {"figures": codes.FIG_DUPLICATE_ITEM}),
     "expected": Check("実績の記入", check_expected, EXPECTED_CODES),
+    "target_given": Check("目標値の記入", check_target_given, {"kpis": codes.KPI_TARGET_EMPTY}),
     "in_viewpoints": Check("視点の一覧", check_in_viewpoints, {"survey": codes.SURVEY_UNKNOWN_VIEWPOINT}),
 }
 
