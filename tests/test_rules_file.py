@@ -161,7 +161,8 @@ def test_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import kpitool.reader
 
     monkeypatch.setattr(kpitool.reader, "MAX_ROWS", 10)
-    kpis = [{"no": str(i), "indicator": f"指標{i}", "unit": "件", "direction": "↑", "target": "-"} for i in range(12)]
+    kpis = [{"no": str(i), "indicator": f"指標{i}", "unit": "件", "direction": "↑", "target": "-",
+             "prev": "-", "curr": "-"} for i in range(12)]
     path = filled(tmp_path, kpis=kpis)
     result = validate_file(path, make_config())
     (finding,) = result.report.findings

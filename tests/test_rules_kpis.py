@@ -41,7 +41,7 @@ def test_required_hint_is_the_templates_input_message(tmp_path: Path) -> None:
 
 
 def test_optional_columns_may_stay_empty(tmp_path: Path) -> None:
-    path = filled(tmp_path, kpis={0: {"policy": None, "target": "-", "prev": None, "curr": None,
+    path = filled(tmp_path, kpis={0: {"policy": None, "target": "-", "prev": "-", "curr": "-",
                                        "grade": None, "note": None}})
     assert rows(path) == []
 
@@ -52,6 +52,20 @@ def test_empty_target_without_note_is_a_warning(tmp_path: Path) -> None:
     assert finding.compact() == ("事業成果目標", "H4", codes.KPI_TARGET_EMPTY)
     assert finding.message == "「目標値」も備考も入力されていないため、目標なしとして扱い、達成率を計算しません。"
     assert "-（該当なし）" in finding.hint
+
+
+@pytest.mark.parametrize("key, cell, label", [("prev", "J4", "令和4年度実績"), ("curr", "K4", "令和5年度実績")])
+def test_empty_result_is_a_warning(tmp_path: Path, key: str, cell: str, label: str) -> None:
+    """An empty 実績 is never graded: most likely forgotten (- and … say it on purpose)."""
+    (finding,) = findings(filled(tmp_path, kpis={0: {key: None, "grade": None}}))
+    assert finding.compact() == ("事業成果目標", cell, codes.KPI_RESULT_EMPTY)
+    assert finding.label == label
+
+
+@pytest.mark.parametrize("prev, curr", [("-", "…"), ("…", "-"), ("x", 12)])
+def test_result_said_on_purpose_is_no_warning(tmp_path: Path, prev: str, curr: object) -> None:
+    path = filled(tmp_path, kpis={0: {"prev": prev, "curr": curr, "grade": None}})
+    assert codes.KPI_RESULT_EMPTY not in [code for _sheet, _cell, code in rows(path)]
 
 
 @pytest.mark.parametrize("target, note", [
@@ -116,7 +130,7 @@ def test_judgement_c_at_or_above_target_warns(tmp_path: Path) -> None:
 
 def test_judgement_boundary_is_not_lost_to_float_noise(tmp_path: Path) -> None:
     """0.3 / 0.1 … : 達成率 exactly 100 % after rounding stays achieved."""
-    kpi = {"target": 0.3, "prev": None, "curr": 0.30000000000000004, "grade": "A"}
+    kpi = {"target": 0.3, "prev": "-", "curr": 0.30000000000000004, "grade": "A"}
     assert rows(filled(tmp_path, kpis={0: kpi})) == []
 
 

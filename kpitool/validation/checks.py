@@ -244,11 +244,12 @@ def check_in_viewpoints(ctx: Context, sheet: SheetSpec, columns: tuple[Column, .
                 ctx.add(codes.SURVEY_UNKNOWN_VIEWPOINT, cell, label=column.label, choices=listed)
 
 
-EXPECTED_CODES: dict[str, str] = {"survey": codes.SURVEY_YEAR_EMPTY}
+EXPECTED_CODES: dict[str, str] = {"survey": codes.SURVEY_YEAR_EMPTY, "kpis": codes.KPI_RESULT_EMPTY}
 
 
 def check_expected(ctx: Context, sheet: SheetSpec, columns: tuple[Column, ...]) -> None:
-    """Not required, but an empty one is usually an oversight (警告): each year's 実績."""
+    """Not required, but an empty one is usually an oversight (警告): each year's 実績, as text
+    in 実績調査 and as a number in 事業成果目標 (where an empty one is never graded nor compared)."""
     for column in columns:
         for record in ctx.rows(sheet):
             cell = record.cells.get(column.key)
