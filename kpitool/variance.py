@@ -334,13 +334,14 @@ def evaluation_formula(change_ref: str, direction_ref: str) -> str:
     """評価 from the 増減 cell and the 方向 cell; ``""`` when 増減 is not a number.
 
     It reads the 増減 cell rather than the values, so a unit-mismatch row (static ``""``)
-    gets no 評価 without a special case.
+    gets no 評価 without a special case. 方向 is tested before the zero change, so a 参考値
+    (→) row without change stays ``""`` as :func:`variance` says, not 横ばい.
     """
     up, down = DIRECTIONS[:2]  # → (参考値) falls through to ""
     return (
-        f'=IF(ISNUMBER({change_ref}),IF({change_ref}=0,"{UNCHANGED}",'
-        f'IF({direction_ref}="{up}",IF({change_ref}>0,"{IMPROVED}","{WORSENED}"),'
-        f'IF({direction_ref}="{down}",IF({change_ref}<0,"{IMPROVED}","{WORSENED}"),""))),"")'
+        f'=IF(ISNUMBER({change_ref}),'
+        f'IF({direction_ref}="{up}",IF({change_ref}=0,"{UNCHANGED}",IF({change_ref}>0,"{IMPROVED}","{WORSENED}")),'
+        f'IF({direction_ref}="{down}",IF({change_ref}=0,"{UNCHANGED}",IF({change_ref}<0,"{IMPROVED}","{WORSENED}")),"")),"")'
     )
 
 
