@@ -203,13 +203,17 @@ def _typed_with_prev(cycle: dict[str, Path], tmp_path: Path, department: str, ch
     return typed
 
 
-def _restated(path: Path, config_path: Path, previous: Path | None) -> list:
+def _all_findings(path: Path, config_path: Path, previous: Path | None) -> list:
     import dataclasses
 
     config = load_config(config_path)
     if previous is not None:
         config = dataclasses.replace(config, history_masters=(previous,))
-    return [f for f in validate_file(path, config).report.findings if f.code == "W-HIST-001"]
+    return list(validate_file(path, config).report.findings)
+
+
+def _restated(path: Path, config_path: Path, previous: Path | None) -> list:
+    return [f for f in _all_findings(path, config_path, previous) if f.code == "W-HIST-001"]
 
 
 def test_a_changed_prev_value_is_flagged_with_both_values(cycle: dict[str, Path], tmp_path: Path) -> None:
@@ -251,6 +255,15 @@ def test_previous_flag_of_the_cli_compares(cycle: dict[str, Path], tmp_path: Pat
     path = _typed_with_prev(cycle, tmp_path, "総合政策部", recorded + 7)
     main(["validate", str(path), "--config", str(cycle["next_config"]), "--previous", str(cycle["master"])])
     assert "W-HIST-001" in capsys.readouterr().out
+
+
+def test_last_year_s_form_is_not_compared_with_last_year_s_master(cycle: dict[str, Path]) -> None:
+    """An old form's 前年度 column holds 令和4年度: E-TPL-003 only, no W-HIST-001 calling it 令和5年度."""
+    last_year = next((cycle["root"] / "inbox").glob("*総合政策部*.xlsx"))
+    rows = _master_rows(cycle["master"], "実績数値", "総合政策部")
+    assert any(r["令和4年度"] != r["令和5年度"] for r in rows)  # compared, they would differ
+    codes = [f.code for f in _all_findings(last_year, cycle["next_config"], cycle["master"])]
+    assert "E-TPL-003" in codes and "W-HIST-001" not in codes
 
 
 def test_an_old_template_is_told_how_to_move_forward(cycle: dict[str, Path]) -> None:

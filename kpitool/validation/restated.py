@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from kpitool import codes
 from kpitool.master.layout import FIGURES, KPIS, layouts
 from kpitool.numbers import format_number
-from kpitool.spec import fiscal_year_label
+from kpitool.spec import fiscal_year_label, meta_years
 from kpitool.validation.context import normalized
 
 if TYPE_CHECKING:
@@ -75,6 +75,9 @@ def check_restated(ctx: Context) -> None:
     master = previous_master(ctx.config)
     if master is None:
         return
+    years = meta_years(ctx.sub.meta)
+    if years is not None and years != tuple(ctx.config.fiscal_years):
+        return  # another year's form (E-TPL-003): its 前年度 column is not this year's 前年度
     department_cell = ctx.sub.basic.get("department")
     department = _key(department_cell.value) if department_cell else ""
     if not department:
