@@ -82,6 +82,19 @@ def test_viewpoints_group_by_their_normalised_name_in_the_configured_order():
                          ("viewpoint", "視点2 財政"), ("heading", "(1) 計画的な財政運営"), ("initiative", "4")]
 
 
+def test_a_row_without_a_middle_heading_is_not_printed_under_another_s_heading():
+    rows = [
+        {"viewpoint": "視点2 財政", "no": "2", "initiative": "財産運用の推進", "heading": "(1) 計画的な財政運営"},
+        {"viewpoint": "視点2 財政", "no": "1", "initiative": "市税等の納付環境の拡充"},  # no heading
+    ]
+    config = {"survey": {"viewpoints": [{"name": "視点2 財政", "headings": ["(1) 計画的な財政運営"]}]}}
+    for grouping in (None, config):
+        assert [list(g) for g in group_rows(rows, grouping).values()] == [["", "(1) 計画的な財政運営"]]
+        printed = publication_rows(rows, "菊川市", (2022, 2023), grouping)
+        assert [(p.kind, p.cells.get("no")) for p in printed[2:]] == [
+            ("viewpoint", "視点2 財政"), ("initiative", "1"), ("heading", "(1) 計画的な財政運営"), ("initiative", "2")]
+
+
 def test_rows_of_a_long_text_continue_and_fit_excel_s_row_limit():
     row = {"department": "財務部", "no": "2-1", "viewpoint": "視点2", "initiative": "市税等の納付環境の拡充",
            "content": "納税機会の拡充", "plan": "市税の収納", "prev": ZAIMU_R4_FULL, "curr": "短い。"}

@@ -186,7 +186,11 @@ def configured_viewpoints(config: Any) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def group_rows(rows: Iterable[Mapping[str, Any]], config: Any = None) -> dict[str, dict[str, list[Mapping[str, Any]]]]:
-    """視点 -> middle heading ("" for none) -> rows, in configured order, then first appearance."""
+    """視点 -> middle heading ("" for none) -> rows, in configured order, then first appearance.
+
+    The rows without a middle heading come first in their 視点: printed after a heading, they
+    would read as that heading's 取り組み.
+    """
     configured = configured_viewpoints(config)
     groups: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     names: dict[str, str] = {}
@@ -202,7 +206,7 @@ def group_rows(rows: Iterable[Mapping[str, Any]], config: Any = None) -> dict[st
         groups.setdefault(key, {}).setdefault(viewpoint_key(heading) if heading else "", []).append(row)
     out = {}
     for key, by_heading in groups.items():
-        kept = {h: r for h, r in by_heading.items() if r}
+        kept = {h: r for h, r in sorted(by_heading.items(), key=lambda item: item[0] != "") if r}
         if kept:
             out[names.get(key, spelled.get(key, key))] = kept
     return out
