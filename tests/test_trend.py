@@ -17,6 +17,9 @@ from libreoffice import recalculate, require_soffice, same
 
 from kpitool.audit import audit_master
 from kpitool.cli import main
+from kpitool.history import MasterData
+from kpitool.master.layout import KPIS
+from kpitool.master.trend import trend_records
 from kpitool.template import FilledData, write_template
 
 ROSTER = ("総務部", "財政部")
@@ -178,3 +181,16 @@ def test_trend_formulas_recalculate_to_their_cached_values(chain: dict[str, Path
              if not same("" if cached[c].value is None else cached[c].value,
                          "" if after[c].value is None else after[c].value)}
     assert wrong == {}
+
+
+def test_a_renamed_department_s_earlier_years_continue_its_series() -> None:
+    """[rollover] renamed: 建設経済部's 令和4・5年度 and 経済産業部's 令和6年度 are one series, not two."""
+    old = {"department": "建設経済部", "no": "1", "indicator": "ふるさと納税件数", "unit": "件", "direction": "↑",
+           "target": 22000, "prev": 5271, "curr": 3299, "_row": 2}
+    previous = MasterData(path=Path("R5/master.xlsx"), fiscal_years=(2022, 2023), config={}, digest="", sha256="",
+                          tables={KPIS: [old]})
+    current = [{**old, "department": "経済産業部", "prev": 3299, "curr": 4102, "source": "経済産業部.xlsx"}]
+    records = trend_records([previous], current, (2023, 2024), "", Path("."), (("建設経済部", "経済産業部"),))
+    assert [(r["department"], r["year"], r["actual"]) for r in records] == [
+        ("経済産業部", 2022, 5271), ("経済産業部", 2023, 3299), ("経済産業部", 2024, 4102)]
+    assert records[1]["source"].startswith("R5/master.xlsx!事業成果目標!")  # the year's own master wins

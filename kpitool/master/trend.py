@@ -101,13 +101,17 @@ def trend_records(
     fiscal_years: tuple[int, int],
     current_file: str,
     master_dir: Path,
+    renamed: Iterable[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
     """One record per (department, 番号, year): 目標値, 実績 and where the value came from.
 
     ``current`` are this run's 事業成果目標 rows (model.KPI_COLUMNS); earlier masters give
-    theirs through :class:`~kpitool.history.MasterData`. Sorted by department (first seen),
-    番号 (as first seen) and year.
+    theirs through :class:`~kpitool.history.MasterData`. ``renamed`` are the (旧名, 新名) pairs
+    of ``[rollover] renamed``: an earlier master's rows of a renamed department continue the
+    new name's series, as rollover carried them (番号 unchanged), instead of a second series.
+    Sorted by department (first seen), 番号 (as first seen) and year.
     """
+    new_names = {str(old): str(new) for old, new in renamed}
     # (department, 番号) -> year -> (priority, record); priority 2 = 当年度 of that source.
     found: dict[tuple[str, str], dict[int, tuple[int, int, dict[str, Any]]]] = {}
     order: dict[tuple[str, str], int] = {}
@@ -130,6 +134,9 @@ def trend_records(
         rel = previous_records([m], master_dir)[0].name
         layout = layouts(m.fiscal_years)[KPIS]
         for row in m.rows(KPIS):
+            new_name = new_names.get(str(row.get("department") or ""))
+            if new_name is not None:
+                row = {**row, "department": new_name}
             for year, priority, target, key in ((m.fiscal_years[1], 2, row.get("target"), "curr"),
                                                 (m.fiscal_years[0], 1, None, "prev")):
                 cell = f"{layout.letter(key)}{row['_row']}"
@@ -218,7 +225,8 @@ def add_trend_charts(workbook: Any, sheet: Any, layout: Any, records: Sequence[M
 
 def trend_rows(c: Consolidation, layout: SheetLayout, links: SourceLinks) -> Iterator[list[Cell]]:
     """経年推移: one row per indicator and year, 達成率 as a formula over the row's cells."""
-    built = trend_records(c.previous, frame_records(c.table("kpis")), c.config.fiscal_years, "", links.master_dir)
+    built = trend_records(c.previous, frame_records(c.table("kpis")), c.config.fiscal_years, "", links.master_dir,
+                          c.config.renamed)
     for excel_row, row in enumerate(built, start=FIRST_DATA_ROW):
         places = decimals_shown(*(v for v in (row["target"], row["actual"]) if isinstance(v, float)))
         fmt = change_format(places)
