@@ -141,7 +141,9 @@ def _worksheet_class(fast_rows: bool = True) -> type:
             return super()._prepare_formula(formula, expand_future_functions)
 
     if fast_rows and fast_rows_supported():
-        return fastrows_worksheet_class(FastFormulaWorksheet)
+        from kpitool.xlsx_package import memory_rows_worksheet
+
+        return fastrows_worksheet_class(memory_rows_worksheet(FastFormulaWorksheet))
     return FastFormulaWorksheet
 
 
@@ -455,6 +457,7 @@ def write_workbook(
     grow with the number of rows. 概要 and 監査ログ, which need every row, are written last.
     """
     from kpitool.master.opendata import CsvStream
+    from kpitool.xlsx_package import package_in_memory_if_small
     from kpitool.xlsx_text import text_workbook
 
     c = consolidation
@@ -529,6 +532,7 @@ def write_workbook(
     audit.freeze_panes(1, 0)
     setup_print(audit, AUDIT_WIDTHS, FONT_SIZE)
     sheets[SUMMARY].activate()
+    package_in_memory_if_small(workbook)
     workbook.close()
     return data_digest, csvs
 
