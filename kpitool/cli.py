@@ -55,6 +55,10 @@ def _load_config(args: argparse.Namespace):
     config = load_config(args.config)
     if getattr(args, "previous", None):
         previous = Path(args.previous).resolve()
+        if not previous.is_file():
+            from kpitool.errors import InputError
+
+            raise InputError(f"--previous に指定した前年度の集約ファイルが見つかりません: {args.previous}")
         config = dataclasses.replace(config, history_masters=(*config.history_masters, previous))
     return config
 

@@ -363,7 +363,7 @@ def consolidate(
     file never raises, it is reported as 取込不可.
     """
     run_at = dt.datetime.now(JST).replace(microsecond=0)
-    previous = _previous_masters(config)
+    previous = previous_masters(config)
     scan = scan_inbox(inbox)
     outcomes = _process_all(scan.files, config, progress, workers)
 
@@ -424,8 +424,12 @@ def consolidate(
     )
 
 
-def _previous_masters(config: Config) -> tuple[Any, ...]:
-    """The masters of ``[history] masters`` (read before any file, so a wrong path stops early)."""
+def previous_masters(config: Config) -> tuple[Any, ...]:
+    """The masters of ``[history] masters`` (read before any file, so a wrong path stops early).
+
+    Validation reads them first too (:func:`kpitool.pipeline.run_validation`): a missing path
+    would otherwise compare nothing and a file that is not a master fail every file's check.
+    """
     from kpitool.history import read_master
 
     out = []

@@ -130,6 +130,10 @@ def run_validation(
         _refuse_inside(inputs, report_path, REPORT_WHAT)
     if copies_dir is not None:
         _refuse_inside(inputs, copies_dir, COPIES_WHAT)
+    if config.history_masters:
+        from kpitool.consolidate import previous_masters
+
+        previous_masters(config)  # a missing or unreadable earlier master stops here (E-RUN-001)
     files, ignored = _candidates(inputs)
     results = validate_paths(files, config, workers=workers, progress=progress)
     if not results:

@@ -172,3 +172,17 @@ def test_real_excel_files_never_give_a_traceback(config_path: Path, tmp_path: Pa
     assert all(line.startswith("差し戻し用のコピーを作成できません: [E-RUN-005] ") for line in notes)
     assert sum("提出様式ではないか" in line for line in notes) == len(files) - 2  # 2 unreadable
     assert not (tmp_path / "copies").exists() or not any((tmp_path / "copies").iterdir())
+
+
+def test_a_previous_master_that_is_missing_or_not_a_master_stops_the_run(
+        tmp_path: Path, config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--previous naming nothing, or a submission instead of a master: E-RUN-001 naming it, not
+    a silent 問題なし (nothing compared) or an internal error (E-RUN-100) in every file."""
+    path = filled(tmp_path, "総務部.xlsx")
+    code, out, err = run(capsys, str(path), "--config", str(config_path), "--previous", str(tmp_path / "R5.xlsx"))
+    assert (code, out) == (EXIT_FAILED, [])
+    assert "[E-RUN-001]" in err and "R5.xlsx" in err and "--previous" in err
+    submission = filled(tmp_path, "企画政策部.xlsx", basic={"department": "企画政策部"})
+    code, out, err = run(capsys, str(path), "--config", str(config_path), "--previous", str(submission))
+    assert (code, out) == (EXIT_FAILED, [])
+    assert "[E-RUN-001]" in err and "企画政策部.xlsx は kpitool の集約ファイルではありません" in err
