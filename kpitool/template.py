@@ -102,7 +102,9 @@ def write_template(
     if not isinstance(grades, Grades):
         grades = Grades(letters=tuple(grades))
     spec = template_spec(tuple(fiscal_years))
-    wb = text_workbook(str(path), FONT, 10, constant_memory=constant_memory)  # prefilled texts as typed
+    # Parts assembled in memory (a template is small), not one temp file each (kpitool.xlsx_package)
+    memory = {"constant_memory": True} if constant_memory else {"in_memory": True}
+    wb = text_workbook(str(path), FONT, 10, **memory)  # prefilled texts as typed
     wb.set_properties(
         {
             "title": f"部局経営目標・実績調査 提出様式（{spec.year_labels[0]}・{spec.year_labels[1]}）",

@@ -258,3 +258,16 @@ def test_a_version_1_file_gets_a_message_naming_its_version_and_what_to_do(tmp_p
     assert len(findings) == 1
     assert findings[0].message == "この提出様式は第1版です。現在の様式は第2版で、列が異なるため集約できません。"
     assert "最新の提出様式（第2版）" in findings[0].hint and "「取り組み名」と「内容」" in findings[0].hint
+
+
+def test_a_template_is_written_without_temp_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its parts are assembled in memory (kpitool.xlsx_package): a rollover writes one template
+    per department, and each temp file is created, scanned and deleted on a 自治体 PC."""
+    import tempfile
+
+    made: list[object] = []
+    original = tempfile.mkstemp
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: made.append(a) or original(*a, **k))
+    path = write_template(tmp_path / "t.xlsx", roster=["総務部"])
+    assert made == []
+    assert openpyxl.load_workbook(path).sheetnames[0] == "記入方法"

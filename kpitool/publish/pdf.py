@@ -32,7 +32,7 @@ def write_publication_workbook(tables: MasterTables, path: Path, *, paper: str =
     from kpitool.master.writer import FONT, FONT_SIZE
     from kpitool.xlsx_text import text_workbook
 
-    workbook = text_workbook(str(path), FONT, FONT_SIZE)
+    workbook = text_workbook(str(path), FONT, FONT_SIZE, in_memory=True)  # no temp file per part
     sheet = workbook.add_worksheet(PUBLICATION)
     rows = publication_rows(tables.survey, tables.municipality, tables.fiscal_years, tables.config)
     write_publication(workbook, sheet, rows, tables.fiscal_years, font=FONT, font_size=FONT_SIZE, paper=paper)
