@@ -230,6 +230,7 @@ def test_a_changed_prev_value_is_flagged_with_both_values(cycle: dict[str, Path]
     assert f"{recorded:,}".rstrip("0").rstrip(".") in message
     assert "master.xlsx" in message and "実績数値!" in message
     assert found[0].sheet == "実績数値"
+    assert found[0].label == "令和5年度"  # the 項目 column of every list: the 前年度 column's label
 
 
 def test_an_unchanged_file_gets_no_restated_warning(cycle: dict[str, Path], tmp_path: Path) -> None:

@@ -120,5 +120,6 @@ def check_restated(ctx: Context) -> None:
             elif not _differs(submitted, recorded):
                 continue
             master_cell = f"{table}!{sheets[table].letter('curr')}{row['_row']}"
-            ctx.add(codes.HIST_RESTATED, cell, what=what_of(cells), year=year,
+            ctx.add(codes.HIST_RESTATED, cell, label=ctx.sub.spec.sheet(sheet_key).column("prev").label,
+                    what=what_of(cells), year=year,
                     submitted=cell.text or "空欄", recorded=shown, master=master.path.name, master_cell=master_cell)
