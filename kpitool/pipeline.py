@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kpitool.errors import InputError, KpitoolError
 from kpitool.parallel import Progress
@@ -51,6 +51,7 @@ class ValidationRun:
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (full name, shortened name)
     archived: list[Path] = field(default_factory=list)  # stale return copies moved or deleted
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, reason) in the folders
+    notes: list[str] = field(default_factory=list)  # Japanese: what the run could not check, and why
     output_error: KpitoolError | None = None
 
     @property
@@ -68,7 +69,7 @@ class ValidationRun:
 
     def output_lines(self) -> list[str]:
         """Where the outputs went: the report, the return copies, what was cleared away."""
-        lines = []
+        lines = list(self.notes)
         if self.report is not None and self.output_error is None:
             lines.append(f"{REPORT_WHAT}を書き出しました: {self.report}")
         lines.extend(f"{COPIES_WHAT}を作成できません: {message}" for message in self.copy_failures)
@@ -130,16 +131,18 @@ def run_validation(
         _refuse_inside(inputs, report_path, REPORT_WHAT)
     if copies_dir is not None:
         _refuse_inside(inputs, copies_dir, COPIES_WHAT)
+    notes = []
     if config.history_masters:
         from kpitool.consolidate import previous_masters
 
-        previous_masters(config)  # a missing or unreadable earlier master stops here (E-RUN-001)
+        masters = previous_masters(config)  # a missing or unreadable earlier master stops here (E-RUN-001)
+        notes.extend(_unmatched_previous(masters, config))
     files, ignored = _candidates(inputs)
     results = validate_paths(files, config, workers=workers, progress=progress)
     if not results:
         raise InputError("検証するファイル（.xlsx / .xlsm）がありません。")
     mark_duplicates(results)  # the rule consolidation applies: 重複 is not an open error
-    run = ValidationRun(results, report=report_path, copies_dir=copies_dir, ignored=ignored)
+    run = ValidationRun(results, report=report_path, copies_dir=copies_dir, ignored=ignored, notes=notes)
     if report_path is not None:
         from kpitool.findings_report import write_findings_report
 
@@ -150,6 +153,19 @@ def run_validation(
     if copies_dir is not None:
         _write_return_copies(run, copies_dir, stale_copies, config.template.destination)
     return run
+
+
+def _unmatched_previous(masters: Sequence[Any], config: Config) -> list[str]:
+    """A note when earlier masters were given but none is the previous cycle's (its 当年度 is
+    this year's 前年度): the 前年度 values were then compared with nothing (W-HIST-001)."""
+    from kpitool.spec import fiscal_year_label
+
+    previous = config.fiscal_years[0]
+    if not masters or any(m.fiscal_years[1] == previous for m in masters):
+        return []
+    given = "、".join(f"{m.path.name}（{fiscal_year_label(m.fiscal_years[1])}まで）" for m in masters)
+    return [f"前年度の値は照合していません: 指定された集約ファイル {given} に、"
+            f"{fiscal_year_label(previous)}を当年度とする前年度の集約ファイルがありません。"]
 
 
 def _candidates(inputs: Sequence[Path]) -> tuple[list[Path], list[tuple[str, str]]]:

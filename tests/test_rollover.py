@@ -258,6 +258,16 @@ def test_previous_flag_of_the_cli_compares(cycle: dict[str, Path], tmp_path: Pat
     assert "W-HIST-001" in capsys.readouterr().out
 
 
+def test_a_previous_master_of_another_year_is_said_not_silently_skipped(
+        cycle: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """--previous with this year's own master (its 当年度 is 令和5年度, this year's 前年度 令和4年度)."""
+    path = next(cycle["out"].glob("*総合政策部*.xlsx"))
+    main(["validate", str(path), "--config", str(cycle["config"]), "--previous", str(cycle["master"])])
+    out = capsys.readouterr().out
+    assert "前年度の値は照合していません" in out and "master.xlsx（令和5年度まで）" in out
+    assert "令和4年度を当年度とする前年度の集約ファイルがありません" in out
+
+
 def test_last_year_s_form_is_not_compared_with_last_year_s_master(cycle: dict[str, Path]) -> None:
     """An old form's 前年度 column holds 令和4年度: E-TPL-003 only, no W-HIST-001 calling it 令和5年度."""
     last_year = next((cycle["root"] / "inbox").glob("*総合政策部*.xlsx"))
