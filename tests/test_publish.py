@@ -266,6 +266,20 @@ def test_meaning_is_in_words_not_colour(small_site):
     assert "red" not in style and "#f00" not in style.lower()
 
 
+def test_figures_without_a_variance_are_not_comparable_never_unchanged(demo_site, demo_master):
+    """A figure with no 増減 (a marker, a missing value) is 「比較不可」 with its reason, never
+    「増減なし」, which readers take for 横ばい (DESIGN: 実績調査 arithmetic)."""
+    html = (demo_site / "実績調査.html").read_text(encoding="utf-8")
+    assert "増減なし" not in html
+    p = page(demo_site, "実績調査.html")
+    rows = {row[t.column("項目")].seen: (t, row) for t in p.tables if "実績数値" in t.caption for row in t.rows}
+    reasons = [r for r in sheet_rows(demo_master, "実績数値") if r["比較不可の理由"]]
+    assert reasons  # the demo has 不詳 figures
+    for r in reasons:
+        table, row = rows[r["項目"]]
+        assert row[table.column("比較不可の理由・備考")].seen.startswith(str(r["比較不可の理由"])), r["項目"]
+
+
 def test_department_text_is_escaped(small_site):
     html = (small_site / "実績調査.html").read_text(encoding="utf-8")
     assert "<script" not in html

@@ -215,7 +215,7 @@ def survey_page(tables: MasterTables) -> str:
         Column("増減", change, numeric=True),
         Column("増減率", lambda r: percent(r.get("rate")), numeric=True),
         Column("評価", lambda r: esc(r.get("evaluation")), short=True),
-        Column("増減なしの理由・備考", lambda r: esc("／".join(
+        Column("比較不可の理由・備考", lambda r: esc("／".join(
             str(v) for v in (r.get("reason"), r.get("note")) if v))),
     )
     toc, sections = [], []
