@@ -103,6 +103,29 @@ def test_figures_carry_the_initiative_name(demo):
     assert sum(r[2] is not None for r in rows) >= len(rows) - 1  # one figure names a missing 取り組み
 
 
+def test_summary_tables_are_boxed_and_the_sheet_prints_without_a_grid(demo):
+    """概要 printed its gridlines over every used cell: a grid beside its tables, on the blank rows
+    between them and in strips around and between the two charts. Its tables carry borders
+    instead (every cell of a table's width, a left-out department's short row too)."""
+    sheet = openpyxl.load_workbook(demo)[SUMMARY]
+    assert not sheet.print_options.gridLines
+    assert sheet.sheet_view.showGridLines is not False  # still on screen
+
+    def boxed(cell) -> bool:
+        return all(getattr(cell.border, side).style for side in ("left", "right", "top", "bottom"))
+
+    rows = list(sheet.iter_rows(max_col=9))
+    captions = [r for r in rows if isinstance(r[0].value, str) and r[0].value.startswith("【")]
+    assert len(captions) == 3 and not any(boxed(r[0]) for r in captions)
+    blank = [r for r in rows if all(c.value is None for c in r)]
+    assert blank and not any(boxed(c) for r in blank for c in r)
+    filled = [c for r in rows if r not in captions for c in r if c.value is not None]
+    assert filled and all(boxed(c) for c in filled)
+    left_out = [r for r in rows if str(r[2].value or "").endswith("（集計外）")]
+    assert len(left_out) == 4  # 要修正 and 未提出, in both tally tables
+    assert all(boxed(c) for r in left_out for c in r)  # as wide as the table: 9 columns
+
+
 # --- on paper -----------------------------------------------------------------------------------
 
 

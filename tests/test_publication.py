@@ -125,6 +125,21 @@ def test_the_master_has_the_sheet_without_merged_cells(demo_master):
     assert max(d.height or 0 for d in sheet.row_dimensions.values()) <= 409
 
 
+def test_a_heading_row_is_one_band_without_borders_through_its_text(demo_master):
+    """A 視点 or middle heading overflows from column A across its row: a border between the
+    cells struck through its text on paper. The row is boxed as one band; no printed grid."""
+    sheet = openpyxl.load_workbook(demo_master)[PUBLICATION]
+    assert not sheet.print_options.gridLines
+    headings = [r for r in sheet.iter_rows(min_row=3, max_col=6)
+                if r[0].value and all(c.value is None for c in r[1:])]
+    assert len(headings) >= 10  # 3 視点 and their middle headings
+    for row in headings:
+        assert row[0].border.left.style and row[-1].border.right.style, row[0].value
+        assert all(c.border.top.style and c.border.bottom.style for c in row), row[0].value
+        inner = [c.border.right.style for c in row[:-1]] + [c.border.left.style for c in row[1:]]
+        assert not any(inner), row[0].value
+
+
 @pytest.mark.slow
 def test_the_printed_master_contains_the_whole_1090_character_text(demo_master, tmp_path):
     soffice = require_soffice()

@@ -84,12 +84,14 @@ def printed_columns(columns: Sequence[Any]) -> int:
 
 
 def setup_print(sheet: Any, widths: Sequence[float], font_size: float, *, last_row: int | None = None,
-                repeat_rows: int | None = 0, paper: Paper | None = None) -> Paper:
+                repeat_rows: int | None = 0, paper: Paper | None = None, gridlines: bool = True) -> Paper:
     """Landscape on the paper that keeps the text ≥ 8 pt, fitted to the width of ``widths``.
 
     ``widths`` are the printed columns, from column A. With ``last_row`` the print area ends
     at the last printed column; without, the whole used range prints (free-form sheets).
-    Returns the paper chosen.
+    ``gridlines=False`` keeps the gridlines on screen only, for a sheet whose tables carry their
+    own borders (概要, 実績調査（公表用）): printed gridlines would draw a grid over its empty
+    cells, around and between 概要's charts. Returns the paper chosen.
     """
     chosen = paper or paper_for(widths, font_size)
     sheet.set_paper(chosen.index)
@@ -102,7 +104,8 @@ def setup_print(sheet: Any, widths: Sequence[float], font_size: float, *, last_r
         sheet.print_area(0, 0, max(last_row, 1), len(widths) - 1)
     sheet.set_header("&L&A", {"margin": 0.3})
     sheet.set_footer("&C&P / &N", {"margin": 0.3})
-    sheet.hide_gridlines(0)  # gridlines on screen and on paper: the tables have no borders
+    # The data sheets' tables have no borders: gridlines on screen and on paper.
+    sheet.hide_gridlines(0 if gridlines else 1)
     return chosen
 
 

@@ -293,11 +293,17 @@ def write_publication(workbook: Any, sheet: Any, rows: Sequence[PrintRow], fisca
 
     cols = columns(fiscal_years)
     base = {"font_name": font, "font_size": font_size, "valign": "top", "text_wrap": True, "border": 1}
+    band = {k: v for k, v in base.items() if k != "border"} | {"top": 1, "bottom": 1}
+    # A 視点 or middle heading overflows from A across the row: boxed as one band (outer borders
+    # only), since a border between its cells would strike through the heading's text.
+    bands = {
+        kind: [workbook.add_format({**band, "bold": True, "text_wrap": False, **fill, **side})
+               for side in ({"left": 1}, {}, {"right": 1})]
+        for kind, fill in (("viewpoint", {"bg_color": "#F2F2F2"}), ("heading", {}))
+    }
     formats = {
         "title": workbook.add_format({"font_name": font, "font_size": font_size + 3, "bold": True}),
         "header": workbook.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "valign": "vcenter"}),
-        "viewpoint": workbook.add_format({**base, "bold": True, "bg_color": "#F2F2F2", "text_wrap": False}),
-        "heading": workbook.add_format({**base, "bold": True, "text_wrap": False}),
         "cell": workbook.add_format(base),
         "bold_cell": workbook.add_format({**base, "bold": True}),
         "continued": workbook.add_format({**base, "italic": True}),
@@ -313,9 +319,10 @@ def write_publication(workbook: Any, sheet: Any, rows: Sequence[PrintRow], fisca
             sheet.write_string(r, 0, row.cells["no"], formats["title"])
             continue
         if row.kind in ("viewpoint", "heading"):  # a heading row: text in A, the row boxed
-            sheet.write_string(r, 0, row.cells["no"], formats[row.kind])
+            first, middle, last = bands[row.kind]
+            sheet.write_string(r, 0, row.cells["no"], first)
             for c in range(1, len(cols)):
-                sheet.write_blank(r, c, None, formats[row.kind])
+                sheet.write_blank(r, c, None, last if c == len(cols) - 1 else middle)
             continue
         fmt = formats["header"] if row.kind == "header" else formats["cell"]
         for c, column in enumerate(cols):
@@ -332,4 +339,4 @@ def write_publication(workbook: Any, sheet: Any, rows: Sequence[PrintRow], fisca
                 sheet.write_blank(r, c, None, fmt)
     sheet.freeze_panes(header_row + 1, 0)
     setup_print(sheet, [c.width for c in cols], font_size, last_row=len(rows) - 1, repeat_rows=header_row,
-                paper=PAPERS[paper])
+                paper=PAPERS[paper], gridlines=False)

@@ -405,24 +405,48 @@ def _column_pixels(width: float) -> int:
     return int(width * 7 + 0.5) + 5
 
 
+def table_widths(grid: Grid) -> dict[int, int]:
+    """Row -> columns of the table it belongs to: a table is a run of rows between blank rows
+    and captions, as wide as its widest row (a department left out has fewer cells)."""
+    out: dict[int, int] = {}
+    block: list[int] = []
+    for r, row in enumerate([*grid.rows, []]):
+        if row and r not in grid.caption_rows:
+            block.append(r)
+            continue
+        width = max((len(grid.rows[b]) for b in block), default=0)
+        out.update(dict.fromkeys(block, width))
+        block = []
+    return out
+
+
 def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, config: Config) -> None:
-    """Write the grid and the two charts (column chart of tallies, stacked bars of 増減)."""
+    """Write the grid and the two charts (column chart of tallies, stacked bars of 増減).
+
+    The tables are boxed by cell borders, every cell of their width (blank ones too), and the
+    sheet prints without gridlines: a printed grid would cover the empty cells beside the
+    tables, the blank rows between them and the strips around and between the charts.
+    """
     from kpitool.master.layout import row_height
 
     header = formats.header()
     caption = formats.get(bold=True)
-    plain = formats.get()
-    wrap = formats.get(wrap=True)
-    count = formats.get(num_format="#,##0")
+    plain = formats.get(border=True)
+    wrap = formats.get(wrap=True, border=True)
+    count = formats.get(num_format="#,##0", border=True)
     widths = summary_widths(grid)
     wraps = [c in (1, 2) for c in range(len(widths))]
+    boxed = table_widths(grid)
     for r, row in enumerate(grid.rows):
         if r not in grid.caption_rows:  # a caption overflows into the empty cells to its right
             height = row_height(row, widths, wraps)
             if height is not None:
                 sheet.set_row(r, height)
-        for c, value in enumerate(row):
+        for c in range(max(len(row), boxed.get(r, 0))):
+            value = row[c] if c < len(row) else None
             if value is None:
+                if c < boxed.get(r, 0):
+                    sheet.write_blank(r, c, None, header if r in grid.header_rows else plain)
                 continue
             if isinstance(value, int | float):
                 sheet.write_number(r, c, value, count)

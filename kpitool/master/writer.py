@@ -179,10 +179,12 @@ class Formats:
         self._cache: dict[tuple[Any, ...], Any] = {}
 
     def get(self, *, num_format: str | None = None, wrap: bool = False, bold: bool = False,
-            link: bool = False) -> Any:
-        key = (num_format, wrap, bold, link)
+            link: bool = False, border: bool = False) -> Any:
+        key = (num_format, wrap, bold, link, border)
         if key not in self._cache:
             props: dict[str, Any] = {"valign": "top"}
+            if border:
+                props["border"] = 1
             if num_format:
                 props["num_format"] = num_format
             if wrap:
@@ -405,7 +407,7 @@ class _FormatRecorder:
     def write_string(self, row: int, col: int, _value: Any, fmt: Any = None) -> None:
         self.cells.append((row, col, fmt))
 
-    write_number = write_string
+    write_number = write_blank = write_string
 
     def __getattr__(self, _name: str) -> Any:
         return self._ignore
@@ -512,7 +514,7 @@ def write_workbook(
     summary = summary_grid(c.config, run_at_text(c.run_at), statuses,
                            facts_from_columns(c.config.grades, shown.column))
     write_summary(workbook, sheets[SUMMARY], summary, formats, c.config)
-    setup_print(sheets[SUMMARY], summary_widths(summary), FONT_SIZE, repeat_rows=None)
+    setup_print(sheets[SUMMARY], summary_widths(summary), FONT_SIZE, repeat_rows=None, gridlines=False)
     _protect(sheets[SUMMARY], password)
 
     audit = sheets[AUDIT_LOG]
