@@ -121,3 +121,52 @@ def test_not_comparable_is_counted_with_its_reason() -> None:
 @pytest.mark.parametrize(("largest", "step"), [(0, 1), (3, 1), (10, 1), (11, 2), (19, 2), (21, 5), (60, 10), (480, 50)])
 def test_count_axes_step_by_whole_numbers(largest: int, step: int) -> None:
     assert integer_step(largest) == step
+
+
+def test_a_city_s_many_departments_get_their_charts_in_readable_parts(tmp_path: Path) -> None:
+    """25 departments in one chart of 概要 were unreadable on paper (100 clustered columns a few
+    pixels wide, count labels overlapping, every other department's name dropped by the bar
+    chart). Each chart shows at most DEPARTMENTS_PER_CHART departments; the parts cover every
+    department once, in order, on one scale, two charts a page."""
+    import re
+    import zipfile
+
+    import xlsxwriter
+
+    from kpitool.master.summary import (
+        DEPARTMENTS_PER_CHART,
+        status_counts,
+        summary_grid,
+        write_summary,
+    )
+    from kpitool.master.writer import Formats
+
+    names = [f"部局{i:02d}" for i in range(25)]
+    config = Config("菊川市", tuple(Department(n) for n in names))
+    facts = summary_facts(config.grades, [(n, "提出済", True) for n in names],
+                          [(n, "↑", "ABC"[i % 3], "") for i, n in enumerate(names)],
+                          [(n, "↑", "改善", None) for n in names])
+    grid = summary_grid(config, "", status_counts(["提出済"] * 25), facts)
+    path = tmp_path / "summary.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet(SUMMARY)
+    write_summary(workbook, sheet, grid, Formats(workbook), config)
+    workbook.close()
+    with zipfile.ZipFile(path) as z:
+        charts = [z.read(n).decode() for n in sorted(z.namelist(), key=lambda n: int(re.sub(r"\D", "", n) or 0))
+                  if n.startswith("xl/charts/chart")]
+        sheet_xml = z.read("xl/worksheets/sheet1.xml").decode()
+    parts = 25 // DEPARTMENTS_PER_CHART + 1
+    assert len(charts) == 2 * parts
+    for kind, group, (first, last, _column) in (("col", charts[:parts], grid.tally_block),
+                                               ("bar", charts[parts:], grid.change_block)):
+        covered: list[int] = []
+        for chart in group:
+            assert f'<c:barDir val="{kind}"/>' in chart
+            spans = set(re.findall(r"<c:cat>.*?\$A\$(\d+):\$A\$(\d+)", chart, re.S))
+            assert len(spans) == 1
+            a, b = (int(x) for x in spans.pop())
+            assert b - a + 1 <= DEPARTMENTS_PER_CHART
+            covered += range(a, b + 1)
+        assert covered == list(range(first + 1, last + 2)) and len(covered) == 25, kind  # 1-based rows
+    assert len(re.findall(r"<brk ", sheet_xml)) == parts  # two charts a page

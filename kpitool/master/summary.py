@@ -384,6 +384,25 @@ def integer_step(largest: int) -> int:
 
 
 CHART_WIDTH_PX, CHART_Y_SCALE, CHART_ROWS = 480, 1.2, 19  # XlsxWriter's default width; rows per chart
+CHARTS_PER_PAGE = 2  # 2 x 19 rows of 15 pt at the ~77 % of "fit to width": within an A4 landscape page
+# Departments per chart: more, and the clustered columns (4 to 6 a department) or the bars grow too
+# thin for their count labels (a 25-department city's chart was unreadable); a city with more
+# departments gets the chart in parts, one scale for all.
+DEPARTMENTS_PER_CHART = 8
+
+
+def chart_parts(first: int, last: int, size: int) -> list[tuple[int, int]]:
+    """Rows ``first``..``last`` in near-equal runs of at most ``size`` rows ([] when none)."""
+    count = last - first + 1
+    if count <= 0:
+        return []
+    step = -(-count // -(-count // size))
+    return [(a, min(a + step - 1, last)) for a in range(first, last + 1, step)]
+
+
+def part_label(number: int, parts: int) -> str:
+    """（2/3） after a chart's title when its departments are split over several charts."""
+    return f"（{number}/{parts}）" if parts > 1 else ""
 PRINT_UNITS = 132  # column-width units that print at ≥ 8 pt on A4 landscape (kpitool.master.printing)
 LABEL_WIDTH, STATUS_WIDTH, COUNT_WIDTH = 16.0, 17.0, 7.0  # 「要修正（集計外）」 on one line
 
@@ -464,45 +483,57 @@ def write_summary(workbook: Any, sheet: Any, grid: SummaryGrid, formats: Any, co
 
     name = sheet.get_name()
     font = {"name": formats.font, "size": 11}  # charts default to 10 pt: under 8 pt once fitted to the page
-    anchor_row = len(grid.rows) + 1
-    sheet.set_h_pagebreaks([anchor_row])  # the charts print on a page of their own, never cut
+    charts = []
     first, last, column = grid.tally_block
-    if last >= first:
-        keys = grid.series["grades"]
-        fills = grade_fills(config.grades)
+    keys = grid.series.get("grades", [])
+    parts = chart_parts(first, last, DEPARTMENTS_PER_CHART)
+    largest = max((max(row[column:column + len(keys)] or [0]) for row in grid.rows[first:last + 1]), default=0)
+    fills = grade_fills(config.grades)
+    for n, (a, b) in enumerate(parts, start=1):
         chart = workbook.add_chart({"type": "column"})
         for i, key in enumerate(keys):
             c = column + i
             chart.add_series({
                 "name": [name, first - 1, c],
-                "categories": [name, first, 0, last, 0],
-                "values": [name, first, c, last, c],
+                "categories": [name, a, 0, b, 0],
+                "values": [name, a, c, b, c],
                 "data_labels": {"value": True, "font": font},
                 "border": {"color": "#404040"},
                 **fills.get(key, {}),
             })
-        chart.set_title({"name": f"達成状況（部局別、{config.grades.subject}の件数）", "name_font": {**font, "size": 13}})
-        largest = max((max(row[column:column + len(keys)] or [0]) for row in grid.rows[first:last + 1]), default=0)
-        _style(chart, font, integer_step(int(largest)))
-        sheet.insert_chart(anchor_row, 0, chart, chart_options)
+        title = f"達成状況（部局別、{config.grades.subject}の件数）{part_label(n, len(parts))}"
+        chart.set_title({"name": title, "name_font": {**font, "size": 13}})
+        _style(chart, font, integer_step(int(largest)))  # one scale for every part: they compare
+        charts.append(chart)
     first, last, column = grid.change_block
-    if last >= first:
+    parts = chart_parts(first, last, DEPARTMENTS_PER_CHART)
+    largest = max((sum(row[column:column + len(EVALUATIONS)]) for row in grid.rows[first:last + 1]), default=0)
+    prev, curr = (fiscal_year_label(y) for y in config.fiscal_years)
+    for n, (a, b) in enumerate(parts, start=1):
         chart = workbook.add_chart({"type": "bar", "subtype": "stacked"})
-        for i, key in enumerate(grid.series["changes"]):
+        for i, key in enumerate(grid.series.get("changes", [])):
             c = column + i
             chart.add_series({
                 "name": [name, first - 1, c],
-                "categories": [name, first, 0, last, 0],
-                "values": [name, first, c, last, c],
+                "categories": [name, a, 0, b, 0],
+                "values": [name, a, c, b, c],
                 "data_labels": {"value": True, "font": font, "num_format": "#,##0;-#,##0;;"},  # no "0" on a bar of nothing
                 "border": {"color": "#404040"},
                 **CHANGE_FILLS[key],
             })
-        prev, curr = (fiscal_year_label(y) for y in config.fiscal_years)
-        chart.set_title({"name": f"実績数値の増減（{prev}→{curr}、件数）", "name_font": {**font, "size": 13}})
-        largest = max((sum(row[column:column + len(EVALUATIONS)]) for row in grid.rows[first:last + 1]), default=0)
+        title = f"実績数値の増減（{prev}→{curr}、件数）{part_label(n, len(parts))}"
+        chart.set_title({"name": title, "name_font": {**font, "size": 13}})
         _style(chart, font, integer_step(int(largest)), reverse_categories=True)
-        sheet.insert_chart(anchor_row + CHART_ROWS, 0, chart, chart_options)
+        charts.append(chart)
+    # The charts print on pages of their own, two a page, never cut.
+    anchor_row = len(grid.rows) + 1
+    breaks = []
+    for i, chart in enumerate(charts):
+        row = anchor_row + i * CHART_ROWS
+        if i % CHARTS_PER_PAGE == 0:
+            breaks.append(row)
+        sheet.insert_chart(row, 0, chart, chart_options)
+    sheet.set_h_pagebreaks(breaks or [anchor_row])
 
 
 def _style(chart: Any, font: dict[str, str], step: int, *, reverse_categories: bool = False) -> None:
