@@ -111,12 +111,13 @@ def test_percent_text_of_a_huge_rate_does_not_fail():
 def test_kpis_csv_publishes_targets_rates_and_grades(outputs):
     """事業成果目標.csv (issue 12): 達成率 as a percentage, markers as written, no audit columns."""
     rows = read(next(p for p in outputs.csvs if p.name.endswith("_事業成果目標.csv")))
-    assert rows[0] == ["部局名", "番号", "施策・事業名", "指標名", "単位", "方向", "目標値", "令和4年度実績",
-                       "令和5年度実績", "達成率（％）", "達成状況", "達成率による区分", "増減", "増減の単位",
-                       "増減率（％）", "評価", "比較不可の理由"]
-    by_indicator = {row[3]: row for row in rows[1:]}
-    assert by_indicator["参加者数"][6:10] == ["60", "45", "52", "86.7"]  # 52 / 60
-    assert by_indicator["認知度"][7] == "-" and by_indicator["認知度"][12] == ""
-    assert by_indicator["順位"][9] == "94.6"  # ↓: 350 / 370
-    assert by_indicator["目標なし"][6] == "" and by_indicator["目標なし"][9] == ""
+    assert rows[0] == ["部局名", "番号", "施策・事業名", "指標名", "単位", "方向", "基準値", "基準年度", "目標値",
+                       "目標年度", "令和4年度実績", "令和5年度実績", "達成率（％）", "進捗率（％）", "達成状況",
+                       "達成率による区分", "増減", "増減の単位", "増減率（％）", "評価", "比較不可の理由"]
+    by_indicator = {row[3]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert [by_indicator["参加者数"][k] for k in ("目標値", "令和4年度実績", "令和5年度実績", "達成率（％）")] == [
+        "60", "45", "52", "86.7"]  # 52 / 60
+    assert by_indicator["認知度"]["令和4年度実績"] == "-" and by_indicator["認知度"]["増減"] == ""
+    assert by_indicator["順位"]["達成率（％）"] == "94.6"  # ↓: 350 / 370
+    assert by_indicator["目標なし"]["目標値"] == "" and by_indicator["目標なし"]["達成率（％）"] == ""
     assert len(rows) == 1 + 8  # the shared cases have 8 KPIs

@@ -296,6 +296,26 @@ def test_csvs_are_the_consolidation_twins(demo_master, demo_site):
         assert (demo_site / f"{name}.csv").read_bytes() == twin.read_bytes(), name
 
 
+def test_kpi_csv_carries_the_page_s_base_values_and_progress(demo_site, demo_master):
+    """事業成果目標.csv left out 基準値 and 進捗率, which the published page shows: the open data
+    lacked figures of its own page. The demo's 総合計画 KPI (市長公室 2: 基準値 30 in 2017, 目標値
+    39 for 2024, 令和5年度 34) has 進捗率 (34 − 30) / (39 − 30) = 44.4 %."""
+    import csv
+    import io
+
+    text = (demo_site / "事業成果目標.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    by_key = {(r["部局名"], r["番号"]): r for r in rows}
+    planted = by_key[("市長公室", "2")]
+    assert [planted[k] for k in ("基準値", "基準年度", "目標値", "目標年度", "令和5年度実績", "進捗率（％）")] == [
+        "30", "2017", "39", "2024", "34", "44.4"]
+    for r in sheet_rows(demo_master, "事業成果目標"):  # every row: as the page shows them
+        row = by_key[(r["部局名"], r["番号"])]
+        base, progress = r["基準値"], r["進捗率"]
+        assert row["基準値"] == ("" if base is None else f"{base:g}" if isinstance(base, float | int) else str(base))
+        assert row["進捗率（％）"] == (f"{progress * 100:.1f}" if isinstance(progress, float | int) else "")
+
+
 # --- the command --------------------------------------------------------------------------------
 
 

@@ -46,12 +46,14 @@ CSV_COLUMNS = {
     SURVEY: ("department", "no", "viewpoint", "heading", "initiative", "content", "plan", "prev", "curr"),
     TREND: ("department", "no", "indicator", "unit", "direction", "year_label", "year", "target", "actual",
             "achievement", "source"),
-    KPIS: ("department", "no", "policy", "indicator", "unit", "direction", "target", "prev", "curr",
-           "achievement", "grade", "suggested_grade", "change", "change_unit", "rate", "evaluation", "reason"),
+    # 基準値 and 進捗率 (with the years of 基準値 and 目標値) as on the published 事業成果目標 page.
+    KPIS: ("department", "no", "policy", "indicator", "unit", "direction", "base", "base_year", "target",
+           "target_year", "prev", "curr", "achievement", "progress", "grade", "suggested_grade", "change",
+           "change_unit", "rate", "evaluation", "reason"),
 }
 OPEN_DATA_SHEETS = (FIGURES, SURVEY, KPIS)  # the CSVs kpitool publish writes (its pages show these tables)
 RATE_LABEL = "増減率（％）"
-PERCENT_LABELS = {"rate": RATE_LABEL, "achievement": "達成率（％）"}
+PERCENT_LABELS = {"rate": RATE_LABEL, "achievement": "達成率（％）", "progress": "進捗率（％）"}
 
 
 def safe_text(value: str) -> str:
