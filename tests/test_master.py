@@ -319,6 +319,25 @@ def test_audit_log_records_version_run_time_config_inputs_and_digest(book, writt
     assert (SUBMISSIONS, "部局名") in log.column_hashes
 
 
+def test_audit_log_long_config_is_split_into_rows_that_fit_and_read_back_whole(book, written) -> None:
+    """The config's JSON outgrew one row of the narrow 内容 column (cut at 409 pt on screen and
+    on paper): it continues in rows keyed 設定（JSON）（続き）, which parse_log joins again."""
+    from kpitool.config import config_to_dict
+    from kpitool.master.log import CONTINUED, VALUE_CHUNK, config_json
+
+    consolidation, _outputs = written
+    grid = [[c.value for c in row] for row in book["監査ログ"].iter_rows()]
+    keys = [row[0] for row in grid]
+    parts = [row[1] for row in grid if row[0] in (KEY_CONFIG, KEY_CONFIG + CONTINUED)]
+    expected = config_json(config_to_dict(consolidation.config))
+    assert len(expected) > VALUE_CHUNK and len(parts) >= -(-len(expected) // VALUE_CHUNK) >= 2
+    assert "".join(parts) == expected and all(len(p) <= VALUE_CHUNK for p in parts)
+    assert keys.index(KEY_CONFIG) + len(parts) - 1 == max(i for i, k in enumerate(keys) if k == KEY_CONFIG + CONTINUED)
+    assert parse_log(grid).values[KEY_CONFIG] == expected
+    heights = [book["監査ログ"].row_dimensions[keys.index(KEY_CONFIG) + 1 + i].height for i in range(len(parts))]
+    assert all(h is not None and h < 409 for h in heights)  # no part cut at Excel's tallest row
+
+
 def test_created_is_pinned_to_the_run_time_and_output_is_deterministic(tmp_path, book):
     assert book.properties.created == RUN_AT.astimezone(dt.UTC).replace(tzinfo=None)
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()  # same names: 監査ログ records the CSV names

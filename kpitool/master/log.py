@@ -134,9 +134,38 @@ def ignored_rows(c: Consolidation) -> list[list[Cell]]:
     return rows
 
 
+VALUE_CHUNK = 200  # characters of a long 監査ログ value per row (see value_rows)
+CONTINUED = "（続き）"  # the key of a row that continues the value above
+
+
 def config_json(config_dict: dict[str, Any]) -> str:
     """The config as one JSON text (sorted keys, Japanese kept readable)."""
     return json.dumps(config_dict, ensure_ascii=False, sort_keys=True)
+
+
+def value_rows(key: str, value: str, chunk: int | None = None) -> list[tuple[str, str]]:
+    """A key-value row, or, for a value longer than ``chunk`` (default :data:`VALUE_CHUNK`),
+    its parts in rows of their own, each after the first keyed ``key（続き）``.
+
+    The 内容 column is narrow (the tables below share it) and a row is at most 409 pt tall: the
+    config's JSON (1,000 characters and more) was cut on screen and on paper, so an auditor
+    could not read it. :func:`parse_log` joins the parts again. No part starts or ends with
+    whitespace, so nothing a spreadsheet might trim is at a seam.
+    """
+    chunk = VALUE_CHUNK if chunk is None else chunk
+    if not isinstance(value, str) or len(value) <= chunk:
+        return [(key, value)]
+    rows: list[tuple[str, str]] = []
+    start = 0
+    while start < len(value):
+        end = min(start + chunk, len(value))
+        while start + 1 < end < len(value) and (value[end - 1].isspace() or value[end].isspace()):
+            end -= 1
+        if end < len(value) and (value[end - 1].isspace() or value[end].isspace()):
+            end = min(start + chunk, len(value))  # only whitespace to cut at: cut where it falls
+        rows.append((key if not rows else f"{key}{CONTINUED}", value[start:end]))
+        start = end
+    return rows
 
 
 @dataclass
@@ -182,7 +211,8 @@ def log_grid(
         (KEY_SHEETS, sheets_record),
         *((csv_key(sheet), f"{name}{CSV_SEPARATOR}{digest}") for sheet, name, digest in csvs),
     ):
-        grid.add((key, text(value)))
+        for row_key, part in value_rows(key, value):
+            grid.add((row_key, text(part)))
     grid.add()
     grid.add((INPUTS_CAPTION,), caption=True)
     grid.add(INPUTS_LAYOUT.labels, header=True)
@@ -234,8 +264,13 @@ def parse_log(grid: Sequence[Sequence[Any]]) -> LogContents:
         if first in (INPUTS_CAPTION, IGNORED_CAPTION, HASHES_CAPTION):
             captions[first] = index
         elif index > 0 and not captions and first:
-            contents.values[str(first)] = row[1] if len(row) > 1 else None
-            contents.key_rows[str(first)] = index + 1
+            key, value = str(first), row[1] if len(row) > 1 else None
+            base = key[:-len(CONTINUED)] if key.endswith(CONTINUED) else None
+            if base is not None and base in contents.values:  # a long value's next part
+                contents.values[base] = f"{contents.values[base] or ''}{value or ''}"
+                continue
+            contents.values[key] = value
+            contents.key_rows[key] = index + 1
     if INPUTS_CAPTION in captions:
         header = captions[INPUTS_CAPTION] + 1
         contents.inputs_header = list(grid[header]) if header < len(grid) else []
