@@ -159,9 +159,10 @@ def _unmatched_previous(masters: Sequence[Any], config: Config) -> list[str]:
     """A note when earlier masters were given but none is the previous cycle's (its 当年度 is
     this year's 前年度): the 前年度 values were then compared with nothing (W-HIST-001)."""
     from kpitool.spec import fiscal_year_label
+    from kpitool.validation.restated import is_previous_cycle
 
     previous = config.fiscal_years[0]
-    if not masters or any(m.fiscal_years[1] == previous for m in masters):
+    if not masters or any(is_previous_cycle(m, config.fiscal_years) for m in masters):
         return []
     given = "、".join(f"{m.path.name}（{fiscal_year_label(m.fiscal_years[1])}まで）" for m in masters)
     return [f"前年度の値は照合していません: 指定された集約ファイル {given} に、"

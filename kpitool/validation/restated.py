@@ -25,6 +25,8 @@ from kpitool.spec import fiscal_year_label, meta_years
 from kpitool.validation.context import normalized
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from kpitool.history import MasterData
     from kpitool.validation.context import Context
 
@@ -38,6 +40,12 @@ def _read(path: str, _mtime_ns: int, _size: int) -> MasterData:
     return read_master(Path(path))
 
 
+def is_previous_cycle(master: MasterData, fiscal_years: Sequence[int]) -> bool:
+    """Whether ``master`` is the previous cycle's: its 当年度 is this year's 前年度, the only
+    master the 前年度 values are compared with (W-HIST-001)."""
+    return master.fiscal_years[1] == fiscal_years[0]
+
+
 def previous_master(config: Any) -> MasterData | None:
     """The master of the previous cycle among ``config.history_masters``, if one is listed."""
     for path in reversed(getattr(config, "history_masters", ()) or ()):
@@ -46,7 +54,7 @@ def previous_master(config: Any) -> MasterData | None:
         except OSError:
             continue
         master = _read(str(path), stat.st_mtime_ns, stat.st_size)
-        if master.fiscal_years[1] == config.fiscal_years[0]:
+        if is_previous_cycle(master, config.fiscal_years):
             return master
     return None
 
